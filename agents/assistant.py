@@ -1,0 +1,153 @@
+"""The Assistant facade: what the CLI and the desktop app call.
+
+It owns no state of its own beyond the object graph that :func:`open_assistant`
+(the composition root) builds: storage, then the embedder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.embeddings import MiniLMEmbedder, TextEmbedder
+from agents.ingest import ImportReport, Progress, import_messages
+from storage import (
+    MEMORY_TYPE_NAMES,
+    HistoryEntry,
+    Hit,
+    InvalidInputError,
+    Query,
+    Record,
+    SourceRef,
+    Storage,
+    kind_named,
+)
+from storage.kinds import index_text, parse_time, validate_fields
+from storage.transfer import export_to, import_file
+
+SEARCHABLE_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message", "screenshot")
+
+
+@dataclass
+class Assistant:
+    storage: Storage
+    embedder: TextEmbedder
+
+    # -- search ------------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        types: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 10,
+    ) -> list[Hit]:
+        if not text.strip():
+            raise InvalidInputError("The search query is empty.")
+        if limit < 1:
+            raise InvalidInputError("--limit must be at least 1.")
+        kinds = tuple(kind_named(t) for t in (types or SEARCHABLE_TYPES))
+        since_t = parse_time(since, what="--since") if since else None
+        until_t = parse_time(until, what="--until") if until else None
+        if since_t and until_t and since_t > until_t:
+            raise InvalidInputError("--since is after --until.")
+        vector = self.embedder.embed([text])[0]
+        query = Query(
+            text=text, vector=vector, kinds=kinds, since=since_t, until=until_t, limit=limit
+        )
+        return self.storage.search.run(query)
+
+    # -- memories ----------------------------------------------------------------------
+
+    def add(
+        self, type_name: str, body: dict[str, Any], *, sources: Sequence[SourceRef] = ()
+    ) -> Record:
+        kind = kind_named(type_name)
+        if not kind.is_memory:
+            raise InvalidInputError(
+                f"{type_name} is a raw source; use 'import messages' to add messages."
+            )
+        store = self.storage.memories[kind.name]
+        vector = self._embed_fields(kind.name, validate_fields(kind, body))
+        return store.add(body, embedding=vector, sources=sources)
+
+    def show(self, item_id: str) -> Record:
+        return self.storage.store_for_id(item_id).get(item_id)
+
+    def edit(self, item_id: str, changes: dict[str, Any]) -> Record:
+        store = self.storage.memory_store_for_id(item_id)
+        current = store.get(item_id)
+        merged = validate_fields(store.kind, {**current.fields, **changes})
+        return store.update(item_id, changes, embedding=self._embed_fields(store.kind.name, merged))
+
+    def delete(self, item_id: str) -> Record:
+        return self.storage.memory_store_for_id(item_id).delete(item_id)
+
+    def restore(self, item_id: str) -> Record:
+        return self.storage.memory_store_for_id(item_id).restore(item_id)
+
+    def history(self, item_id: str) -> list[HistoryEntry]:
+        return self.storage.memory_store_for_id(item_id).history(item_id)
+
+    def core_append(self, label: str, line: str) -> Record:
+        return self._core_embedded(self.storage.core.append(label, line))
+
+    def core_replace_line(self, label: str, number: int, line: str) -> Record:
+        return self._core_embedded(self.storage.core.replace_line(label, number, line))
+
+    def core_rewrite(self, label: str, text: str) -> Record:
+        return self._core_embedded(self.storage.core.rewrite(label, text))
+
+    def _core_embedded(self, block: Record) -> Record:
+        """Core edits are line operations; refresh the block's vector afterwards."""
+        text = str(block.fields.get("text") or "")
+        if not text:
+            return block
+        vector = self.embedder.embed([text])[0]
+        self.storage.core.set_embedding(block.id, vector)
+        return block
+
+    def _embed_fields(self, type_name: str, stored: dict[str, Any]) -> Any:
+        text = index_text(kind_named(type_name), stored)
+        return self.embedder.embed([text])[0] if text.strip() else None
+
+    # -- bulk --------------------------------------------------------------------------
+
+    def import_messages(
+        self, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None
+    ) -> ImportReport:
+        return import_messages(
+            self.storage, self.embedder, path, skip_invalid=skip_invalid, progress=progress
+        )
+
+    def export(self, path: Path) -> int:
+        tmp = path.with_name(path.name + ".partial")
+        try:
+            with tmp.open("w", encoding="utf-8") as out:
+                count = export_to(self.storage.db, out)
+            tmp.replace(path)  # a crash mid-export never leaves a truncated file
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise InvalidInputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+        return count
+
+    def import_export(self, path: Path, *, replace: bool = False) -> dict[str, int]:
+        return import_file(self.storage.db, path, replace=replace)
+
+    def stats(self) -> dict[str, Any]:
+        return self.storage.stats()
+
+    def close(self) -> None:
+        self.storage.close()
+
+
+def open_assistant(
+    data_dir: Path | str | None = None, *, embedder: TextEmbedder | None = None
+) -> Assistant:
+    """The composition root: settings -> storage -> embedder -> Assistant."""
+    storage = Storage.open(data_dir)
+    return Assistant(storage=storage, embedder=embedder or MiniLMEmbedder())

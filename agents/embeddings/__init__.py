@@ -1,0 +1,9 @@
+"""Embedders: the only modules that import sentence-transformers or open_clip.
+
+Every embedder satisfies :class:`TextEmbedder`; the rest of the code depends on
+that protocol only, so tests and benchmarks can hand in another one.
+"""
+
+from agents.embeddings.text import MiniLMEmbedder, TextEmbedder, minilm_model_dir
+
+__all__ = ["MiniLMEmbedder", "TextEmbedder", "minilm_model_dir"]

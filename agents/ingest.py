@@ -1,0 +1,216 @@
+"""Importing chat messages, and the rule-based episodic floor.
+
+Without an LLM, every imported message becomes a raw ``messages`` row and one
+episodic memory (who said what, when), linked to the message by provenance.
+Both are indexed with a little context — the session's date and the turn
+before — because a turn alone ("Yes, last Friday!") rarely says what it is
+about. The LLM agents of issue 3 write richer memories on top of this floor.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from agents.embeddings import TextEmbedder
+from agents.errors import IngestError
+from storage import InvalidInputError, SourceRef, Storage
+from storage.kinds import EPISODIC, validate_fields
+from storage.memories import link_sources
+from storage.sources import NewSource
+
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as work advances."""
+
+MAX_PROBLEMS_SHOWN = 20
+SUMMARY_CHARS = 400
+EMBED_BATCH = 256
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    memories: int = 0
+    skipped_existing: int = 0
+    skipped_invalid: list[tuple[int, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "memories": self.memories,
+            "skipped_existing": self.skipped_existing,
+            "skipped_invalid": [{"line": n, "error": e} for n, e in self.skipped_invalid],
+        }
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    line: int
+    values: dict[str, Any]
+
+
+def parse_messages_file(path: Path) -> tuple[list[ParsedMessage], list[tuple[int, str]]]:
+    """Parse and validate a messages JSONL file: (good messages, problems)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path} is not UTF-8 text (byte {exc.start}).") from exc
+    good: list[ParsedMessage] = []
+    problems: list[tuple[int, str]] = []
+    seen_ids: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            values = _message_values(line)
+        except InvalidInputError as exc:
+            problems.append((number, str(exc)))
+            continue
+        ext = values.get("external_id")
+        if ext is not None:
+            if ext in seen_ids:
+                problems.append((number, f"external_id {ext!r} repeats line {seen_ids[ext]}."))
+                continue
+            seen_ids[ext] = number
+        good.append(ParsedMessage(number, values))
+    if not good and not problems:
+        raise IngestError(f"{path} has no messages.")
+    return good, problems
+
+
+def _message_values(line: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"not valid JSON ({exc.msg}).") from None
+    if not isinstance(obj, dict):
+        raise InvalidInputError("expected a JSON object.")
+    if "speaker" not in obj:
+        raise InvalidInputError("speaker is required.")
+    obj.setdefault("role", "other")
+    for key in ("external_id", "session", "speaker"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise InvalidInputError(f"{key} must be a string.")
+    from storage.kinds import MESSAGE
+
+    return validate_fields(MESSAGE, obj)
+
+
+def _date_words(stored_time: str) -> str:
+    moment = datetime.fromisoformat(stored_time.replace("Z", "+00:00"))
+    return moment.strftime("%A %d %B %Y").replace(" 0", " ")
+
+
+def _contexts(messages: Sequence[ParsedMessage]) -> list[str]:
+    """Index context for each message: its date and the previous turn of its session."""
+    previous: dict[str | None, str] = {}
+    out: list[str] = []
+    for m in messages:
+        session = m.values.get("session")
+        prev = previous.get(session, "")
+        out.append(f"{_date_words(m.values['at'])}\n{prev}".strip())
+        previous[session] = f"{m.values.get('speaker') or ''}: {m.values['text']}"
+    return out
+
+
+def _episodic_values(m: ParsedMessage) -> dict[str, Any]:
+    v = m.values
+    speaker = v.get("speaker") or v["role"]
+    text = v["text"]
+    summary = f"{speaker}: {text}"
+    if len(summary) > SUMMARY_CHARS:
+        summary = summary[: SUMMARY_CHARS - 1].rstrip() + "…"
+    path = ["conversation", v["session"]] if v.get("session") else ["conversation"]
+    return validate_fields(
+        EPISODIC,
+        {
+            "occurred_at": v["at"],
+            "actor": speaker,
+            "event_type": "conversation",
+            "summary": summary,
+            "details": text if len(f"{speaker}: {text}") > SUMMARY_CHARS else None,
+            "tree_path": path,
+        },
+    )
+
+
+def import_messages(
+    storage: Storage,
+    embedder: TextEmbedder,
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a messages JSONL file in one transaction: all of it or nothing."""
+    messages, problems = parse_messages_file(path)
+    if problems and not skip_invalid:
+        shown = "; ".join(f"line {n}: {e}" for n, e in problems[:MAX_PROBLEMS_SHOWN])
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        suffix = f" (and {more} more)" if more > 0 else ""
+        raise IngestError(
+            f"{path}: {len(problems)} invalid line(s), nothing imported: {shown}{suffix}",
+            problems,
+        )
+    report = ImportReport(skipped_invalid=problems)
+    ext_ids = [m.values["external_id"] for m in messages if m.values.get("external_id")]
+    existing = storage.messages.existing_external_ids(ext_ids)
+    fresh = [m for m in messages if m.values.get("external_id") not in existing]
+    report.skipped_existing = len(messages) - len(fresh)
+    contexts = _contexts(messages)  # over all messages, so context crosses re-imports
+    context_of = {id(m): c for m, c in zip(messages, contexts, strict=True)}
+    vectors = _embed(embedder, [_embed_text(m) for m in fresh], progress)
+    new_sources = [
+        NewSource(m.values, vectors[i], context_of[id(m)]) for i, m in enumerate(fresh)
+    ]
+
+    def write(conn: sqlite3.Connection) -> int:
+        ids = storage.messages.insert_many(conn, new_sources)
+        episodic = storage.memories["episodic"]
+        for msg_id, m, src in zip(ids, fresh, new_sources, strict=True):
+            memory_id = episodic.insert(
+                conn,
+                _episodic_values(m),
+                embedding=_blob(src),
+                context=src.context,
+                created_at=None,
+            )
+            link_sources(conn, memory_id, [SourceRef("message", msg_id)])
+        return len(ids)
+
+    report.imported = storage.db.write(write) if fresh else 0
+    report.memories = report.imported
+    return report
+
+
+def _embed_text(m: ParsedMessage) -> str:
+    speaker = m.values.get("speaker")
+    return f"{speaker}: {m.values['text']}" if speaker else str(m.values["text"])
+
+
+def _embed(embedder: TextEmbedder, texts: list[str], progress: Progress | None) -> Any:
+    import numpy as np
+
+    chunks = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        chunks.append(embedder.embed(texts[start : start + EMBED_BATCH]))
+        if progress is not None:
+            progress(min(start + EMBED_BATCH, len(texts)), len(texts))
+    if not chunks:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.concatenate(chunks)
+
+
+def _blob(src: NewSource) -> bytes | None:
+    from storage.rows import encode_vector
+
+    return encode_vector(src.embedding)

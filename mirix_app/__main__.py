@@ -1,0 +1,3 @@
+from mirix_app.cli import main
+
+main()

@@ -1,0 +1,430 @@
+"""The ``mirix-app`` command line: a thin shell over the Assistant facade.
+
+Library exceptions become one-line messages here and nowhere else; anything
+else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from click_default_group import DefaultGroup
+
+from agents import SEARCHABLE_TYPES, AgentError, Assistant, open_assistant
+from storage import MEMORY_TYPE_NAMES, Hit, Record, StorageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_ERROR = 1
+
+
+def _offline_defaults() -> None:
+    # No hub is ever needed: models ship in PyPI packages. Without these, a miss
+    # takes about a minute to time out instead of failing at once.
+    for name, value in (
+        ("HF_HUB_OFFLINE", "1"),
+        ("TRANSFORMERS_OFFLINE", "1"),
+        ("LITELLM_LOCAL_MODEL_COST_MAP", "True"),
+    ):
+        os.environ.setdefault(name, value)
+
+
+def common_options(fn: F) -> F:
+    """Every command takes --data-dir and --json."""
+    fn = click.option(
+        "--json", "as_json", is_flag=True, help="Print machine-readable JSON."
+    )(fn)
+    fn = click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="MIRIX_APP_HOME",
+        help="Data directory (default: $MIRIX_APP_HOME, else the platform's user data dir).",
+    )(fn)
+    return fn
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@contextlib.contextmanager
+def assistant(data_dir: Path | None) -> Iterator[Assistant]:
+    try:
+        app = open_assistant(data_dir)
+    except (StorageError, AgentError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"Cannot use the data directory {data_dir or ''}: {exc.strerror or exc}.")
+    try:
+        yield app
+    except (StorageError, AgentError) as exc:
+        fail(str(exc))
+    finally:
+        app.close()
+
+
+def emit(as_json: bool, payload: Any, human: Callable[[], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        human()
+
+
+def parse_body(text: str) -> dict[str, Any]:
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"--json-body is not valid JSON: {exc.msg} at character {exc.pos}.")
+    if not isinstance(body, dict):
+        fail("--json-body must be a JSON object.")
+    return body
+
+
+def print_record(record: Record) -> None:
+    state = f"deleted {record.deleted_at}" if record.deleted else "live"
+    click.echo(f"{record.id}  ({record.type}, version {record.version}, {state})")
+    for name, value in record.fields.items():
+        if value not in (None, "", []):
+            if record.type == "knowledge_vault" and name == "secret_value":
+                value = "•••••• (use --json to see it)"
+            click.echo(f"  {name}: {value}")
+    for source in record.sources:
+        ext = f" [{source.external_id}]" if source.external_id else ""
+        click.echo(f"  source: {source.kind} {source.id}{ext}")
+
+
+def print_hits(hits: list[Hit]) -> None:
+    if not hits:
+        click.echo("No matches.")
+    for n, hit in enumerate(hits, start=1):
+        text = hit.text if len(hit.text) <= 160 else hit.text[:159] + "…"
+        click.echo(f"{n:>2}. [{hit.type}] {hit.id}  {hit.at[:16]}  score {hit.score:.4f}")
+        click.echo(f"    {text}")
+        if hit.sources and hit.type not in ("message", "screenshot"):
+            refs = ", ".join(s.external_id or s.id for s in hit.sources[:5])
+            click.echo(f"    from: {refs}")
+
+
+# -- the group -----------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mirix-app")
+def cli() -> None:
+    """mirix-app: a local memory assistant.
+
+    Memories live in one SQLite database per data directory, in six types
+    (core, episodic, semantic, procedural, resource, knowledge_vault), next to
+    the raw messages they came from.
+    """
+    _offline_defaults()
+
+
+@cli.group("import", cls=DefaultGroup, default="all", default_if_no_args=False)
+def import_group() -> None:
+    """Import messages (import messages FILE) or an export file (import FILE)."""
+
+
+@import_group.command("messages")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid lines, report the others.")
+@common_options
+def import_messages_cmd(file: Path, skip_invalid: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Import chat messages from a JSON Lines FILE, one message a line:
+
+    {"external_id": str, "speaker": str, "role": "user"|"assistant"|"other",
+    "text": str, "at": ISO-8601 time, "session": str}
+
+    external_id, role and session are optional. The file goes in whole or not at
+    all: an invalid line stops the import unless --skip-invalid. Messages whose
+    external_id is already stored are skipped, so re-running is safe.
+    """
+    with assistant(data_dir) as app, _progress("Embedding", enabled=not as_json) as progress:
+        report = app.import_messages(file, skip_invalid=skip_invalid, progress=progress)
+
+        def human() -> None:
+            click.echo(
+                f"Imported {report.imported} message(s) and {report.memories} episodic "
+                f"memory(ies); {report.skipped_existing} already present."
+            )
+            for line, error in report.skipped_invalid:
+                click.echo(f"Skipped line {line}: {error}", err=True)
+
+        emit(as_json, report.to_dict(), human)
+
+
+@import_group.command("all", hidden=True)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite items whose id already exists.")
+@common_options
+def import_all_cmd(file: Path, replace: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Import a file written by 'mirix-app export' (all types, history, provenance)."""
+    with assistant(data_dir) as app:
+        counts = app.import_export(file, replace=replace)
+        emit(as_json, counts, lambda: click.echo(
+            "Imported " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "."
+            if counts else "Nothing to import."
+        ))
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--type", "types", multiple=True, type=click.Choice(SEARCHABLE_TYPES),
+              help="Search only this type (repeatable). Default: all.")
+@click.option("--since", help="Only items at or after this ISO-8601 time.")
+@click.option("--until", help="Only items at or before this ISO-8601 time.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--queries", type=click.Path(dir_okay=False, path_type=Path),
+              help='Run many queries from a JSONL file of {"id", "query", "limit"}.')
+@common_options
+def search(
+    query: str | None, types: tuple[str, ...], since: str | None, until: str | None,
+    limit: int, queries: Path | None, data_dir: Path | None, as_json: bool,
+) -> None:
+    """Search memories and raw messages (full text and meaning, fused)."""
+    if (query is None) == (queries is None):
+        fail("Give a QUERY or --queries FILE (not both).")
+    with assistant(data_dir) as app:
+        if queries is not None:
+            _batch_search(app, queries, types, since, until, limit, as_json)
+            return
+        assert query is not None
+        hits = app.search(query, types=types, since=since, until=until, limit=limit)
+        emit(as_json, {"query": query, "hits": [h.to_dict() for h in hits]},
+             lambda: print_hits(hits))
+
+
+def _batch_search(
+    app: Assistant, path: Path, types: tuple[str, ...], since: str | None,
+    until: str | None, default_limit: int, as_json: bool,
+) -> None:
+    jobs = _read_queries(path)
+    for qid, text, limit in jobs:
+        hits = app.search(text, types=types, since=since, until=until,
+                          limit=limit or default_limit)
+        if as_json:
+            click.echo(json.dumps({"id": qid, "hits": [h.to_dict() for h in hits]},
+                                  ensure_ascii=False))
+        else:
+            click.echo(f"== {qid}: {text}")
+            print_hits(hits)
+
+
+def _read_queries(path: Path) -> list[tuple[str, str, int | None]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"Cannot read {path}: {exc}.")
+    jobs: list[tuple[str, str, int | None]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            fail(f"{path}:{number}: not valid JSON ({exc.msg}).")
+        if not isinstance(obj, dict) or not isinstance(obj.get("query"), str):
+            fail(f'{path}:{number}: expected {{"id", "query", "limit"}} with a string query.')
+        limit = obj.get("limit")
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            fail(f"{path}:{number}: limit must be a positive integer.")
+        jobs.append((str(obj.get("id", number)), obj["query"], limit))
+    return jobs
+
+
+@cli.command()
+@click.argument("type_name", metavar="TYPE", type=click.Choice(MEMORY_TYPE_NAMES))
+@click.option("--json-body", "body", required=True, help="The memory's fields as a JSON object.")
+@common_options
+def add(type_name: str, body: str, data_dir: Path | None, as_json: bool) -> None:
+    """Add a memory of TYPE, e.g. add semantic --json-body '{"name": ..., "summary": ...}'."""
+    values = parse_body(body)
+    with assistant(data_dir) as app:
+        record = app.add(type_name, values)
+        emit(as_json, record.to_dict(), lambda: click.echo(f"Added {record.id}"))
+
+
+@cli.command()
+@click.argument("item_id", metavar="ID")
+@common_options
+def show(item_id: str, data_dir: Path | None, as_json: bool) -> None:
+    """Show a memory or a raw message by id, with its sources."""
+    with assistant(data_dir) as app:
+        record = app.show(item_id)
+        emit(as_json, record.to_dict(), lambda: print_record(record))
+
+
+@cli.command()
+@click.argument("item_id", metavar="ID")
+@click.option("--json-body", "body", required=True, help="The fields to change, as JSON.")
+@common_options
+def edit(item_id: str, body: str, data_dir: Path | None, as_json: bool) -> None:
+    """Change fields of a memory; the id stays and the old version goes to history."""
+    changes = parse_body(body)
+    with assistant(data_dir) as app:
+        record = app.edit(item_id, changes)
+        emit(as_json, record.to_dict(),
+             lambda: click.echo(f"Updated {record.id} to version {record.version}"))
+
+
+@cli.command()
+@click.argument("item_id", metavar="ID")
+@common_options
+def delete(item_id: str, data_dir: Path | None, as_json: bool) -> None:
+    """Delete a memory (soft: 'restore ID' brings it back)."""
+    with assistant(data_dir) as app:
+        record = app.delete(item_id)
+        emit(as_json, record.to_dict(),
+             lambda: click.echo(f"Deleted {record.id} (restore it with: mirix-app restore "
+                                f"{record.id})"))
+
+
+@cli.command()
+@click.argument("item_id", metavar="ID")
+@common_options
+def restore(item_id: str, data_dir: Path | None, as_json: bool) -> None:
+    """Bring back a deleted memory."""
+    with assistant(data_dir) as app:
+        record = app.restore(item_id)
+        emit(as_json, record.to_dict(), lambda: click.echo(f"Restored {record.id}"))
+
+
+@cli.command()
+@click.argument("item_id", metavar="ID")
+@common_options
+def history(item_id: str, data_dir: Path | None, as_json: bool) -> None:
+    """List the previous versions of a memory, oldest first."""
+    with assistant(data_dir) as app:
+        current = app.show(item_id)
+        entries = app.history(item_id)
+
+        def human() -> None:
+            for e in entries:
+                click.echo(f"v{e.version}  {e.changed_at}  then {e.change}")
+                click.echo(f"    {json.dumps(e.data, ensure_ascii=False)[:200]}")
+            click.echo(f"v{current.version}  {current.updated_at}  current")
+
+        emit(as_json, {"id": item_id, "current": current.to_dict(),
+                       "history": [e.to_dict() for e in entries]}, human)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@common_options
+def export(file: Path, data_dir: Path | None, as_json: bool) -> None:
+    """Write everything (all six types, messages, history, provenance) to FILE."""
+    with assistant(data_dir) as app:
+        count = app.export(file)
+        emit(as_json, {"file": str(file), "records": count},
+             lambda: click.echo(f"Exported {count} record(s) to {file}"))
+
+
+@cli.command()
+@common_options
+def stats(data_dir: Path | None, as_json: bool) -> None:
+    """Counts per type, database size and where the data lives."""
+    with assistant(data_dir) as app:
+        info = app.stats()
+
+        def human() -> None:
+            click.echo(f"Data directory: {info['data_dir']}")
+            click.echo(f"Database: {info['database']} ({info['database_bytes'] / 1e6:.1f} MB)")
+            for name, c in info["counts"].items():
+                click.echo(f"  {name:<16} {c['live']:>8} live {c['deleted']:>6} deleted")
+            click.echo(f"History entries: {info['history_entries']}, "
+                       f"provenance links: {info['provenance_links']}")
+
+        emit(as_json, info, human)
+
+
+@cli.group()
+def core() -> None:
+    """Core memory: the persona and human blocks, edited by line."""
+
+
+_LABEL = click.argument("label", type=click.Choice(("persona", "human")))
+
+
+@core.command("show")
+@_LABEL
+@common_options
+def core_show(label: str, data_dir: Path | None, as_json: bool) -> None:
+    """Print a block with line numbers."""
+    with assistant(data_dir) as app:
+        block = app.storage.core.block(label)
+        lines = app.storage.core.lines(label)
+        emit(as_json, block.to_dict(), lambda: [
+            click.echo(f"{n:>3}  {line}") for n, line in enumerate(lines, start=1)
+        ] or click.echo("(empty)"))
+
+
+@core.command("append")
+@_LABEL
+@click.argument("line")
+@common_options
+def core_append(label: str, line: str, data_dir: Path | None, as_json: bool) -> None:
+    """Add LINE at the end of a block."""
+    with assistant(data_dir) as app:
+        block = app.core_append(label, line)
+        emit(as_json, block.to_dict(), lambda: click.echo(f"{label}: version {block.version}"))
+
+
+@core.command("replace")
+@_LABEL
+@click.argument("number", type=int)
+@click.argument("line")
+@common_options
+def core_replace(
+    label: str, number: int, line: str, data_dir: Path | None, as_json: bool
+) -> None:
+    """Replace line NUMBER (1-based) of a block; an empty LINE removes it."""
+    with assistant(data_dir) as app:
+        block = app.core_replace_line(label, number, line)
+        emit(as_json, block.to_dict(), lambda: click.echo(f"{label}: version {block.version}"))
+
+
+@core.command("rewrite")
+@_LABEL
+@click.argument("text")
+@common_options
+def core_rewrite(label: str, text: str, data_dir: Path | None, as_json: bool) -> None:
+    """Replace the whole block with TEXT."""
+    with assistant(data_dir) as app:
+        block = app.core_rewrite(label, text)
+        emit(as_json, block.to_dict(), lambda: click.echo(f"{label}: version {block.version}"))
+
+
+@contextlib.contextmanager
+def _progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal; nothing when piped or printing JSON."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+@functools.wraps(cli)
+def main() -> None:
+    cli(prog_name="mirix-app")

@@ -1,0 +1,153 @@
+"""Storage layer: SQLite only. Knows nothing of agents or Qt.
+
+Open a data directory with :meth:`Storage.open`; it holds the database, one
+store per memory type, the raw source stores and the hybrid search.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from storage.core import CoreStore
+from storage.db import Database
+from storage.errors import (
+    CorruptDatabaseError,
+    DatabaseLockedError,
+    DiskFullError,
+    EnvironmentStorageError,
+    InvalidInputError,
+    NotFoundError,
+    StorageError,
+)
+from storage.kinds import (
+    ALL_KINDS,
+    CORE,
+    MEMORY_KINDS,
+    MEMORY_TYPE_NAMES,
+    Kind,
+    kind_named,
+    kind_of_id,
+)
+from storage.memories import MemoryStore
+from storage.paths import DB_FILENAME, ensure_data_dir, resolve_data_dir
+from storage.records import HistoryEntry, Hit, Record, SourceRef
+from storage.rows import RowStore
+from storage.search import HybridSearch, Query, SearchParams
+from storage.sources import MessageStore, ScreenshotStore, message_store, screenshot_store
+from storage.vectors import VectorIndexes
+
+__all__ = [
+    "MEMORY_TYPE_NAMES",
+    "CoreStore",
+    "CorruptDatabaseError",
+    "Database",
+    "DatabaseLockedError",
+    "DiskFullError",
+    "EnvironmentStorageError",
+    "HistoryEntry",
+    "Hit",
+    "InvalidInputError",
+    "Kind",
+    "MemoryStore",
+    "MessageStore",
+    "NotFoundError",
+    "Query",
+    "Record",
+    "ScreenshotStore",
+    "SearchParams",
+    "SourceRef",
+    "Storage",
+    "StorageError",
+    "kind_named",
+    "kind_of_id",
+    "resolve_data_dir",
+]
+
+
+@dataclass
+class Storage:
+    """Everything stored in one data directory."""
+
+    data_dir: Path
+    db: Database
+    memories: dict[str, MemoryStore]
+    messages: MessageStore
+    screenshots: ScreenshotStore
+    search: HybridSearch
+
+    @classmethod
+    def open(
+        cls, data_dir: Path | str | None = None, *, params: SearchParams | None = None
+    ) -> Storage:
+        directory = ensure_data_dir(resolve_data_dir(data_dir))
+        db = Database(directory / DB_FILENAME)
+        os.chmod(directory / DB_FILENAME, 0o600)
+        memories: dict[str, MemoryStore] = {
+            k.name: (CoreStore(db, k) if k is CORE else MemoryStore(db, k)) for k in MEMORY_KINDS
+        }
+        core = memories["core"]
+        assert isinstance(core, CoreStore)
+        core.ensure_blocks()
+        messages, screenshots = message_store(db), screenshot_store(db)
+        stores: dict[str, RowStore] = {
+            **memories, "message": messages, "screenshot": screenshots,
+        }
+        search = HybridSearch(db, stores, VectorIndexes(), params)
+        return cls(directory, db, memories, messages, screenshots, search)
+
+    @property
+    def core(self) -> CoreStore:
+        store = self.memories["core"]
+        assert isinstance(store, CoreStore)
+        return store
+
+    def store_for_id(self, item_id: str) -> RowStore:
+        kind = kind_of_id(item_id)
+        if kind.name == "message":
+            return self.messages
+        if kind.name == "screenshot":
+            return self.screenshots
+        return self.memories[kind.name]
+
+    def memory_store_for_id(self, item_id: str) -> MemoryStore:
+        store = self.store_for_id(item_id)
+        if not isinstance(store, MemoryStore):
+            raise InvalidInputError(
+                f"{item_id} is a raw {store.kind.name}, not a memory; raw sources are kept as "
+                "they came."
+            )
+        return store
+
+    def stats(self) -> dict[str, Any]:
+        counts: dict[str, Any] = {}
+        with self.db.reading() as conn:
+            for kind in ALL_KINDS:
+                store = self.memories.get(kind.name) or (
+                    self.messages if kind.name == "message" else self.screenshots
+                )
+                live, deleted = store.count(conn)
+                counts[kind.name] = {"live": live, "deleted": deleted}
+            history = conn.execute("SELECT count(*) FROM memory_history").fetchone()[0]
+            links = conn.execute("SELECT count(*) FROM provenance").fetchone()[0]
+        files = [self.db.path, Path(f"{self.db.path}-wal"), Path(f"{self.db.path}-shm")]
+        size = sum(f.stat().st_size for f in files if f.exists())
+        return {
+            "data_dir": str(self.data_dir),
+            "database": str(self.db.path),
+            "database_bytes": size,
+            "counts": counts,
+            "history_entries": history,
+            "provenance_links": links,
+        }
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

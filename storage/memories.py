@@ -1,0 +1,166 @@
+"""One store per memory type: add, update with history, soft delete, restore.
+
+An update keeps the id, bumps the version and first copies the previous
+version into ``memory_history``; a delete only sets ``deleted_at``. Nothing an
+agent or a user does through this store destroys a memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from storage.errors import InvalidInputError, NotFoundError
+from storage.kinds import Kind, now_iso, public_value, validate_fields
+from storage.records import HistoryEntry, Record, SourceRef
+from storage.rows import RowStore, Vector, encode_vector
+
+
+class MemoryStore(RowStore):
+    """The table of one memory type."""
+
+    def add(
+        self,
+        values: dict[str, Any],
+        *,
+        embedding: Vector | None = None,
+        sources: Sequence[SourceRef] = (),
+        context: str = "",
+    ) -> Record:
+        stored = validate_fields(self.kind, values)
+        blob = encode_vector(embedding)
+
+        def write(conn: sqlite3.Connection) -> str:
+            item_id = self.insert(conn, stored, embedding=blob, context=context)
+            link_sources(conn, item_id, sources)
+            return item_id
+
+        return self.get(self.db.write(write))
+
+    def update(
+        self,
+        item_id: str,
+        changes: dict[str, Any],
+        *,
+        embedding: Vector | None = None,
+        sources: Sequence[SourceRef] = (),
+    ) -> Record:
+        """Change some fields; the id stays, the old version goes to history.
+
+        ``embedding`` replaces the stored vector (pass the new text's vector when an
+        indexed field changes); ``sources`` are linked in addition to the old ones.
+        """
+        if not changes:
+            raise InvalidInputError("Nothing to change: give at least one field.")
+        stored = validate_fields(self.kind, changes, partial=True)
+        blob = encode_vector(embedding)
+
+        def write(conn: sqlite3.Connection) -> None:
+            row = self.row(conn, item_id)
+            if row["deleted_at"] is not None:
+                raise InvalidInputError(f"{item_id} is deleted; restore it before editing.")
+            self._check_update(row, stored)
+            self._save_history(conn, row, "update")
+            merged = {f.name: row[f.name] for f in self.kind.fields} | stored
+            assignments = {
+                **stored,
+                "search_text": self.search_text(merged, row["context"]),
+                "updated_at": now_iso(),
+                "version": row["version"] + 1,
+            }
+            if blob is not None:
+                assignments["embedding"] = blob
+            self._assign(conn, item_id, assignments)
+            link_sources(conn, item_id, sources)
+
+        self.db.write(write)
+        return self.get(item_id)
+
+    def _check_update(self, row: sqlite3.Row, stored: dict[str, Any]) -> None:
+        """Hook for types with extra rules (core block limits)."""
+
+    def delete(self, item_id: str) -> Record:
+        """Soft delete: hidden from search and lists, kept with its history."""
+        return self._set_deleted(item_id, deleted=True)
+
+    def restore(self, item_id: str) -> Record:
+        return self._set_deleted(item_id, deleted=False)
+
+    def _set_deleted(self, item_id: str, *, deleted: bool) -> Record:
+        def write(conn: sqlite3.Connection) -> None:
+            row = self.row(conn, item_id)
+            if (row["deleted_at"] is not None) == deleted:
+                state = "already deleted" if deleted else "not deleted"
+                raise InvalidInputError(f"{item_id} is {state}.")
+            self._save_history(conn, row, "delete" if deleted else "restore")
+            now = now_iso()
+            self._assign(
+                conn,
+                item_id,
+                {
+                    "deleted_at": now if deleted else None,
+                    "updated_at": now,
+                    "version": row["version"] + 1,
+                },
+            )
+
+        self.db.write(write)
+        return self.get(item_id)
+
+    def history(self, item_id: str) -> list[HistoryEntry]:
+        """Every previous version, oldest first (the current one is not included)."""
+        with self.db.reading() as conn:
+            self.row(conn, item_id)  # NotFoundError for an unknown id
+            rows = conn.execute(
+                "SELECT version, change, changed_at, data FROM memory_history "
+                "WHERE memory_id = ? ORDER BY seq",
+                (item_id,),
+            ).fetchall()
+        return [
+            HistoryEntry(r["version"], r["change"], r["changed_at"], json.loads(r["data"]))
+            for r in rows
+        ]
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _save_history(self, conn: sqlite3.Connection, row: sqlite3.Row, change: str) -> None:
+        data = {name: row[name] for name in ("created_at", "updated_at", "deleted_at")}
+        data |= {f.name: public_value(f, row[f.name]) for f in self.kind.fields}
+        conn.execute(
+            "INSERT INTO memory_history (memory_id, type, version, change, changed_at, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (row["id"], self.kind.name, row["version"], change, now_iso(),
+             json.dumps(data, ensure_ascii=False)),
+        )
+
+    def _assign(self, conn: sqlite3.Connection, item_id: str, values: dict[str, Any]) -> None:
+        sets = ", ".join(f"{c} = :{c}" for c in values)
+        conn.execute(
+            f"UPDATE {self.kind.table} SET {sets} WHERE id = :_id", {**values, "_id": item_id}
+        )
+
+
+def link_sources(conn: sqlite3.Connection, memory_id: str, sources: Sequence[SourceRef]) -> None:
+    """Record where a memory came from; each source must exist."""
+    start = conn.execute(
+        "SELECT coalesce(max(position) + 1, 0) FROM provenance WHERE memory_id = ?", (memory_id,)
+    ).fetchone()[0]
+    for offset, source in enumerate(sources):
+        table = "messages" if source.kind == "message" else "screenshots"
+        if source.kind not in ("message", "screenshot"):
+            raise InvalidInputError(f"Unknown source kind {source.kind!r}.")
+        if conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (source.id,)).fetchone() is None:
+            raise NotFoundError(f"No {source.kind} with id {source.id} to link as a source.")
+        conn.execute(
+            "INSERT OR IGNORE INTO provenance (memory_id, source_kind, source_id, position) "
+            "VALUES (?, ?, ?, ?)",
+            (memory_id, source.kind, source.id, start + offset),
+        )
+
+
+def memory_store_for(kind: Kind) -> type[MemoryStore]:
+    from storage.core import CoreStore
+
+    return CoreStore if kind.name == "core" else MemoryStore

@@ -1,0 +1,176 @@
+"""Versioned schema migrations.
+
+Each migration is a plain function run in its own transaction together with the
+``PRAGMA user_version`` bump that records it, so a crash leaves the database at
+the previous version, never half-way. Migrations are frozen once released: a
+schema change is a new function appended to ``MIGRATIONS``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+from storage.errors import CorruptDatabaseError
+
+Migration = Callable[[sqlite3.Connection], None]
+
+_COMMON = """
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1,
+    search_text TEXT NOT NULL DEFAULT '',
+    context TEXT NOT NULL DEFAULT '',
+    embedding BLOB
+"""
+
+# table -> (extra columns, time column used for filters and the vector index)
+_MEMORY_TABLES_V1: dict[str, tuple[str, str]] = {
+    "core": (
+        """label TEXT NOT NULL UNIQUE CHECK (label IN ('persona', 'human')),
+           text TEXT NOT NULL DEFAULT '',
+           char_limit INTEGER NOT NULL CHECK (char_limit > 0)""",
+        "created_at",
+    ),
+    "episodic": (
+        """occurred_at TEXT NOT NULL, actor TEXT, event_type TEXT,
+           summary TEXT NOT NULL, details TEXT, tree_path TEXT NOT NULL DEFAULT '[]'""",
+        "occurred_at",
+    ),
+    "semantic": (
+        """name TEXT NOT NULL, summary TEXT NOT NULL, details TEXT, source TEXT,
+           tree_path TEXT NOT NULL DEFAULT '[]'""",
+        "created_at",
+    ),
+    "procedural": (
+        """entry_type TEXT NOT NULL CHECK (entry_type IN ('workflow', 'guide', 'script')),
+           summary TEXT NOT NULL, steps TEXT NOT NULL DEFAULT '[]',
+           tree_path TEXT NOT NULL DEFAULT '[]'""",
+        "created_at",
+    ),
+    "resource": (
+        """title TEXT NOT NULL, summary TEXT, resource_type TEXT, content TEXT,
+           tree_path TEXT NOT NULL DEFAULT '[]'""",
+        "created_at",
+    ),
+    "knowledge_vault": (
+        """entry_type TEXT NOT NULL, source TEXT,
+           sensitivity TEXT NOT NULL CHECK (sensitivity IN ('low', 'medium', 'high')),
+           secret_value TEXT, caption TEXT NOT NULL""",
+        "created_at",
+    ),
+}
+
+_SOURCE_TABLES_V1: dict[str, tuple[str, str]] = {
+    "messages": (
+        """external_id TEXT UNIQUE,
+           role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'other')),
+           speaker TEXT, text TEXT NOT NULL, at TEXT NOT NULL, session TEXT""",
+        "at",
+    ),
+    "screenshots": (
+        """external_id TEXT UNIQUE, at TEXT NOT NULL, monitor INTEGER,
+           app TEXT, window_title TEXT, image_path TEXT, thumb_path TEXT,
+           phash TEXT, width INTEGER, height INTEGER, ocr_text TEXT NOT NULL DEFAULT '',
+           image_embedding BLOB""",
+        "at",
+    ),
+}
+
+
+def _indexed_table(conn: sqlite3.Connection, table: str, columns: str, time_col: str) -> None:
+    """A table with the common columns, an external-content FTS5 index over
+    ``search_text`` and a change log for the in-memory vector index, both kept in
+    step by triggers so no code path can forget them."""
+    conn.execute(f"CREATE TABLE {table} ({_COMMON}, {columns})")
+    conn.execute(f"CREATE INDEX {table}_time ON {table}({time_col})")
+    conn.execute(
+        f"""CREATE VIRTUAL TABLE {table}_fts USING fts5(
+            search_text, content='{table}', content_rowid='rowid',
+            tokenize='porter unicode61 remove_diacritics 2')"""
+    )
+    fts_add = (
+        f"INSERT INTO {table}_fts(rowid, search_text) "
+        f"SELECT new.rowid, new.search_text WHERE new.deleted_at IS NULL;"
+    )
+    fts_del = (
+        f"INSERT INTO {table}_fts({table}_fts, rowid, search_text) "
+        f"SELECT 'delete', old.rowid, old.search_text WHERE old.deleted_at IS NULL;"
+    )
+    log = f"INSERT INTO vec_log(kind, row) VALUES ('{table}', {{}}.rowid);"
+    # One trigger per event, statements in order: the old entry must leave the
+    # index before the new one enters (separate triggers fire in reverse order).
+    triggers = [
+        f"CREATE TRIGGER {table}_ai AFTER INSERT ON {table} BEGIN {fts_add} "
+        f"{log.format('new')} END",
+        f"CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN {fts_del} "
+        f"{log.format('old')} END",
+        f"""CREATE TRIGGER {table}_au_fts AFTER UPDATE OF search_text, deleted_at
+            ON {table} BEGIN {fts_del} {fts_add} END""",
+        f"""CREATE TRIGGER {table}_au_vec AFTER UPDATE OF embedding, deleted_at, {time_col}
+            ON {table} BEGIN {log.format('new')} END""",
+    ]
+    # executescript() would COMMIT the migration's transaction; run them one by one.
+    for trigger in triggers:
+        conn.execute(trigger)
+
+
+def _v1_initial(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "CREATE TABLE vec_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+        "row INTEGER NOT NULL)"
+    )
+    for table, (columns, time_col) in {**_MEMORY_TABLES_V1, **_SOURCE_TABLES_V1}.items():
+        _indexed_table(conn, table, columns, time_col)
+    conn.execute("CREATE INDEX messages_session ON messages(session, at)")
+    conn.execute("CREATE INDEX vec_log_kind ON vec_log(kind, seq)")
+    conn.execute(
+        """CREATE TABLE memory_history (
+            seq INTEGER PRIMARY KEY,
+            memory_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            change TEXT NOT NULL CHECK (change IN ('update', 'delete', 'restore')),
+            changed_at TEXT NOT NULL,
+            data TEXT NOT NULL)"""
+    )
+    conn.execute("CREATE INDEX memory_history_id ON memory_history(memory_id, seq)")
+    conn.execute(
+        """CREATE TABLE provenance (
+            memory_id TEXT NOT NULL,
+            source_kind TEXT NOT NULL CHECK (source_kind IN ('message', 'screenshot')),
+            source_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (memory_id, source_kind, source_id)) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX provenance_source ON provenance(source_kind, source_id)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def apply_migrations(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> int:
+    """Bring the database up to ``len(migrations)``; return the number applied."""
+    current = schema_version(conn)
+    if current > len(migrations):
+        raise CorruptDatabaseError(
+            f"The database is at schema version {current}, newer than this mirix-app "
+            f"understands ({len(migrations)}); upgrade mirix-app."
+        )
+    for version, migration in enumerate(migrations[current:], start=current + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration(conn)
+            conn.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return len(migrations) - current

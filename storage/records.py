@@ -1,0 +1,90 @@
+"""Value objects the storage layer returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SourceKind = Literal["message", "screenshot"]
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A raw source a memory came from."""
+
+    kind: SourceKind
+    id: str
+    external_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "external_id": self.external_id}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row of a memory table or a raw source table, in public form."""
+
+    type: str
+    id: str
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+    version: int
+    fields: dict[str, Any]
+    sources: tuple[SourceRef, ...] = ()
+    context: str = ""
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "id": self.id,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "deleted_at": self.deleted_at,
+            "version": self.version,
+            **self.fields,
+            "sources": [s.to_dict() for s in self.sources],
+        }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: int
+    change: str
+    changed_at: str
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "change": self.change,
+            "changed_at": self.changed_at,
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a memory or a raw source, with where it came from."""
+
+    type: str
+    id: str
+    score: float
+    text: str
+    at: str
+    sources: tuple[SourceRef, ...] = ()
+    matched_by: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "id": self.id,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "at": self.at,
+            "sources": [s.to_dict() for s in self.sources],
+        }

@@ -1,0 +1,76 @@
+"""Raw sources: chat messages and screenshots, stored as they came."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from storage.kinds import MESSAGE, SCREENSHOT, validate_fields
+from storage.records import Record
+from storage.rows import RowStore, Vector, encode_vector
+
+
+@dataclass(frozen=True)
+class NewSource:
+    """A source to insert: validated field values plus index extras."""
+
+    values: dict[str, Any]
+    embedding: Vector | None = None
+    context: str = ""
+
+
+class SourceStore(RowStore):
+    def prepare(
+        self, values: dict[str, Any], *, embedding: Vector | None = None, context: str = ""
+    ) -> NewSource:
+        """Validate one source without writing it (raises InvalidInputError)."""
+        return NewSource(validate_fields(self.kind, values), embedding, context)
+
+    def insert_many(self, conn: sqlite3.Connection, items: Sequence[NewSource]) -> list[str]:
+        return [
+            self.insert(
+                conn, item.values, embedding=encode_vector(item.embedding), context=item.context
+            )
+            for item in items
+        ]
+
+    def add(
+        self, values: dict[str, Any], *, embedding: Vector | None = None, context: str = ""
+    ) -> Record:
+        item = self.prepare(values, embedding=embedding, context=context)
+        (item_id,) = self.db.write(lambda conn: self.insert_many(conn, [item]))
+        return self.get(item_id)
+
+    def existing_external_ids(self, external_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        with self.db.reading() as conn:
+            for start in range(0, len(external_ids), 500):
+                chunk = list(external_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                found.update(
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT external_id FROM {self.kind.table} "
+                        f"WHERE external_id IN ({marks})",
+                        chunk,
+                    )
+                )
+        return found
+
+
+class MessageStore(SourceStore):
+    pass
+
+
+class ScreenshotStore(SourceStore):
+    pass
+
+
+def message_store(db: Any) -> MessageStore:
+    return MessageStore(db, MESSAGE)
+
+
+def screenshot_store(db: Any) -> ScreenshotStore:
+    return ScreenshotStore(db, SCREENSHOT)

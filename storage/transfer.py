@@ -1,0 +1,182 @@
+"""Export and import of everything: the six memory types (core and vault
+included), raw messages and screenshots, provenance and history.
+
+The file is JSON Lines: a header, then one object per row. Importing an export
+into an empty data directory and exporting again gives the same rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from storage.db import Database
+from storage.errors import InvalidInputError
+from storage.kinds import ALL_KINDS, BY_NAME, Kind, now_iso
+from storage.migrations import schema_version
+from storage.rows import search_text_for
+
+FORMAT = "mirix-app-export"
+FORMAT_VERSION = 1
+_BLOB_COLUMNS = ("embedding", "image_embedding")
+_SKIPPED_COLUMNS = ("rowid", "search_text")
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def export_rows(db: Database) -> Iterator[dict[str, Any]]:
+    """Every row as a JSON-ready dict, header first, in a stable order."""
+    with db.reading() as conn:
+        yield {
+            "record": "header",
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "schema": schema_version(conn),
+            "exported_at": now_iso(),
+        }
+        conn.execute("BEGIN")  # one snapshot for the whole export
+        try:
+            for kind in ALL_KINDS:
+                columns = [c for c in _columns(conn, kind.table) if c not in _SKIPPED_COLUMNS]
+                for row in conn.execute(
+                    f"SELECT {', '.join(columns)} FROM {kind.table} ORDER BY rowid"
+                ):
+                    item: dict[str, Any] = {"record": "row", "type": kind.name}
+                    for column in columns:
+                        value = row[column]
+                        if column in _BLOB_COLUMNS and value is not None:
+                            value = base64.b64encode(value).decode("ascii")
+                        item[column] = value
+                    yield item
+            for row in conn.execute(
+                "SELECT memory_id, source_kind, source_id, position FROM provenance "
+                "ORDER BY memory_id, position"
+            ):
+                yield {"record": "provenance", **dict(row)}
+            for row in conn.execute(
+                "SELECT memory_id, type, version, change, changed_at, data "
+                "FROM memory_history ORDER BY seq"
+            ):
+                yield {"record": "history", **dict(row)}
+        finally:
+            conn.execute("COMMIT")
+
+
+def export_to(db: Database, out: IO[str]) -> int:
+    count = 0
+    for item in export_rows(db):
+        out.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+        count += 1
+    return count - 1
+
+
+def import_file(db: Database, path: Path, *, replace: bool = False) -> dict[str, int]:
+    """Import an export file in one transaction; returns counts by record type.
+
+    An id that already exists is an error unless its row is identical (skipped),
+    it is a core block never edited (overwritten), or ``replace`` is set.
+    """
+    items = list(_read(path))
+    counts: dict[str, int] = {}
+
+    def write(conn: sqlite3.Connection) -> None:
+        for line_no, item in items:
+            record = item.get("record")
+            if record == "row":
+                _import_row(conn, item, line_no, replace=replace)
+            elif record == "provenance":
+                conn.execute(
+                    "INSERT OR REPLACE INTO provenance (memory_id, source_kind, source_id, "
+                    "position) VALUES (:memory_id, :source_kind, :source_id, :position)",
+                    item,
+                )
+            elif record == "history":
+                _import_history(conn, item)
+            else:
+                raise InvalidInputError(f"{path}:{line_no}: unknown record {record!r}.")
+            key = item["type"] if record == "row" else str(record)
+            counts[key] = counts.get(key, 0) + 1
+
+    try:
+        db.write(write)
+    except (KeyError, sqlite3.IntegrityError) as exc:
+        raise InvalidInputError(f"{path}: not a valid mirix-app export ({exc}).") from exc
+    return counts
+
+
+def _read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        with path.open(encoding="utf-8") as f:
+            lines = list(enumerate(f, start=1))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"Cannot read {path}: {exc}.") from exc
+    if not lines:
+        raise InvalidInputError(f"{path} is empty.")
+    for line_no, line in lines:
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(f"{path}:{line_no}: not JSON ({exc.msg}).") from None
+        if not isinstance(item, dict):
+            raise InvalidInputError(f"{path}:{line_no}: expected a JSON object.")
+        if line_no == 1:
+            if item.get("format") != FORMAT:
+                raise InvalidInputError(f"{path} is not a mirix-app export file.")
+            if item.get("version") != FORMAT_VERSION:
+                raise InvalidInputError(
+                    f"{path} is export format {item.get('version')}; "
+                    f"this mirix-app reads {FORMAT_VERSION}."
+                )
+            continue
+        yield line_no, item
+
+
+def _import_row(
+    conn: sqlite3.Connection, item: dict[str, Any], line_no: int, *, replace: bool
+) -> None:
+    kind: Kind | None = BY_NAME.get(str(item.get("type")))
+    if kind is None:
+        raise InvalidInputError(f"line {line_no}: unknown type {item.get('type')!r}.")
+    columns = set(_columns(conn, kind.table)) - set(_SKIPPED_COLUMNS)
+    unknown = set(item) - columns - {"record", "type"}
+    if unknown:
+        raise InvalidInputError(f"line {line_no}: unknown field(s) {', '.join(sorted(unknown))}.")
+    row = {c: item.get(c) for c in columns}
+    for column in _BLOB_COLUMNS:
+        if row.get(column) is not None:
+            row[column] = base64.b64decode(row[column])
+    values = {f.name: row.get(f.name) for f in kind.fields}
+    row["search_text"] = search_text_for(kind, values, row.get("context") or "")
+    existing = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (row["id"],)).fetchone()
+    if existing is not None:
+        if all(existing[c] == row[c] for c in row):
+            return
+        pristine_core = kind.name == "core" and existing["version"] == 1 and not existing["text"]
+        if not (replace or pristine_core):
+            raise InvalidInputError(
+                f"line {line_no}: {row['id']} already exists with other content "
+                "(import with --replace to overwrite)."
+            )
+        conn.execute(f"DELETE FROM {kind.table} WHERE id = ?", (row["id"],))
+    names = ", ".join(row)
+    marks = ", ".join(f":{c}" for c in row)
+    conn.execute(f"INSERT INTO {kind.table} ({names}) VALUES ({marks})", row)
+
+
+def _import_history(conn: sqlite3.Connection, item: dict[str, Any]) -> None:
+    exists = conn.execute(
+        "SELECT 1 FROM memory_history WHERE memory_id = ? AND version = ? AND change = ?",
+        (item["memory_id"], item["version"], item["change"]),
+    ).fetchone()
+    if exists is None:
+        conn.execute(
+            "INSERT INTO memory_history (memory_id, type, version, change, changed_at, data) "
+            "VALUES (:memory_id, :type, :version, :change, :changed_at, :data)",
+            item,
+        )

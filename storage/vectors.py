@@ -1,0 +1,216 @@
+"""In-memory vector indexes, one per kind, kept in step with the database.
+
+Each index is a float32 matrix of normalised embeddings (cosine = dot product)
+with the rowids and times of its rows. Triggers append every change of an
+embedding, time or delete mark to ``vec_log``; before a search the index reads
+the log entries it has not seen and re-reads just those rows. This catches
+writes from this process and from any other process alike.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from storage.kinds import Kind
+
+_NO_TIME = np.datetime64("NaT")
+
+
+def _to_datetime64(values: list[str]) -> npt.NDArray[np.datetime64]:
+    # Stored times are canonical UTC ending in 'Z'; numpy wants them without it.
+    return np.array([v[:-1] for v in values], dtype="datetime64[us]")
+
+
+@dataclass
+class VectorMatches:
+    rowids: npt.NDArray[np.int64]
+    scores: npt.NDArray[np.float32]
+
+
+class KindVectors:
+    """The matrix of one kind. Rows stay sorted by rowid; deletes leave holes
+    that are compacted when they pass a quarter of the rows."""
+
+    def __init__(self, kind: Kind, dim: int = 0) -> None:
+        self.kind = kind
+        self.dim = dim
+        self._vecs = np.zeros((0, dim), dtype=np.float32)
+        self._rowids = np.zeros(0, dtype=np.int64)
+        self._times = np.zeros(0, dtype="datetime64[us]")
+        self._alive = np.zeros(0, dtype=bool)
+        self._n = 0  # rows in use (capacity may be larger)
+
+    def __len__(self) -> int:
+        return int(self._alive[: self._n].sum())
+
+    def load(self, conn: sqlite3.Connection) -> None:
+        rows = conn.execute(
+            f"SELECT rowid, embedding, {self.kind.time_column} FROM {self.kind.table} "
+            "WHERE deleted_at IS NULL AND embedding IS NOT NULL ORDER BY rowid"
+        ).fetchall()
+        if not rows:
+            self.__init__(self.kind, self.dim)  # type: ignore[misc]
+            return
+        dim = len(rows[0][1]) // 4
+        blob = b"".join(r[1] for r in rows if len(r[1]) == dim * 4)
+        keep = [r for r in rows if len(r[1]) == dim * 4]
+        self.dim = dim
+        self._vecs = np.frombuffer(blob, dtype=np.float32).reshape(len(keep), dim).copy()
+        self._rowids = np.array([r[0] for r in keep], dtype=np.int64)
+        self._times = _to_datetime64([r[2] for r in keep])
+        self._alive = np.ones(len(keep), dtype=bool)
+        self._n = len(keep)
+
+    def apply(self, conn: sqlite3.Connection, rowids: list[int]) -> None:
+        """Re-read ``rowids`` and bring the matrix in line with them."""
+        found: dict[int, tuple[bytes | None, str, str | None]] = {}
+        for start in range(0, len(rowids), 500):
+            chunk = rowids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in conn.execute(
+                f"SELECT rowid, embedding, {self.kind.time_column}, deleted_at "
+                f"FROM {self.kind.table} WHERE rowid IN ({marks})",
+                chunk,
+            ):
+                found[r[0]] = (r[1], r[2], r[3])
+        for rowid in sorted(set(rowids)):
+            blob, at, deleted = found.get(rowid, (None, "", "gone"))
+            if blob is None or deleted is not None:
+                self._remove(rowid)
+            else:
+                self._upsert(rowid, np.frombuffer(blob, dtype=np.float32), at)
+        if self._n and (~self._alive[: self._n]).sum() > self._n // 4:
+            self._compact()
+
+    def search(
+        self,
+        query: npt.NDArray[np.float32],
+        k: int,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> VectorMatches:
+        n = self._n
+        if n == 0 or query.shape[0] != self.dim:
+            return VectorMatches(np.zeros(0, np.int64), np.zeros(0, np.float32))
+        scores = self._vecs[:n] @ query
+        mask = self._alive[:n].copy()
+        if since is not None:
+            mask &= self._times[:n] >= _to_datetime64([since])[0]
+        if until is not None:
+            mask &= self._times[:n] <= _to_datetime64([until])[0]
+        if not mask.all():
+            scores = np.where(mask, scores, -np.inf).astype(np.float32)
+        k = min(k, int(mask.sum()))
+        if k <= 0:
+            return VectorMatches(np.zeros(0, np.int64), np.zeros(0, np.float32))
+        top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+        top = top[np.argsort(-scores[top], kind="stable")][:k]
+        return VectorMatches(self._rowids[top], scores[top])
+
+    # -- matrix upkeep -----------------------------------------------------------------
+
+    def _position(self, rowid: int) -> int | None:
+        pos = int(np.searchsorted(self._rowids[: self._n], rowid))
+        if pos < self._n and self._rowids[pos] == rowid:
+            return pos
+        return None
+
+    def _upsert(self, rowid: int, vec: npt.NDArray[np.float32], at: str) -> None:
+        if self.dim == 0:
+            self.dim = vec.shape[0]
+            self._vecs = np.zeros((0, self.dim), dtype=np.float32)
+        if vec.shape[0] != self.dim:
+            return  # a vector from another embedding model cannot be compared
+        when = _to_datetime64([at])[0]
+        pos = self._position(rowid)
+        if pos is not None:
+            self._vecs[pos], self._times[pos], self._alive[pos] = vec, when, True
+            return
+        if self._n and rowid < self._rowids[self._n - 1]:
+            # rare: an old rowid came back (import); keep the order by inserting
+            self._compact()
+            at_pos = int(np.searchsorted(self._rowids, rowid))
+            self._vecs = np.insert(self._vecs, at_pos, vec, axis=0)
+            self._rowids = np.insert(self._rowids, at_pos, rowid)
+            self._times = np.insert(self._times, at_pos, when)
+            self._alive = np.insert(self._alive, at_pos, True)
+            self._n += 1
+            return
+        self._grow(self._n + 1)
+        self._vecs[self._n], self._rowids[self._n] = vec, rowid
+        self._times[self._n], self._alive[self._n] = when, True
+        self._n += 1
+
+    def _remove(self, rowid: int) -> None:
+        pos = self._position(rowid)
+        if pos is not None:
+            self._alive[pos] = False
+
+    def _grow(self, needed: int) -> None:
+        capacity = self._vecs.shape[0]
+        if needed <= capacity:
+            return
+        new = max(needed, capacity * 2, 64)
+        self._vecs = np.resize(self._vecs, (new, self.dim))
+        self._rowids = np.resize(self._rowids, new)
+        self._times = np.resize(self._times, new)
+        alive = np.zeros(new, dtype=bool)
+        alive[: self._n] = self._alive[: self._n]
+        self._alive = alive
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self._alive[: self._n])
+        self._vecs = self._vecs[keep].copy()
+        self._rowids = self._rowids[keep].copy()
+        self._times = self._times[keep].copy()
+        self._alive = np.ones(len(keep), dtype=bool)
+        self._n = len(keep)
+
+
+class VectorIndexes:
+    """All kinds' matrices, loaded on first use and synced from ``vec_log``."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, KindVectors] = {}
+        self._seen = 0
+        self._lock = threading.Lock()
+
+    def get(self, conn: sqlite3.Connection, kind: Kind) -> KindVectors:
+        with self._lock:
+            self._sync(conn)
+            index = self._kinds.get(kind.name)
+            if index is None:
+                index = KindVectors(kind)
+                # The log position first: a change racing with the load is re-applied.
+                if not self._kinds:
+                    self._seen = _log_head(conn)
+                index.load(conn)
+                self._kinds[kind.name] = index
+            return index
+
+    def _sync(self, conn: sqlite3.Connection) -> None:
+        if not self._kinds:
+            return
+        rows = conn.execute(
+            "SELECT seq, kind, row FROM vec_log WHERE seq > ? ORDER BY seq", (self._seen,)
+        ).fetchall()
+        if not rows:
+            return
+        changed: dict[str, list[int]] = {}
+        for seq, kind_table, row in rows:
+            changed.setdefault(kind_table, []).append(row)
+            self._seen = max(self._seen, seq)
+        for index in self._kinds.values():
+            rowids = changed.get(index.kind.table)
+            if rowids:
+                index.apply(conn, rowids)
+
+
+def _log_head(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM vec_log").fetchone()[0])
