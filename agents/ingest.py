@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,7 @@ class ImportReport:
     memories: int = 0
     skipped_existing: int = 0
     skipped_invalid: list[tuple[int, str]] = field(default_factory=list)
+    seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +47,7 @@ class ImportReport:
             "memories": self.memories,
             "skipped_existing": self.skipped_existing,
             "skipped_invalid": [{"line": n, "error": e} for n, e in self.skipped_invalid],
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -152,6 +155,7 @@ def import_messages(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a messages JSONL file in one transaction: all of it or nothing."""
+    started = time.perf_counter()
     messages, problems = parse_messages_file(path)
     if problems and not skip_invalid:
         shown = "; ".join(f"line {n}: {e}" for n, e in problems[:MAX_PROBLEMS_SHOWN])
@@ -169,9 +173,7 @@ def import_messages(
     contexts = _contexts(messages)  # over all messages, so context crosses re-imports
     context_of = {id(m): c for m, c in zip(messages, contexts, strict=True)}
     vectors = _embed(embedder, [_embed_text(m) for m in fresh], progress)
-    new_sources = [
-        NewSource(m.values, vectors[i], context_of[id(m)]) for i, m in enumerate(fresh)
-    ]
+    new_sources = [NewSource(m.values, vectors[i], context_of[id(m)]) for i, m in enumerate(fresh)]
 
     def write(conn: sqlite3.Connection) -> int:
         ids = storage.messages.insert_many(conn, new_sources)
@@ -189,6 +191,7 @@ def import_messages(
 
     report.imported = storage.db.write(write) if fresh else 0
     report.memories = report.imported
+    report.seconds = time.perf_counter() - started
     return report
 
 

@@ -39,9 +39,7 @@ def _offline_defaults() -> None:
 
 def common_options(fn: F) -> F:
     """Every command takes --data-dir and --json."""
-    fn = click.option(
-        "--json", "as_json", is_flag=True, help="Print machine-readable JSON."
-    )(fn)
+    fn = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(fn)
     fn = click.option(
         "--data-dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -86,7 +84,7 @@ def parse_body(text: str) -> dict[str, Any]:
         fail(f"--json-body is not valid JSON: {exc.msg} at character {exc.pos}.")
     if not isinstance(body, dict):
         fail("--json-body must be a JSON object.")
-    return body
+    return dict(body)
 
 
 def print_record(record: Record) -> None:
@@ -138,7 +136,9 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Import the valid lines, report the others.")
 @common_options
-def import_messages_cmd(file: Path, skip_invalid: bool, data_dir: Path | None, as_json: bool) -> None:
+def import_messages_cmd(
+    file: Path, skip_invalid: bool, data_dir: Path | None, as_json: bool
+) -> None:
     """Import chat messages from a JSON Lines FILE, one message a line:
 
     {"external_id": str, "speaker": str, "role": "user"|"assistant"|"other",
@@ -170,25 +170,44 @@ def import_all_cmd(file: Path, replace: bool, data_dir: Path | None, as_json: bo
     """Import a file written by 'mirix-app export' (all types, history, provenance)."""
     with assistant(data_dir) as app:
         counts = app.import_export(file, replace=replace)
-        emit(as_json, counts, lambda: click.echo(
-            "Imported " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "."
-            if counts else "Nothing to import."
-        ))
+        emit(
+            as_json,
+            counts,
+            lambda: click.echo(
+                "Imported " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "."
+                if counts
+                else "Nothing to import."
+            ),
+        )
 
 
 @cli.command()
 @click.argument("query", required=False)
-@click.option("--type", "types", multiple=True, type=click.Choice(SEARCHABLE_TYPES),
-              help="Search only this type (repeatable). Default: all.")
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    type=click.Choice(SEARCHABLE_TYPES),
+    help="Search only this type (repeatable). Default: all.",
+)
 @click.option("--since", help="Only items at or after this ISO-8601 time.")
 @click.option("--until", help="Only items at or before this ISO-8601 time.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--queries", type=click.Path(dir_okay=False, path_type=Path),
-              help='Run many queries from a JSONL file of {"id", "query", "limit"}.')
+@click.option(
+    "--queries",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='Run many queries from a JSONL file of {"id", "query", "limit"}.',
+)
 @common_options
 def search(
-    query: str | None, types: tuple[str, ...], since: str | None, until: str | None,
-    limit: int, queries: Path | None, data_dir: Path | None, as_json: bool,
+    query: str | None,
+    types: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    limit: int,
+    queries: Path | None,
+    data_dir: Path | None,
+    as_json: bool,
 ) -> None:
     """Search memories and raw messages (full text and meaning, fused)."""
     if (query is None) == (queries is None):
@@ -199,21 +218,27 @@ def search(
             return
         assert query is not None
         hits = app.search(query, types=types, since=since, until=until, limit=limit)
-        emit(as_json, {"query": query, "hits": [h.to_dict() for h in hits]},
-             lambda: print_hits(hits))
+        emit(
+            as_json, {"query": query, "hits": [h.to_dict() for h in hits]}, lambda: print_hits(hits)
+        )
 
 
 def _batch_search(
-    app: Assistant, path: Path, types: tuple[str, ...], since: str | None,
-    until: str | None, default_limit: int, as_json: bool,
+    app: Assistant,
+    path: Path,
+    types: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    default_limit: int,
+    as_json: bool,
 ) -> None:
     jobs = _read_queries(path)
     for qid, text, limit in jobs:
-        hits = app.search(text, types=types, since=since, until=until,
-                          limit=limit or default_limit)
+        hits = app.search(text, types=types, since=since, until=until, limit=limit or default_limit)
         if as_json:
-            click.echo(json.dumps({"id": qid, "hits": [h.to_dict() for h in hits]},
-                                  ensure_ascii=False))
+            click.echo(
+                json.dumps({"id": qid, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)
+            )
         else:
             click.echo(f"== {qid}: {text}")
             print_hits(hits)
@@ -272,8 +297,11 @@ def edit(item_id: str, body: str, data_dir: Path | None, as_json: bool) -> None:
     changes = parse_body(body)
     with assistant(data_dir) as app:
         record = app.edit(item_id, changes)
-        emit(as_json, record.to_dict(),
-             lambda: click.echo(f"Updated {record.id} to version {record.version}"))
+        emit(
+            as_json,
+            record.to_dict(),
+            lambda: click.echo(f"Updated {record.id} to version {record.version}"),
+        )
 
 
 @cli.command()
@@ -283,9 +311,13 @@ def delete(item_id: str, data_dir: Path | None, as_json: bool) -> None:
     """Delete a memory (soft: 'restore ID' brings it back)."""
     with assistant(data_dir) as app:
         record = app.delete(item_id)
-        emit(as_json, record.to_dict(),
-             lambda: click.echo(f"Deleted {record.id} (restore it with: mirix-app restore "
-                                f"{record.id})"))
+        emit(
+            as_json,
+            record.to_dict(),
+            lambda: click.echo(
+                f"Deleted {record.id} (restore it with: mirix-app restore {record.id})"
+            ),
+        )
 
 
 @cli.command()
@@ -313,8 +345,15 @@ def history(item_id: str, data_dir: Path | None, as_json: bool) -> None:
                 click.echo(f"    {json.dumps(e.data, ensure_ascii=False)[:200]}")
             click.echo(f"v{current.version}  {current.updated_at}  current")
 
-        emit(as_json, {"id": item_id, "current": current.to_dict(),
-                       "history": [e.to_dict() for e in entries]}, human)
+        emit(
+            as_json,
+            {
+                "id": item_id,
+                "current": current.to_dict(),
+                "history": [e.to_dict() for e in entries],
+            },
+            human,
+        )
 
 
 @cli.command()
@@ -324,8 +363,11 @@ def export(file: Path, data_dir: Path | None, as_json: bool) -> None:
     """Write everything (all six types, messages, history, provenance) to FILE."""
     with assistant(data_dir) as app:
         count = app.export(file)
-        emit(as_json, {"file": str(file), "records": count},
-             lambda: click.echo(f"Exported {count} record(s) to {file}"))
+        emit(
+            as_json,
+            {"file": str(file), "records": count},
+            lambda: click.echo(f"Exported {count} record(s) to {file}"),
+        )
 
 
 @cli.command()
@@ -340,8 +382,10 @@ def stats(data_dir: Path | None, as_json: bool) -> None:
             click.echo(f"Database: {info['database']} ({info['database_bytes'] / 1e6:.1f} MB)")
             for name, c in info["counts"].items():
                 click.echo(f"  {name:<16} {c['live']:>8} live {c['deleted']:>6} deleted")
-            click.echo(f"History entries: {info['history_entries']}, "
-                       f"provenance links: {info['provenance_links']}")
+            click.echo(
+                f"History entries: {info['history_entries']}, "
+                f"provenance links: {info['provenance_links']}"
+            )
 
         emit(as_json, info, human)
 
@@ -362,9 +406,14 @@ def core_show(label: str, data_dir: Path | None, as_json: bool) -> None:
     with assistant(data_dir) as app:
         block = app.storage.core.block(label)
         lines = app.storage.core.lines(label)
-        emit(as_json, block.to_dict(), lambda: [
-            click.echo(f"{n:>3}  {line}") for n, line in enumerate(lines, start=1)
-        ] or click.echo("(empty)"))
+
+        def human() -> None:
+            for n, line in enumerate(lines, start=1):
+                click.echo(f"{n:>3}  {line}")
+            if not lines:
+                click.echo("(empty)")
+
+        emit(as_json, block.to_dict(), human)
 
 
 @core.command("append")
@@ -383,9 +432,7 @@ def core_append(label: str, line: str, data_dir: Path | None, as_json: bool) -> 
 @click.argument("number", type=int)
 @click.argument("line")
 @common_options
-def core_replace(
-    label: str, number: int, line: str, data_dir: Path | None, as_json: bool
-) -> None:
+def core_replace(label: str, number: int, line: str, data_dir: Path | None, as_json: bool) -> None:
     """Replace line NUMBER (1-based) of a block; an empty LINE removes it."""
     with assistant(data_dir) as app:
         block = app.core_replace_line(label, number, line)

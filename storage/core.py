@@ -35,6 +35,12 @@ class CoreStore(MemoryStore):
                     )
                     self.insert(conn, values, item_id=block_id(label))
 
+        # Only a new database needs the write lock: opening one for a read-only
+        # command must not wait on (or fail behind) another process's write.
+        with self.db.reading() as conn:
+            found = conn.execute("SELECT count(*) FROM core WHERE label IN ('persona', 'human')")
+            if found.fetchone()[0] == len(BLOCK_LABELS):
+                return
         self.db.write(write)
 
     def add(self, values: dict[str, Any], **_: Any) -> Record:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from storage.db import Database
 from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import Kind, display_text, index_text, now_iso, public_value
-from storage.records import Record, SourceRef
+from storage.records import Record, SourceKind, SourceRef
 
 Vector = npt.NDArray[np.float32]
 
@@ -132,7 +132,7 @@ class RowStore:
         """Raw sources by item id. A raw source is its own source."""
         if self.kind.name not in ("message", "screenshot"):
             return sources_of_memories(conn, ids)
-        kind_name = "message" if self.kind.name == "message" else "screenshot"
+        kind_name: SourceKind = "message" if self.kind.name == "message" else "screenshot"
         out: dict[str, tuple[SourceRef, ...]] = {}
         for chunk in _chunks(list(ids)):
             marks = ",".join("?" * len(chunk))

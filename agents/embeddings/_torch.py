@@ -50,7 +50,7 @@ def prepare_torch() -> None:
         if _ops_library_loads(torch, list(spec.submodule_search_locations)):
             return
         log.info("torchvision ops unavailable (CPU torch with a CUDA torchvision); stubbing")
-        _library = torch.library.Library("torchvision", "DEF")
+        _library = torch.library.Library("torchvision", "DEF")  # type: ignore[no-untyped-call]
         for schema in _MISSING_OPS:
             _library.define(schema)
 

@@ -92,7 +92,8 @@ def _load_minilm(threads: int | None) -> Any:
         import transformers
         from sentence_transformers import SentenceTransformer
 
-        transformers.utils.logging.disable_progress_bar()  # no bars on a user's terminal
+        # no progress bars on a user's terminal
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         if threads:
             torch.set_num_threads(threads)
