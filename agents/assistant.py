@@ -105,9 +105,8 @@ class Assistant:
     def _core_embedded(self, block: Record) -> Record:
         """Core edits are line operations; refresh the block's vector afterwards."""
         text = str(block.fields.get("text") or "")
-        if not text:
-            return block
-        vector = self.embedder.embed([text])[0]
+        # An emptied block drops its vector: it must not be found by the old text.
+        vector = self.embedder.embed([text])[0] if text else None
         self.storage.core.set_embedding(block.id, vector)
         return block
 

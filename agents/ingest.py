@@ -97,8 +97,9 @@ def _message_values(line: str) -> dict[str, Any]:
         raise InvalidInputError(f"not valid JSON ({exc.msg}).") from None
     if not isinstance(obj, dict):
         raise InvalidInputError("expected a JSON object.")
-    if "speaker" not in obj:
-        raise InvalidInputError("speaker is required.")
+    speaker = obj.get("speaker")
+    if not isinstance(speaker, str) or not speaker.strip():
+        raise InvalidInputError("speaker is required (a non-empty string).")
     obj.setdefault("role", "other")
     for key in ("external_id", "session", "speaker"):
         if obj.get(key) is not None and not isinstance(obj[key], str):

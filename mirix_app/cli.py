@@ -50,7 +50,8 @@ def common_options(fn: F) -> F:
 
 
 def fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+    # One line, always: a message may quote user input that holds line breaks.
+    click.echo(f"Error: {' '.join(message.splitlines())}", err=True)
     sys.exit(EXIT_ERROR)
 
 

@@ -93,7 +93,9 @@ class Storage:
         core.ensure_blocks()
         messages, screenshots = message_store(db), screenshot_store(db)
         stores: dict[str, RowStore] = {
-            **memories, "message": messages, "screenshot": screenshots,
+            **memories,
+            "message": messages,
+            "screenshot": screenshots,
         }
         search = HybridSearch(db, stores, VectorIndexes(), params)
         return cls(directory, db, memories, messages, screenshots, search)

@@ -42,7 +42,9 @@ class Database:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
-        self._jobs: queue.Queue[tuple[Callable[[sqlite3.Connection], object], Future[object]] | None]
+        self._jobs: queue.Queue[
+            tuple[Callable[[sqlite3.Connection], object], Future[object]] | None
+        ]
         self._jobs = queue.Queue()
         with self._translated():
             self._writer = _connect(path, timeout_ms=busy_timeout_ms)
@@ -125,7 +127,9 @@ class Database:
                 self._readers.append(conn)
         return conn
 
-    def query(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> list[sqlite3.Row]:
+    def query(
+        self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
+    ) -> list[sqlite3.Row]:
         with self._translated():
             return self.read().execute(sql, params).fetchall()
 

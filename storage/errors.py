@@ -63,9 +63,7 @@ def translate(exc: sqlite3.Error, path: object) -> StorageError | None:
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or (
         "malformed" in text or "not a database" in text
     ):
-        return CorruptDatabaseError(
-            f"The database {path} is damaged or not a mirix-app database."
-        )
+        return CorruptDatabaseError(f"The database {path} is damaged or not a mirix-app database.")
     if code == sqlite3.SQLITE_IOERR or "disk i/o error" in text:
         return DiskFullError(f"Could not write the database {path} (I/O error); is the disk full?")
     return None

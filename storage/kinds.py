@@ -186,7 +186,12 @@ SCREENSHOT = Kind(
 )
 
 MEMORY_KINDS: tuple[Kind, ...] = (
-    CORE, EPISODIC, SEMANTIC, PROCEDURAL, RESOURCE, KNOWLEDGE_VAULT,
+    CORE,
+    EPISODIC,
+    SEMANTIC,
+    PROCEDURAL,
+    RESOURCE,
+    KNOWLEDGE_VAULT,
 )
 SOURCE_KINDS: tuple[Kind, ...] = (MESSAGE, SCREENSHOT)
 ALL_KINDS: tuple[Kind, ...] = MEMORY_KINDS + SOURCE_KINDS
@@ -212,6 +217,7 @@ def kind_of_id(item_id: str) -> Kind:
 
 
 # -- times ------------------------------------------------------------------------
+
 
 def now_iso() -> str:
     return format_time(datetime.now(UTC))
@@ -241,6 +247,7 @@ def parse_time(value: object, *, what: str = "time") -> str:
 
 # -- validation -------------------------------------------------------------------
 
+
 def check_text(value: object, *, what: str, required: bool) -> str | None:
     if value is None:
         if required:
@@ -259,9 +266,7 @@ def check_text(value: object, *, what: str, required: bool) -> str | None:
     return value
 
 
-def validate_fields(
-    kind: Kind, values: dict[str, Any], *, partial: bool = False
-) -> dict[str, Any]:
+def validate_fields(kind: Kind, values: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Check ``values`` against ``kind`` and return them in stored form.
 
     ``partial`` validates an edit: only the given fields, none required.
@@ -304,9 +309,7 @@ def _stored_value(kind: Kind, f: Field, value: object) -> object:
         if value is None and not f.required:
             return None
         if value not in f.choices:
-            raise InvalidInputError(
-                f"{what} must be one of {', '.join(f.choices)}; got {value!r}."
-            )
+            raise InvalidInputError(f"{what} must be one of {', '.join(f.choices)}; got {value!r}.")
         return value
     return check_text(value, what=what, required=f.required)
 

@@ -131,8 +131,14 @@ class MemoryStore(RowStore):
         conn.execute(
             "INSERT INTO memory_history (memory_id, type, version, change, changed_at, data) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (row["id"], self.kind.name, row["version"], change, now_iso(),
-             json.dumps(data, ensure_ascii=False)),
+            (
+                row["id"],
+                self.kind.name,
+                row["version"],
+                change,
+                now_iso(),
+                json.dumps(data, ensure_ascii=False),
+            ),
         )
 
     def _assign(self, conn: sqlite3.Connection, item_id: str, values: dict[str, Any]) -> None:

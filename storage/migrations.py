@@ -111,7 +111,7 @@ def _indexed_table(conn: sqlite3.Connection, table: str, columns: str, time_col:
         f"""CREATE TRIGGER {table}_au_fts AFTER UPDATE OF search_text, deleted_at
             ON {table} BEGIN {fts_del} {fts_add} END""",
         f"""CREATE TRIGGER {table}_au_vec AFTER UPDATE OF embedding, deleted_at, {time_col}
-            ON {table} BEGIN {log.format('new')} END""",
+            ON {table} BEGIN {log.format("new")} END""",
     ]
     # executescript() would COMMIT the migration's transaction; run them one by one.
     for trigger in triggers:

@@ -61,7 +61,9 @@ class HybridSearch:
                 for rowid, (score, via) in self._fuse_kind(conn, kind, query).items():
                     fused.append((score, kind, rowid, via))
             fused.sort(key=lambda item: (-item[0], item[1].name, item[2]))
-            return self._hits(conn, fused[: query.limit])
+            # Fetch spare candidates: collapsing duplicates may drop some.
+            hits = _collapse_same_sources(self._hits(conn, fused[: 2 * query.limit]))
+            return hits[: query.limit]
 
     def text_ranking(self, conn: sqlite3.Connection, kind: Kind, query: Query) -> list[int]:
         expression = match_expression(query.text)
@@ -138,6 +140,20 @@ class HybridSearch:
                 )
             )
         return hits
+
+
+def _collapse_same_sources(hits: list[Hit]) -> list[Hit]:
+    """Keep the best hit per set of sources: a raw message and the memory made
+    from it alone say the same thing, so the lower one only pushes others out."""
+    seen: set[frozenset[tuple[str, str]]] = set()
+    out: list[Hit] = []
+    for hit in hits:
+        key = frozenset((s.kind, s.id) for s in hit.sources)
+        if key and key in seen:
+            continue
+        seen.add(key)
+        out.append(hit)
+    return out
 
 
 def _time_filter(kind: Kind, query: Query) -> tuple[str, tuple[str, ...]]:

@@ -52,8 +52,7 @@ class SourceStore(RowStore):
                 found.update(
                     r[0]
                     for r in conn.execute(
-                        f"SELECT external_id FROM {self.kind.table} "
-                        f"WHERE external_id IN ({marks})",
+                        f"SELECT external_id FROM {self.kind.table} WHERE external_id IN ({marks})",
                         chunk,
                     )
                 )

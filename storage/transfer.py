@@ -8,6 +8,7 @@ into an empty data directory and exporting again gives the same rows.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import IO, Any
 
 from storage.db import Database
 from storage.errors import InvalidInputError
-from storage.kinds import ALL_KINDS, BY_NAME, Kind, now_iso
+from storage.kinds import ALL_KINDS, BY_NAME, Kind, kind_of_id, now_iso, parse_time, validate_fields
 from storage.migrations import schema_version
 from storage.rows import search_text_for
 
@@ -91,12 +92,29 @@ def import_file(db: Database, path: Path, *, replace: bool = False) -> dict[str,
             if record == "row":
                 _import_row(conn, item, line_no, replace=replace)
             elif record == "provenance":
+                _check_types(
+                    item,
+                    line_no,
+                    {"memory_id": str, "source_kind": str, "source_id": str, "position": int},
+                )
                 conn.execute(
                     "INSERT OR REPLACE INTO provenance (memory_id, source_kind, source_id, "
                     "position) VALUES (:memory_id, :source_kind, :source_id, :position)",
                     item,
                 )
             elif record == "history":
+                _check_types(
+                    item,
+                    line_no,
+                    {
+                        "memory_id": str,
+                        "type": str,
+                        "version": int,
+                        "change": str,
+                        "changed_at": str,
+                        "data": str,
+                    },
+                )
                 _import_history(conn, item)
             else:
                 raise InvalidInputError(f"{path}:{line_no}: unknown record {record!r}.")
@@ -105,7 +123,7 @@ def import_file(db: Database, path: Path, *, replace: bool = False) -> dict[str,
 
     try:
         db.write(write)
-    except (KeyError, sqlite3.IntegrityError) as exc:
+    except (KeyError, sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:
         raise InvalidInputError(f"{path}: not a valid mirix-app export ({exc}).") from exc
     return counts
 
@@ -148,9 +166,7 @@ def _import_row(
     if unknown:
         raise InvalidInputError(f"line {line_no}: unknown field(s) {', '.join(sorted(unknown))}.")
     row = {c: item.get(c) for c in columns}
-    for column in _BLOB_COLUMNS:
-        if row.get(column) is not None:
-            row[column] = base64.b64decode(row[column])
+    _check_row(kind, row, line_no)
     values = {f.name: row.get(f.name) for f in kind.fields}
     row["search_text"] = search_text_for(kind, values, row.get("context") or "")
     existing = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (row["id"],)).fetchone()
@@ -167,6 +183,56 @@ def _import_row(
     names = ", ".join(row)
     marks = ", ".join(f":{c}" for c in row)
     conn.execute(f"INSERT INTO {kind.table} ({names}) VALUES ({marks})", row)
+
+
+def _check_types(item: dict[str, Any], line_no: int, types: dict[str, type]) -> None:
+    for key, expected in types.items():
+        value = item.get(key)
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise InvalidInputError(
+                f"line {line_no}: {item.get('record')} field {key} must be "
+                f"{'an integer' if expected is int else 'a string'}, got {value!r}."
+            )
+
+
+def _check_row(kind: Kind, row: dict[str, Any], line_no: int) -> None:
+    """Validate one imported row in place (stored form), as an add would: a bad
+    value must be refused here, not break every later read of the database."""
+    try:
+        item_id = row.get("id")
+        if not isinstance(item_id, str) or kind_of_id(item_id) is not kind:
+            raise InvalidInputError(f"{item_id!r} is not an id of a {kind.name}.")
+        for column in ("created_at", "updated_at", "deleted_at"):
+            if row.get(column) is not None or column != "deleted_at":
+                row[column] = parse_time(row.get(column), what=column)
+        version = row.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise InvalidInputError(f"version must be a positive integer, got {version!r}.")
+        if not isinstance(row.get("context") or "", str):
+            raise InvalidInputError("context must be a string.")
+        for column in _BLOB_COLUMNS:
+            if row.get(column) is not None:
+                row[column] = _vector_blob(row[column], column)
+        public = {}
+        for f in kind.fields:
+            value = row.get(f.name)
+            if f.kind == "list" and isinstance(value, str):
+                value = json.loads(value)
+            if value is not None or f.required:
+                public[f.name] = value
+        row.update({f.name: None for f in kind.fields} | validate_fields(kind, public))
+    except (InvalidInputError, ValueError) as exc:
+        raise InvalidInputError(f"line {line_no}: {exc}") from None
+
+
+def _vector_blob(value: object, column: str) -> bytes:
+    try:
+        blob = base64.b64decode(str(value), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInputError(f"{column} is not base64.") from None
+    if not blob or len(blob) % 4:
+        raise InvalidInputError(f"{column} is not a float32 vector.")
+    return blob
 
 
 def _import_history(conn: sqlite3.Connection, item: dict[str, Any]) -> None:

@@ -90,8 +90,13 @@ def build(storage: Storage, rows: int, seed: int) -> float:
             n = min(20_000, target - made)
             vecs = vec_rng.standard_normal((n, DIM)).astype(np.float32)
             batch = [
-                (validate_fields(kind, fields_for(type_name, zipf.sample(rng.randint(8, 30)),
-                                                  rng.randint(0, 700))), vecs[i])
+                (
+                    validate_fields(
+                        kind,
+                        fields_for(type_name, zipf.sample(rng.randint(8, 30)), rng.randint(0, 700)),
+                    ),
+                    vecs[i],
+                )
                 for i in range(n)
             ]
 
@@ -134,9 +139,14 @@ def main() -> None:
 
     def query(since: str | None = None, until: str | None = None) -> Query:
         vec = qrng.standard_normal(DIM).astype(np.float32)
-        return Query(text=" ".join(zipf.sample(rng.randint(3, 7))),
-                     vector=vec / np.linalg.norm(vec), kinds=kinds, since=since,
-                     until=until, limit=10)
+        return Query(
+            text=" ".join(zipf.sample(rng.randint(3, 7))),
+            vector=vec / np.linalg.norm(vec),
+            kinds=kinds,
+            since=since,
+            until=until,
+            limit=10,
+        )
 
     started = time.perf_counter()
     storage.search.run(query())
@@ -150,14 +160,17 @@ def main() -> None:
         (plain if i % 2 == 0 else filtered).append(1000 * (time.perf_counter() - t0))
     stats = storage.stats()
     total = sum(c["live"] for c in stats["counts"].values())
-    print(f"Rows: {total:,} memories over 6 types (random unit vectors, {DIM}-d; "
-          "synthetic Zipf text)")
+    print(
+        f"Rows: {total:,} memories over 6 types (random unit vectors, {DIM}-d; synthetic Zipf text)"
+    )
     print(f"First search (loads the vector index): {first:.1f} s")
     both = plain + filtered
     for label, values in (("all", both), ("no filter", plain), ("time filter", filtered)):
-        print(f"Hybrid search, {label:<11}: p50 {percentile(values, 50):6.1f} ms, "
-              f"p95 {percentile(values, 95):6.1f} ms, mean {statistics.mean(values):6.1f} ms "
-              f"({len(values)} queries)")
+        print(
+            f"Hybrid search, {label:<11}: p50 {percentile(values, 50):6.1f} ms, "
+            f"p95 {percentile(values, 95):6.1f} ms, mean {statistics.mean(values):6.1f} ms "
+            f"({len(values)} queries)"
+        )
     print(f"Database size: {stats['database_bytes'] / 1e9:.2f} GB")
     storage.close()
 

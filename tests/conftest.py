@@ -1,0 +1,51 @@
+"""Shared fixtures. The environment is set at import, before any model library loads:
+no display, no network for Hugging Face, no remote cost map for litellm."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agents import Assistant, open_assistant
+from storage import Storage
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture(autouse=True)
+def _no_home_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may touch the user's real data directory."""
+    monkeypatch.setenv("MIRIX_APP_HOME", str(tmp_path / "default-home"))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def storage(data_dir: Path) -> Iterator[Storage]:
+    with Storage.open(data_dir) as opened:
+        yield opened
+
+
+@pytest.fixture
+def embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def assistant(data_dir: Path, embedder: FakeEmbedder) -> Iterator[Assistant]:
+    app = open_assistant(data_dir, embedder=embedder)
+    try:
+        yield app
+    finally:
+        app.close()

@@ -1,0 +1,140 @@
+"""storage/kinds.py: field validation, times and ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage import InvalidInputError, kind_named, kind_of_id
+from storage.kinds import (
+    EPISODIC,
+    KNOWLEDGE_VAULT,
+    MAX_TEXT_CHARS,
+    MEMORY_TYPE_NAMES,
+    MESSAGE,
+    PROCEDURAL,
+    index_text,
+    parse_time,
+    validate_fields,
+)
+
+
+def test_the_six_memory_types() -> None:
+    assert MEMORY_TYPE_NAMES == (
+        "core",
+        "episodic",
+        "semantic",
+        "procedural",
+        "resource",
+        "knowledge_vault",
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2023-05-08T13:56:00Z", "2023-05-08T13:56:00.000000Z"),
+        ("2023-05-08T13:56:00", "2023-05-08T13:56:00.000000Z"),  # naive means UTC
+        ("2023-05-08T15:56:00+02:00", "2023-05-08T13:56:00.000000Z"),
+        ("2023-05-08", "2023-05-08T00:00:00.000000Z"),
+        (" 2023-05-08T13:56:00.5z ", "2023-05-08T13:56:00.500000Z"),
+    ],
+)
+def test_times_are_stored_in_one_canonical_utc_form(given: str, stored: str) -> None:
+    assert parse_time(given) == stored
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "2023-13-45", "", "   ", None, 1683554160])
+def test_bad_times_are_refused(bad: object) -> None:
+    with pytest.raises(InvalidInputError, match="ISO-8601"):
+        parse_time(bad, what="message.at")
+
+
+def test_unknown_fields_are_named_with_the_allowed_ones() -> None:
+    with pytest.raises(InvalidInputError, match=r"Unknown field\(s\) for message: mood"):
+        validate_fields(MESSAGE, {"role": "user", "text": "x", "at": "2023-01-01", "mood": 1})
+
+
+def test_required_fields() -> None:
+    with pytest.raises(InvalidInputError, match=r"episodic\.summary is required"):
+        validate_fields(EPISODIC, {"occurred_at": "2023-01-01"})
+    # an edit (partial) needs none of them
+    assert validate_fields(EPISODIC, {"actor": "me"}, partial=True) == {"actor": "me"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("   ", "is empty"),
+        ("x" * (MAX_TEXT_CHARS + 1), "limit is 200,000"),
+        ("nul\x00byte", "NUL"),
+        (42, "must be a string"),
+    ],
+)
+def test_bad_text(text: object, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        validate_fields(MESSAGE, {"role": "user", "text": text, "at": "2023-01-01"})
+
+
+def test_text_at_the_limit_and_unicode_are_accepted() -> None:
+    ok = validate_fields(
+        MESSAGE, {"role": "user", "text": "字" * MAX_TEXT_CHARS, "at": "2023-01-01"}
+    )
+    assert len(ok["text"]) == MAX_TEXT_CHARS
+    emoji = validate_fields(MESSAGE, {"role": "other", "text": "🎉👨‍👩‍👧", "at": "2023-01-01"})
+    assert emoji["text"] == "🎉👨‍👩‍👧"
+
+
+def test_choices_lists_and_ints() -> None:
+    with pytest.raises(InvalidInputError, match="must be one of user, assistant, other"):
+        validate_fields(MESSAGE, {"role": "bot", "text": "x", "at": "2023-01-01"})
+    with pytest.raises(InvalidInputError, match="list of strings"):
+        validate_fields(PROCEDURAL, {"entry_type": "guide", "summary": "s", "steps": "one"})
+    stored = validate_fields(
+        PROCEDURAL, {"entry_type": "guide", "summary": "s", "steps": ["a", "ß"]}
+    )
+    assert stored["steps"] == '["a", "ß"]'
+    with pytest.raises(InvalidInputError, match="must be one of low, medium, high"):
+        validate_fields(
+            KNOWLEDGE_VAULT, {"entry_type": "k", "sensitivity": "secret", "caption": "c"}
+        )
+
+
+def test_the_vault_secret_is_never_indexed() -> None:
+    values = validate_fields(
+        KNOWLEDGE_VAULT,
+        {
+            "entry_type": "password",
+            "sensitivity": "high",
+            "secret_value": "hunter2",
+            "caption": "Email password",
+        },
+    )
+    text = index_text(KNOWLEDGE_VAULT, values)
+    assert "Email password" in text
+    assert "hunter2" not in text
+
+
+@pytest.mark.parametrize(
+    ("item_id", "kind"),
+    [
+        ("epi_abc", "episodic"),
+        ("core_human", "core"),
+        ("vault_1", "knowledge_vault"),
+        ("msg_9", "message"),
+        ("scr_1", "screenshot"),
+        ("proc_x", "procedural"),
+    ],
+)
+def test_ids_name_their_kind(item_id: str, kind: str) -> None:
+    assert kind_of_id(item_id).name == kind
+
+
+@pytest.mark.parametrize("bad", ["garbage", "epi_", "xyz_123", "", "_abc"])
+def test_malformed_ids_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidInputError, match="not a mirix-app id"):
+        kind_of_id(bad)
+
+
+def test_unknown_type_name() -> None:
+    with pytest.raises(InvalidInputError, match="Unknown type 'memo'"):
+        kind_named("memo")

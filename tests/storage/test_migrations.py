@@ -1,0 +1,85 @@
+"""storage/migrations.py: versions recorded in PRAGMA user_version, each step atomic."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage import CorruptDatabaseError, Storage
+from storage.migrations import MIGRATIONS, apply_migrations, schema_version
+
+
+def _conn(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None)
+
+
+def test_fresh_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
+    conn = _conn(tmp_path / "a.db")
+    assert apply_migrations(conn, MIGRATIONS) == len(MIGRATIONS)
+    assert schema_version(conn) == len(MIGRATIONS) >= 1
+    conn.close()
+
+
+def test_reopening_applies_nothing_and_changes_nothing(tmp_path: Path) -> None:
+    with Storage.open(tmp_path / "d") as s:
+        s.memories["semantic"].add({"name": "n", "summary": "kept across reopen"})
+    db = tmp_path / "d" / "mirix.db"
+    conn = _conn(db)
+    before = list(conn.iterdump())
+    assert apply_migrations(conn, MIGRATIONS) == 0
+    assert list(conn.iterdump()) == before
+    conn.close()
+    with Storage.open(tmp_path / "d") as s:
+        assert [r.fields["summary"] for r in s.memories["semantic"].list()] == [
+            "kept across reopen"
+        ]
+    conn = _conn(db)
+    assert schema_version(conn) == len(MIGRATIONS)
+    conn.close()
+
+
+def test_migrations_run_in_order_and_record_each_version(tmp_path: Path) -> None:
+    seen: list[int] = []
+
+    def one(conn: sqlite3.Connection) -> None:
+        seen.append(schema_version(conn))
+        conn.execute("CREATE TABLE t1 (x)")
+
+    def two(conn: sqlite3.Connection) -> None:
+        seen.append(schema_version(conn))
+        conn.execute("CREATE TABLE t2 (x)")
+
+    conn = _conn(tmp_path / "m.db")
+    assert apply_migrations(conn, [one]) == 1
+    assert apply_migrations(conn, [one, two]) == 1
+    assert seen == [0, 1]
+    assert schema_version(conn) == 2
+    conn.close()
+
+
+def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path) -> None:
+    def good(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE ok (x)")
+
+    def bad(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half (x)")
+        raise RuntimeError("migration bug")
+
+    conn = _conn(tmp_path / "m.db")
+    with pytest.raises(RuntimeError):
+        apply_migrations(conn, [good, bad])
+    assert schema_version(conn) == 1
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert "ok" in names
+    assert "half" not in names
+    conn.close()
+
+
+def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    conn = _conn(tmp_path / "new.db")
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    with pytest.raises(CorruptDatabaseError, match="newer"):
+        apply_migrations(conn, MIGRATIONS)
+    conn.close()

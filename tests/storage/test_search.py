@@ -1,0 +1,180 @@
+"""storage/search.py: hybrid search per type and across types, filters, provenance."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage import Query, SourceRef, Storage
+from storage.kinds import ALL_KINDS, BY_NAME, MEMORY_KINDS, parse_time
+from tests.fakes import BODIES, FakeEmbedder
+
+EMB = FakeEmbedder()
+
+
+def _query(text: str, kinds: tuple[str, ...] = (), **kw: object) -> Query:
+    chosen = tuple(BY_NAME[k] for k in kinds) if kinds else ALL_KINDS
+    return Query(text=text, vector=EMB.vector(text), kinds=chosen, **kw)  # type: ignore[arg-type]
+
+
+def _add(storage: Storage, type_name: str, body: dict[str, object], **kw: object) -> str:
+    from storage.kinds import index_text, validate_fields
+
+    kind = BY_NAME[type_name]
+    vector = EMB.vector(index_text(kind, validate_fields(kind, body)))
+    return storage.memories[type_name].add(body, embedding=vector, **kw).id  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def filled(storage: Storage) -> dict[str, str]:
+    ids = {name: _add(storage, name, body) for name, body in BODIES.items()}
+    storage.core.rewrite("human", "Name: Sam\nClimbs with Jordan on weekends")
+    ids["core"] = "core_human"
+    return ids
+
+
+@pytest.mark.parametrize("type_name", sorted(BODIES))
+def test_each_type_is_found_by_its_own_words(
+    storage: Storage, filled: dict[str, str], type_name: str
+) -> None:
+    words = {
+        "episodic": "Mount Tam hike",
+        "semantic": "climbing partner",
+        "procedural": "release the app",
+        "resource": "Quarterly report revenue",
+        "knowledge_vault": "GitHub token",
+    }[type_name]
+    hits = storage.search.run(_query(words, (type_name,)))
+    assert [h.id for h in hits][:1] == [filled[type_name]]
+    assert {h.type for h in hits} == {type_name}
+    across = storage.search.run(_query(words))
+    assert across[0].id == filled[type_name]
+
+
+def test_core_blocks_are_searchable_by_text(storage: Storage, filled: dict[str, str]) -> None:
+    hits = storage.search.run(Query(text="weekends", kinds=(BY_NAME["core"],)))
+    assert [h.id for h in hits] == ["core_human"]
+
+
+def test_the_vault_secret_is_not_searchable(storage: Storage, filled: dict[str, str]) -> None:
+    hits = storage.search.run(Query(text="ghp_s3cr3t", kinds=MEMORY_KINDS))
+    assert hits == []
+
+
+def test_type_filter_limits_the_kinds(storage: Storage, filled: dict[str, str]) -> None:
+    hits = storage.search.run(_query("Jordan", ("semantic",)))
+    assert {h.type for h in hits} == {"semantic"}
+    both = storage.search.run(_query("Jordan", ("semantic", "episodic")))
+    assert {h.type for h in both} == {"semantic", "episodic"}
+
+
+def test_limit_is_respected_and_scores_descend(storage: Storage) -> None:
+    for i in range(15):
+        _add(storage, "semantic", {"name": f"fact {i}", "summary": f"shared word number {i}"})
+    hits = storage.search.run(_query("shared word", limit=7))
+    assert len(hits) == 7
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(h.score > 0 for h in hits)
+
+
+def test_time_range_filters_text_and_vector_matches(storage: Storage) -> None:
+    ids = {
+        year: _add(
+            storage,
+            "episodic",
+            {"occurred_at": f"{year}-03-01T12:00:00Z", "summary": f"ski trip in the alps {year}"},
+        )
+        for year in (2020, 2021, 2022, 2023)
+    }
+
+    def found(**kw: str) -> set[str]:
+        bounds = {k: parse_time(v) for k, v in kw.items()}
+        return {h.id for h in storage.search.run(_query("ski trip alps", ("episodic",), **bounds))}
+
+    assert found() == set(ids.values())
+    assert found(since="2022-01-01") == {ids[2022], ids[2023]}
+    assert found(until="2021-03-01T12:00:00Z") == {ids[2020], ids[2021]}  # bounds inclusive
+    assert found(since="2021-01-01", until="2022-12-31") == {ids[2021], ids[2022]}
+    assert found(since="2024-01-01") == set()
+    text_only = storage.search.run(
+        Query(text="ski", kinds=(BY_NAME["episodic"],), since=parse_time("2023-01-01"))
+    )
+    assert [h.id for h in text_only] == [ids[2023]]
+    vector_only = storage.search.run(
+        Query(
+            text="",
+            vector=EMB.vector("ski trip alps"),
+            kinds=(BY_NAME["episodic"],),
+            until=parse_time("2020-12-31"),
+        )
+    )
+    assert [h.id for h in vector_only] == [ids[2020]]
+
+
+def test_deleted_memories_are_hidden_until_restored(
+    storage: Storage, filled: dict[str, str]
+) -> None:
+    target = filled["semantic"]
+    before = [h.id for h in storage.search.run(_query("climbing partner Jordan"))]
+    assert target in before
+    storage.memories["semantic"].delete(target)
+    hidden = [h.id for h in storage.search.run(_query("climbing partner Jordan"))]
+    assert hidden == [i for i in before if i != target]
+    assert storage.search.run(_query("climbing partner", ("semantic",))) == []
+    storage.memories["semantic"].restore(target)
+    assert [h.id for h in storage.search.run(_query("climbing partner Jordan"))] == before
+
+
+def test_edited_text_is_found_and_old_text_is_not(storage: Storage) -> None:
+    item = _add(storage, "semantic", {"name": "pet", "summary": "owns a tortoise"})
+    storage.memories["semantic"].update(
+        item, {"summary": "owns a hedgehog"}, embedding=EMB.vector("pet owns a hedgehog")
+    )
+    assert [h.id for h in storage.search.run(_query("hedgehog"))] == [item]
+    assert item not in {h.id for h in storage.search.run(Query(text="tortoise", kinds=ALL_KINDS))}
+
+
+def test_hits_carry_sources_and_messages_are_their_own_source(storage: Storage) -> None:
+    msg = storage.messages.add(
+        {
+            "role": "user",
+            "speaker": "Ann",
+            "text": "We adopted a greyhound",
+            "at": "2023-04-01",
+            "external_id": "D7:3",
+        },
+        embedding=EMB.vector("We adopted a greyhound"),
+    )
+    memory = _add(
+        storage,
+        "episodic",
+        {"occurred_at": "2023-04-01", "summary": "Ann adopted a greyhound"},
+        sources=[SourceRef("message", msg.id)],
+    )
+    ref = SourceRef("message", msg.id, "D7:3")
+    (episode,) = storage.search.run(_query("greyhound", ("episodic",)))
+    assert (episode.id, episode.sources) == (memory, (ref,))
+    (raw,) = storage.search.run(_query("greyhound", ("message",)))
+    assert (raw.id, raw.type, raw.sources) == (msg.id, "message", (ref,))
+    across = storage.search.run(_query("greyhound"))
+    assert across[0].sources == (ref,)
+    as_dict = episode.to_dict()
+    assert as_dict["sources"] == [{"kind": "message", "id": msg.id, "external_id": "D7:3"}]
+    assert set(as_dict) >= {"type", "id", "score", "text", "sources"}
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "AND OR NOT", "NEAR(a b", "col:value", "a* -b ^c", "())(", "  ", "🎉"]
+)
+def test_query_syntax_never_breaks_search(
+    storage: Storage, filled: dict[str, str], query: str
+) -> None:
+    hits = storage.search.run(Query(text=query, kinds=ALL_KINDS))
+    assert isinstance(hits, list)
+
+
+def test_unicode_text_is_found_by_its_exact_words(storage: Storage) -> None:
+    cjk = _add(storage, "semantic", {"name": "散步", "summary": "我喜欢在周末去公园散步"})
+    emoji = _add(storage, "semantic", {"name": "party", "summary": "Birthday 🎉 at Café Zoë"})
+    assert storage.search.run(_query("我喜欢在周末去公园散步"))[0].id == cjk
+    assert storage.search.run(Query(text="cafe zoe", kinds=ALL_KINDS))[0].id == emoji

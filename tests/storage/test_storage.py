@@ -1,0 +1,102 @@
+"""storage/__init__.py: the Storage object, its public surface and stats."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import storage as storage_pkg
+from storage import InvalidInputError, SourceRef, Storage
+from tests.fakes import BODIES, db_dump
+
+
+def test_public_surface_is_pinned() -> None:
+    assert sorted(storage_pkg.__all__) == sorted(
+        [
+            "MEMORY_TYPE_NAMES",
+            "CoreStore",
+            "CorruptDatabaseError",
+            "Database",
+            "DatabaseLockedError",
+            "DiskFullError",
+            "EnvironmentStorageError",
+            "HistoryEntry",
+            "Hit",
+            "InvalidInputError",
+            "Kind",
+            "MemoryStore",
+            "MessageStore",
+            "NotFoundError",
+            "Query",
+            "Record",
+            "ScreenshotStore",
+            "SearchParams",
+            "SourceRef",
+            "Storage",
+            "StorageError",
+            "kind_named",
+            "kind_of_id",
+            "resolve_data_dir",
+        ]
+    )
+    for name in storage_pkg.__all__:
+        assert hasattr(storage_pkg, name), name
+
+
+def test_environment_errors_share_a_base() -> None:
+    for name in ("DatabaseLockedError", "DiskFullError", "CorruptDatabaseError"):
+        error = getattr(storage_pkg, name)
+        assert issubclass(error, storage_pkg.EnvironmentStorageError)
+        assert issubclass(error, storage_pkg.StorageError)
+
+
+def test_stats_count_live_deleted_history_and_links(storage: Storage) -> None:
+    msg = storage.messages.add({"role": "user", "text": "hello", "at": "2023-01-01"})
+    ids = {name: storage.memories[name].add(body).id for name, body in BODIES.items()}
+    storage.memories["semantic"].add(BODIES["semantic"], sources=[SourceRef("message", msg.id)])
+    storage.memories["episodic"].delete(ids["episodic"])
+    storage.memories["resource"].update(ids["resource"], {"title": "t2"})
+    info = storage.stats()
+    assert info["counts"] == {
+        "core": {"live": 2, "deleted": 0},
+        "episodic": {"live": 0, "deleted": 1},
+        "semantic": {"live": 2, "deleted": 0},
+        "procedural": {"live": 1, "deleted": 0},
+        "resource": {"live": 1, "deleted": 0},
+        "knowledge_vault": {"live": 1, "deleted": 0},
+        "message": {"live": 1, "deleted": 0},
+        "screenshot": {"live": 0, "deleted": 0},
+    }
+    assert info["history_entries"] == 2
+    assert info["provenance_links"] == 1
+    assert info["database_bytes"] > 0
+    assert Path(info["database"]) == storage.data_dir / "mirix.db"
+
+
+def test_ids_route_to_their_store(storage: Storage) -> None:
+    msg = storage.messages.add({"role": "user", "text": "hello", "at": "2023-01-01"})
+    sem = storage.memories["semantic"].add(BODIES["semantic"])
+    assert storage.store_for_id(sem.id).get(sem.id) == sem
+    assert storage.store_for_id(msg.id).get(msg.id).fields["text"] == "hello"
+    assert storage.store_for_id("core_human") is storage.core
+    with pytest.raises(InvalidInputError, match="raw message, not a memory"):
+        storage.memory_store_for_id(msg.id)
+    with pytest.raises(InvalidInputError, match="not a mirix-app id"):
+        storage.store_for_id("nonsense")
+
+
+def test_opening_an_existing_dir_for_reading_needs_no_write_lock(storage: Storage) -> None:
+    """Read-only commands must work while another process writes (WAL)."""
+    storage.memories["semantic"].add(BODIES["semantic"])
+    before = db_dump(storage.db.path)
+    other = sqlite3.connect(storage.db.path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        with Storage.open(storage.data_dir) as reader:
+            assert reader.stats()["counts"]["semantic"]["live"] == 1
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert db_dump(storage.db.path) == before
