@@ -147,7 +147,7 @@ def main() -> None:
                 turns, via = taken_turns(results[str(i)], k)
                 recalls[q["category"]][k].append(len(evidence & set(turns)) / len(evidence))
                 if k == 10:
-                    sources_used.update(v for t, v in zip(turns, via) if t in evidence)
+                    sources_used.update(v for t, v in zip(turns, via, strict=True) if t in evidence)
         print(f"{name}: {len(messages)} turns, {len(qa)} questions", file=sys.stderr)
 
     print(f"\nEvidence recall (%) over {len(samples)} conversation(s), k counts turns")
