@@ -77,6 +77,7 @@ class Storage:
     messages: MessageStore
     screenshots: ScreenshotStore
     search: HybridSearch
+    vectors: VectorIndexes
 
     @classmethod
     def open(
@@ -97,8 +98,9 @@ class Storage:
             "message": messages,
             "screenshot": screenshots,
         }
-        search = HybridSearch(db, stores, VectorIndexes(), params)
-        return cls(directory, db, memories, messages, screenshots, search)
+        vectors = VectorIndexes(directory / "index")
+        search = HybridSearch(db, stores, vectors, params)
+        return cls(directory, db, memories, messages, screenshots, search, vectors)
 
     @property
     def core(self) -> CoreStore:
@@ -146,6 +148,7 @@ class Storage:
         }
 
     def close(self) -> None:
+        self.vectors.save()
         self.db.close()
 
     def __enter__(self) -> Storage:

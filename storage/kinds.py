@@ -42,6 +42,8 @@ class Kind:
     index_fields: tuple[str, ...]
     display_fields: tuple[str, ...]
     is_memory: bool = True
+    actor_field: str | None = None
+    """The field naming who did or said it, if the kind has one."""
     field_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -84,6 +86,7 @@ EPISODIC = Kind(
     time_column="occurred_at",
     index_fields=("actor", "event_type", "summary", "details"),
     display_fields=("summary",),
+    actor_field="actor",
 )
 SEMANTIC = Kind(
     name="semantic",
@@ -161,6 +164,7 @@ MESSAGE = Kind(
     index_fields=("speaker", "text"),
     display_fields=("text",),
     is_memory=False,
+    actor_field="speaker",
 )
 SCREENSHOT = Kind(
     name="screenshot",

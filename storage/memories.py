@@ -66,7 +66,7 @@ class MemoryStore(RowStore):
             merged = {f.name: row[f.name] for f in self.kind.fields} | stored
             assignments = {
                 **stored,
-                "search_text": self.search_text(merged, row["context"]),
+                "search_text": self.search_text(merged),
                 "updated_at": now_iso(),
                 "version": row["version"] + 1,
             }

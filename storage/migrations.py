@@ -83,22 +83,23 @@ _SOURCE_TABLES_V1: dict[str, tuple[str, str]] = {
 
 def _indexed_table(conn: sqlite3.Connection, table: str, columns: str, time_col: str) -> None:
     """A table with the common columns, an external-content FTS5 index over
-    ``search_text`` and a change log for the in-memory vector index, both kept in
+    ``search_text`` (the row's own text) and ``context`` (text around it, ranked
+    lower), and a change log for the in-memory vector index, both kept in
     step by triggers so no code path can forget them."""
     conn.execute(f"CREATE TABLE {table} ({_COMMON}, {columns})")
     conn.execute(f"CREATE INDEX {table}_time ON {table}({time_col})")
     conn.execute(
         f"""CREATE VIRTUAL TABLE {table}_fts USING fts5(
-            search_text, content='{table}', content_rowid='rowid',
+            search_text, context, content='{table}', content_rowid='rowid',
             tokenize='porter unicode61 remove_diacritics 2')"""
     )
     fts_add = (
-        f"INSERT INTO {table}_fts(rowid, search_text) "
-        f"SELECT new.rowid, new.search_text WHERE new.deleted_at IS NULL;"
+        f"INSERT INTO {table}_fts(rowid, search_text, context) "
+        f"SELECT new.rowid, new.search_text, new.context WHERE new.deleted_at IS NULL;"
     )
     fts_del = (
-        f"INSERT INTO {table}_fts({table}_fts, rowid, search_text) "
-        f"SELECT 'delete', old.rowid, old.search_text WHERE old.deleted_at IS NULL;"
+        f"INSERT INTO {table}_fts({table}_fts, rowid, search_text, context) "
+        f"SELECT 'delete', old.rowid, old.search_text, old.context WHERE old.deleted_at IS NULL;"
     )
     log = f"INSERT INTO vec_log(kind, row) VALUES ('{table}', {{}}.rowid);"
     # One trigger per event, statements in order: the old entry must leave the
@@ -108,7 +109,7 @@ def _indexed_table(conn: sqlite3.Connection, table: str, columns: str, time_col:
         f"{log.format('new')} END",
         f"CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN {fts_del} "
         f"{log.format('old')} END",
-        f"""CREATE TRIGGER {table}_au_fts AFTER UPDATE OF search_text, deleted_at
+        f"""CREATE TRIGGER {table}_au_fts AFTER UPDATE OF search_text, context, deleted_at
             ON {table} BEGIN {fts_del} {fts_add} END""",
         f"""CREATE TRIGGER {table}_au_vec AFTER UPDATE OF embedding, deleted_at, {time_col}
             ON {table} BEGIN {log.format("new")} END""",
@@ -127,6 +128,8 @@ def _v1_initial(conn: sqlite3.Connection) -> None:
         _indexed_table(conn, table, columns, time_col)
     conn.execute("CREATE INDEX messages_session ON messages(session, at)")
     conn.execute("CREATE INDEX vec_log_kind ON vec_log(kind, seq)")
+    conn.execute("CREATE INDEX messages_speaker ON messages(speaker)")
+    conn.execute("CREATE INDEX episodic_actor ON episodic(actor)")
     conn.execute(
         """CREATE TABLE memory_history (
             seq INTEGER PRIMARY KEY,

@@ -76,7 +76,7 @@ class RowStore:
             "updated_at": updated_at or created_at or now,
             "deleted_at": deleted_at,
             "version": version,
-            "search_text": self.search_text(values, context),
+            "search_text": self.search_text(values),
             "context": context,
             "embedding": embedding,
             **values,
@@ -89,8 +89,8 @@ class RowStore:
             raise InvalidInputError(f"Cannot store {self.kind.name} {item_id}: {exc}.") from exc
         return item_id
 
-    def search_text(self, values: dict[str, Any], context: str) -> str:
-        return search_text_for(self.kind, values, context)
+    def search_text(self, values: dict[str, Any]) -> str:
+        return search_text_for(self.kind, values)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -162,10 +162,9 @@ class RowStore:
         return display_text(self.kind, {n: row[n] for n in self.kind.display_fields})
 
 
-def search_text_for(kind: Kind, values: dict[str, Any], context: str) -> str:
-    """What the full-text index holds: the indexed fields, then the context."""
-    text = index_text(kind, values)
-    return f"{text}\n{context}" if context else text
+def search_text_for(kind: Kind, values: dict[str, Any]) -> str:
+    """The row's own text in the full-text index (its context is a second column)."""
+    return index_text(kind, values)
 
 
 def sources_of_memories(

@@ -168,7 +168,7 @@ def _import_row(
     row = {c: item.get(c) for c in columns}
     _check_row(kind, row, line_no)
     values = {f.name: row.get(f.name) for f in kind.fields}
-    row["search_text"] = search_text_for(kind, values, row.get("context") or "")
+    row["search_text"] = search_text_for(kind, values)
     existing = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (row["id"],)).fetchone()
     if existing is not None:
         if all(existing[c] == row[c] for c in row):

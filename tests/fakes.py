@@ -35,6 +35,7 @@ class FakeEmbedder:
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim
         self.calls: list[list[str]] = []
+        self.loads = 0
 
     def vector(self, text: str) -> npt.NDArray[np.float32]:
         vec = np.zeros(self.dim, dtype=np.float32)
@@ -45,6 +46,9 @@ class FakeEmbedder:
         if not np.any(vec):  # words that cancel out: still a valid unit vector
             vec[_bucket(text, self.dim)[0]] = 1.0
         return (vec / np.linalg.norm(vec)).astype(np.float32)
+
+    def load(self) -> None:
+        self.loads += 1
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.calls.append(list(texts))

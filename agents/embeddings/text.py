@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,10 @@ class TextEmbedder(Protocol):
         """One L2-normalised float32 row per text."""
         ...
 
+    def load(self) -> None:
+        """Bring the model into memory now rather than on the first ``embed``."""
+        ...
+
 
 def minilm_model_dir() -> Path:
     try:
@@ -41,23 +45,52 @@ def minilm_model_dir() -> Path:
     return path
 
 
+Precision = Literal["auto", "fp32", "bf16"]
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX).
+    Elsewhere bfloat16 is emulated and slower than float32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on the CPU. The model loads on the first ``embed`` call,
-    so building one is free; loading takes a few seconds once per process."""
+    """all-MiniLM-L6-v2 on the CPU. The model loads on the first ``embed`` call
+    (or ``load``), so building one is free; loading takes a few seconds once per
+    process.
+
+    With ``precision="auto"`` the model runs in bfloat16 where the CPU supports
+    it natively: about 2.9x faster on chat-length text (260 against 90 texts/s
+    on two cores), vectors within cosine 0.998 of float32, and, unlike int8
+    dynamic quantization, a text's vector does not depend on the rest of its
+    batch. Other CPUs run float32.
+    """
 
     name = MINILM_NAME
     dim = MINILM_DIM
 
-    def __init__(self, *, batch_size: int = 64, threads: int | None = None) -> None:
+    def __init__(
+        self, *, batch_size: int = 64, threads: int | None = None, precision: Precision = "auto"
+    ) -> None:
         self.batch_size = batch_size
+        if precision == "auto":
+            precision = "bf16" if cpu_has_bf16() else "fp32"
+        self.precision = precision
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
 
+    def load(self) -> None:
+        self._load()
+
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                self._model = _load_minilm(self._threads)
+                self._model = _load_minilm(self._threads, bf16=self.precision == "bf16")
             return self._model
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -67,22 +100,28 @@ class MiniLMEmbedder:
         vectors = model.encode(
             list(texts),
             batch_size=self.batch_size,
-            normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return np.asarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # Normalise in float32: a bfloat16 norm is off by up to 1e-3.
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        normalised: npt.NDArray[np.float32] = (vectors / np.maximum(norms, 1e-12)).astype(
+            np.float32
+        )
+        return normalised
 
 
 _models: dict[str, Any] = {}
 _models_lock = threading.Lock()
 
 
-def _load_minilm(threads: int | None) -> Any:
+def _load_minilm(threads: int | None, *, bf16: bool) -> Any:
     """Load once per process: the weights are read-only, so embedders share them."""
+    key = f"{MINILM_NAME}-bf16" if bf16 else MINILM_NAME
     with _models_lock:
-        if MINILM_NAME in _models:
-            return _models[MINILM_NAME]
+        if key in _models:
+            return _models[key]
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -94,12 +133,13 @@ def _load_minilm(threads: int | None) -> Any:
 
         # no progress bars on a user's terminal
         transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-
         if threads:
             torch.set_num_threads(threads)
         try:
             model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         except (OSError, ValueError) as exc:
             raise ModelUnavailableError(f"Could not load {MINILM_NAME} from {path}: {exc}") from exc
-        _models[MINILM_NAME] = model
+        if bf16:
+            model = model.to(torch.bfloat16)
+        _models[key] = model
         return model

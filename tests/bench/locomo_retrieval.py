@@ -108,6 +108,7 @@ def main() -> None:
     imported = 0
     import_work_s = 0.0
     import_wall_s = 0.0
+    model_s = 0.0
     query_wall_s = 0.0
     questions = 0
     root = args.keep or Path(tempfile.mkdtemp(prefix="locomo-"))
@@ -126,6 +127,7 @@ def main() -> None:
         )
         import_wall_s += time.perf_counter() - started
         import_work_s += report["seconds"]
+        model_s += report["model_seconds"]
         imported += report["imported"]
         qa = [q for q in sample["qa"] if q.get("category") in CATEGORIES]
         (work / "queries.jsonl").write_text(
@@ -173,8 +175,8 @@ def main() -> None:
     )
     print(
         f"\nImport: {imported} messages, {imported / import_work_s:.0f} messages/s "
-        f"(import work incl. embeddings, {import_work_s:.1f} s); "
-        f"{import_wall_s:.1f} s wall incl. process start and model load"
+        f"(parse, embed, index, commit: {import_work_s:.1f} s; embedding model load "
+        f"{model_s:.1f} s); {import_wall_s:.1f} s wall incl. process start and model load"
     )
     print(
         f"Search: {questions} questions, {1000 * query_wall_s / questions:.0f} ms per question "

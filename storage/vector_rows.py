@@ -1,0 +1,91 @@
+"""Pieces the vector indexes share: match lists, times, and the table of
+(rowid, time) pairs that time filters run on."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from storage.kinds import Kind
+
+
+def to_datetime64(values: list[str]) -> npt.NDArray[np.datetime64]:
+    # Stored times are canonical UTC ending in 'Z'; numpy wants them without it.
+    return np.array([v[:-1] for v in values], dtype="datetime64[us]")
+
+
+@dataclass
+class VectorMatches:
+    rowids: npt.NDArray[np.int64]
+    scores: npt.NDArray[np.float32]
+
+    @classmethod
+    def empty(cls) -> VectorMatches:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float32))
+
+
+def reread(
+    conn: sqlite3.Connection, kind: Kind, rowids: list[int]
+) -> Iterator[tuple[int, bytes | None, str, str | None]]:
+    """Current (rowid, embedding, time, deleted_at) of each rowid, in rowid
+    order; a row that no longer exists comes back as deleted."""
+    found: dict[int, tuple[bytes | None, str, str | None]] = {}
+    unique = sorted(set(rowids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in conn.execute(
+            f"SELECT rowid, embedding, {kind.time_column}, deleted_at "
+            f"FROM {kind.table} WHERE rowid IN ({marks})",
+            chunk,
+        ):
+            found[r[0]] = (r[1], r[2], r[3])
+    for rowid in unique:
+        blob, at, deleted = found.get(rowid, (None, "", "gone"))
+        yield rowid, blob, at, deleted
+
+
+class RowTimes:
+    """Sorted rowids of the indexed rows with their times."""
+
+    def __init__(self) -> None:
+        self.rowids = np.zeros(0, dtype=np.int64)
+        self.times = np.zeros(0, dtype="datetime64[us]")
+
+    def __len__(self) -> int:
+        return len(self.rowids)
+
+    def load(self, conn: sqlite3.Connection, kind: Kind) -> None:
+        rows = conn.execute(
+            f"SELECT rowid, {kind.time_column} FROM {kind.table} "
+            "WHERE deleted_at IS NULL AND embedding IS NOT NULL ORDER BY rowid"
+        ).fetchall()
+        self.rowids = np.array([r[0] for r in rows], dtype=np.int64)
+        self.times = to_datetime64([r[1] for r in rows])
+
+    def upsert(self, rowid: int, at: str) -> None:
+        when = to_datetime64([at])[0]
+        pos = int(np.searchsorted(self.rowids, rowid))
+        if pos < len(self.rowids) and self.rowids[pos] == rowid:
+            self.times[pos] = when
+        else:
+            self.rowids = np.insert(self.rowids, pos, rowid)
+            self.times = np.insert(self.times, pos, when)
+
+    def remove(self, rowid: int) -> None:
+        pos = int(np.searchsorted(self.rowids, rowid))
+        if pos < len(self.rowids) and self.rowids[pos] == rowid:
+            self.rowids = np.delete(self.rowids, pos)
+            self.times = np.delete(self.times, pos)
+
+    def in_range(self, since: str | None, until: str | None) -> npt.NDArray[np.int64]:
+        mask = np.ones(len(self.rowids), dtype=bool)
+        if since is not None:
+            mask &= self.times >= to_datetime64([since])[0]
+        if until is not None:
+            mask &= self.times <= to_datetime64([until])[0]
+        return self.rowids[mask]
