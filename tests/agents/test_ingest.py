@@ -235,3 +235,28 @@ def test_a_null_or_empty_speaker_is_refused(
     path = write_jsonl(tmp_path / "m.jsonl", [line])
     with pytest.raises(IngestError, match="speaker"):
         import_messages(storage, embedder, path)
+
+
+def test_a_turn_is_indexed_with_its_date_and_neighbours_in_its_session(
+    storage: Storage, embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    turns = [
+        ("a1", "Ann", "Guess what I adopted?", "2023-05-08T10:00:00Z", "s1"),
+        ("b1", "Bob", "A greyhound?", "2023-05-08T10:01:00Z", "s1"),
+        ("a2", "Ann", "Yes, last Friday!", "2023-05-08T10:02:00Z", "s1"),
+        ("c1", "Ann", "Other session", "2023-06-01T10:00:00Z", "s2"),
+    ]
+    lines = [
+        json.dumps(message(external_id=e, speaker=s, text=t, at=at, session=session))
+        for e, s, t, at, session in turns
+    ]
+    import_messages(storage, embedder, write_jsonl(tmp_path / "m.jsonl", lines))
+    by_ext = {m.fields["external_id"]: m for m in storage.messages.list(limit=10)}
+    context = by_ext["a2"].context
+    assert "Monday 8 May 2023" in context
+    assert "Bob: A greyhound?" in context
+    assert "Other session" not in context  # never across sessions
+    assert "Yes, last Friday!" in by_ext["b1"].context  # the turn after, too
+    # "Yes, last Friday!" alone never says greyhound; its context does
+    hits = storage.search.run(Query(text="greyhound adopted", kinds=(BY_NAME["message"],)))
+    assert by_ext["a2"].id in {h.id for h in hits}

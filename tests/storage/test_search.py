@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage import Query, SourceRef, Storage
+from storage import Query, SearchParams, SourceRef, Storage
 from storage.kinds import ALL_KINDS, BY_NAME, MEMORY_KINDS, parse_time
 from tests.fakes import BODIES, FakeEmbedder
 
@@ -178,3 +178,41 @@ def test_unicode_text_is_found_by_its_exact_words(storage: Storage) -> None:
     emoji = _add(storage, "semantic", {"name": "party", "summary": "Birthday 🎉 at Café Zoë"})
     assert storage.search.run(_query("我喜欢在周末去公园散步"))[0].id == cjk
     assert storage.search.run(Query(text="cafe zoe", kinds=ALL_KINDS))[0].id == emoji
+
+
+def _said(storage: Storage, speaker: str, text: str, at: str) -> str:
+    msg = storage.messages.add(
+        {"role": "other", "speaker": speaker, "text": text, "at": at}, embedding=EMB.vector(text)
+    )
+    return msg.id
+
+
+def test_a_query_naming_one_person_prefers_what_that_person_said(storage: Storage) -> None:
+    ann = _said(storage, "Ann", "I painted a lake", "2023-06-01T10:00:00Z")
+    # Bob's line matches Ann's question better on words alone (it even names her).
+    bob = _said(
+        storage, "Bob", "Ann, I painted a lake last summer, a lake!", "2023-06-01T10:01:00Z"
+    )
+    kinds = (BY_NAME["message"],)
+    about_ann = storage.search.run(Query(text="What did Ann paint last summer?", kinds=kinds))
+    about_bob = storage.search.run(Query(text="What did Bob paint last summer?", kinds=kinds))
+    assert [h.id for h in about_ann][:1] == [ann]
+    assert [h.id for h in about_bob][:1] == [bob]
+    storage.search.params = SearchParams(actor_focus=1.0)  # the rule is what decides
+    unfocused = storage.search.run(Query(text="What did Ann paint last summer?", kinds=kinds))
+    assert [h.id for h in unfocused][:1] == [bob]
+    both = storage.search.run(Query(text="Did Ann and Bob paint a lake?", kinds=kinds))
+    assert {h.id for h in both} == {ann, bob}  # two names: no preference, both found
+
+
+def test_context_is_searchable_but_ranks_below_own_text(storage: Storage) -> None:
+    kind = BY_NAME["episodic"]
+    own = storage.memories["episodic"].add(
+        {"occurred_at": "2023-01-01", "summary": "We adopted a greyhound"},
+    )
+    ctx = storage.memories["episodic"].add(
+        {"occurred_at": "2023-01-01", "summary": "Yes, last Friday!"},
+        context="Did you really adopt a greyhound?",
+    )
+    hits = storage.search.run(Query(text="greyhound", kinds=(kind,)))
+    assert [h.id for h in hits] == [own.id, ctx.id]
