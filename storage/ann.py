@@ -34,7 +34,7 @@ class AnnVectors:
     """An HNSW index of one kind's vectors plus the rowid/time table used to
     filter its answers."""
 
-    def __init__(self, kind: Kind, path: Path, *, ef: int = 160) -> None:
+    def __init__(self, kind: Kind, path: Path, *, ef: int = 64) -> None:
         self.kind = kind
         self.path = path
         self.ef = ef
@@ -114,8 +114,11 @@ class AnnVectors:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         self._index.save(str(tmp))
+        os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
-        self.path.with_suffix(".json").write_text(json.dumps({"seq": seq, "dim": self.dim}))
+        meta = self.path.with_suffix(".json")
+        meta.write_text(json.dumps({"seq": seq, "dim": self.dim}))
+        os.chmod(meta, 0o600)
         self._dirty = 0
 
     @property
@@ -167,7 +170,7 @@ class AnnVectors:
         return self._exact(query, k, in_range)
 
     def _graph_search(self, query: npt.NDArray[np.float32], k: int) -> VectorMatches:
-        matches = self._index.search(query, k)
+        matches = self._index.search(query, k, threads=1)
         return VectorMatches(
             np.asarray(matches.keys, dtype=np.int64),
             (1.0 - np.asarray(matches.distances, dtype=np.float32)),

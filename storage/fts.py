@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from dataclasses import dataclass
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -38,54 +39,75 @@ def query_terms(query: str) -> list[str]:
     return out
 
 
-def match_expression(query: str | list[str]) -> str | None:
-    """An FTS5 MATCH string ORing the query's terms, or None if it has none."""
-    terms = query_terms(query) if isinstance(query, str) else query
-    if not terms:
+def match_expression(terms: str | list[str]) -> str | None:
+    """An FTS5 MATCH string ORing the terms, or None if there are none."""
+    words = query_terms(terms) if isinstance(terms, str) else terms
+    if not words:
         return None
-    return " OR ".join(_quoted(t) for t in terms)
+    return " OR ".join(_quoted(t) for t in words)
 
 
 def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-class CommonTerms:
-    """Drops query terms that match too many rows of a large table.
+@dataclass(frozen=True)
+class TextPlan:
+    terms: list[str]
 
-    BM25 ranks every row a term matches, so one word found in 100,000 rows costs
-    tens of milliseconds while adding almost nothing to the ranking (its IDF is
-    near zero); the vector side still sees the whole query. A term counts as
-    common past ``cap`` matching rows; the count stops at the cap, so checking a
-    term costs at most ``cap`` steps. Verdicts that a term is common are cached:
-    tables grow, so a common term stays common.
+    def expression(self) -> str | None:
+        return match_expression(self.terms)
+
+
+class TermBudget:
+    """Keeps BM25 cheap on large tables by bounding the rows it must rank.
+
+    BM25 scores every row a query term matches, so a word found in 100,000 rows
+    costs tens of milliseconds while its IDF, and so its say in the ranking, is
+    near zero; the vector side still sees the whole query. Terms are kept from
+    the rarest up while their matches add up to at most ``budget`` rows; if even
+    the rarest is over budget, this table's keyword list is left empty and the
+    vector list answers alone. Counting stops at the budget, so planning costs
+    at most that many steps per term; counts are cached until the table grows
+    by 1 %. Tables smaller than the budget are never pruned.
     """
 
-    def __init__(self, cap: int = 2000) -> None:
-        self.cap = cap
-        self._common: set[tuple[str, str]] = set()
+    def __init__(self, budget: int = 2_000) -> None:
+        self.budget = budget
+        self._counts: dict[tuple[str, str], tuple[int, int]] = {}
         self._lock = threading.Lock()
 
-    def prune(self, conn: sqlite3.Connection, table: str, terms: list[str]) -> list[str]:
-        if len(terms) <= 1 or _max_rowid(conn, table) <= self.cap:
-            return terms
-        counts: dict[str, int] = {}
-        for term in terms:
-            with self._lock:
-                known_common = (table, term) in self._common
-            counts[term] = self.cap + 1 if known_common else self._count(conn, table, term)
-            if counts[term] > self.cap:
-                with self._lock:
-                    self._common.add((table, term))
-        kept = [t for t in terms if counts[t] <= self.cap]
-        return kept or [min(terms, key=lambda t: counts[t])]
+    def plan(self, conn: sqlite3.Connection, table: str, terms: list[str]) -> TextPlan:
+        size = _max_rowid(conn, table)
+        if size <= self.budget or not terms:
+            return TextPlan(terms)
+        counts = {t: self._count(conn, table, t, size) for t in terms}
+        ranked = sorted(terms, key=lambda t: counts[t])
+        kept: list[str] = []
+        total = 0
+        for term in ranked:
+            if total + counts[term] > self.budget:
+                break
+            kept.append(term)
+            total += counts[term]
+        return TextPlan([t for t in terms if t in kept])
 
-    def _count(self, conn: sqlite3.Connection, table: str, term: str) -> int:
+    def _count(self, conn: sqlite3.Connection, table: str, term: str, size: int) -> int:
+        key = (table, term)
+        with self._lock:
+            cached = self._counts.get(key)
+        if cached is not None and size <= cached[1] * 1.01:
+            return cached[0]
         row = conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT ?)",
-            (_quoted(term), self.cap + 1),
+            (_quoted(term), self.budget + 1),
         ).fetchone()
-        return int(row[0])
+        count = int(row[0])
+        with self._lock:
+            if len(self._counts) > 100_000:
+                self._counts.clear()
+            self._counts[key] = (count, size)
+        return count
 
 
 def _max_rowid(conn: sqlite3.Connection, table: str) -> int:

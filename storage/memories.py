@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from storage.errors import InvalidInputError, NotFoundError
-from storage.kinds import Kind, now_iso, public_value, validate_fields
+from storage.kinds import now_iso, public_value, validate_fields
 from storage.records import HistoryEntry, Record, SourceRef
 from storage.rows import RowStore, Vector, encode_vector
 
@@ -164,9 +164,3 @@ def link_sources(conn: sqlite3.Connection, memory_id: str, sources: Sequence[Sou
             "VALUES (?, ?, ?, ?)",
             (memory_id, source.kind, source.id, start + offset),
         )
-
-
-def memory_store_for(kind: Kind) -> type[MemoryStore]:
-    from storage.core import CoreStore
-
-    return CoreStore if kind.name == "core" else MemoryStore

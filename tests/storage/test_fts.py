@@ -4,7 +4,7 @@ common to rank cheaply."""
 from __future__ import annotations
 
 from storage import Storage
-from storage.fts import CommonTerms, match_expression, query_terms
+from storage.fts import TermBudget, TextPlan, match_expression, query_terms
 
 
 def test_query_terms_drop_function_words_and_possessives() -> None:
@@ -26,24 +26,29 @@ def test_match_expression_quotes_every_term() -> None:
 def _fill(storage: Storage, n: int) -> None:
     store = storage.memories["semantic"]
     for i in range(n):
-        summary = "common filler words" + (" rareword" if i == 3 else "")
-        store.add({"name": f"item{i}", "summary": summary})
+        words = ["common"]
+        if i % 2 == 0:
+            words.append("often")
+        if i == 3:
+            words.append("rareword")
+        store.add({"name": f"item{i}", "summary": " ".join(words)})
 
 
-def test_terms_matching_more_rows_than_the_cap_are_dropped(storage: Storage) -> None:
-    _fill(storage, 12)
+def test_terms_are_kept_from_the_rarest_while_within_budget(storage: Storage) -> None:
+    _fill(storage, 12)  # common: 12 rows, often: 6, rareword: 1
     conn = storage.db.read()
-    common = CommonTerms(cap=5)
-    assert common.prune(conn, "semantic", ["common", "rareword"]) == ["rareword"]
-    # only common terms: the least common one stays, so the query still matches
-    assert common.prune(conn, "semantic", ["common", "filler"]) in (["common"], ["filler"])
-    assert common.prune(conn, "semantic", ["common"]) == ["common"]
+    budget = TermBudget(budget=8)
+    assert budget.plan(conn, "semantic", ["common", "often", "rareword"]) == TextPlan(
+        ["often", "rareword"]
+    )
+    assert budget.plan(conn, "semantic", ["common", "rareword"]) == TextPlan(["rareword"])
+    # even the rarest over budget: no keyword list, the vector side answers
+    assert TermBudget(budget=5).plan(conn, "semantic", ["common", "often"]) == TextPlan([])
 
 
 def test_small_tables_keep_every_term(storage: Storage) -> None:
     _fill(storage, 4)
     conn = storage.db.read()
-    assert CommonTerms(cap=5).prune(conn, "semantic", ["common", "rareword"]) == [
-        "common",
-        "rareword",
-    ]
+    assert TermBudget(budget=5).plan(conn, "semantic", ["common", "rareword"]) == TextPlan(
+        ["common", "rareword"]
+    )
