@@ -128,21 +128,31 @@ class AnnVectors:
     # -- changes -----------------------------------------------------------------------
 
     def apply(self, conn: sqlite3.Connection, rowids: list[int]) -> None:
+        """Bring the graph in line with ``rowids``: changed rows are removed and
+        the live ones added back in one batch (fast after a large import)."""
+        keys: list[int] = []
+        vecs: list[npt.NDArray[np.float32]] = []
+        times: dict[int, str | None] = {}
         for rowid, blob, at, deleted in reread(conn, self.kind, rowids):
             key = np.uint64(rowid)
             if self._index is not None and key in self._index:
                 self._index.remove(key)
-            if blob is None or deleted is not None:
-                self.rows.remove(rowid)
-            else:
-                vec = np.frombuffer(blob, dtype=np.float32)
-                if self._index is None:
-                    self._index = self._new_index(vec.shape[0])
-                if vec.shape[0] != self.dim:
-                    continue
-                self._index.add(key, vec)
-                self.rows.upsert(rowid, at)
             self._dirty += 1
+            times[rowid] = None
+            if blob is None or deleted is not None:
+                continue
+            vec = np.frombuffer(blob, dtype=np.float32)
+            if self._index is None:
+                self._index = self._new_index(vec.shape[0])
+            if vec.shape[0] == self.dim:
+                keys.append(rowid)
+                vecs.append(vec)
+                times[rowid] = at
+        self.rows.update(times)
+        if keys:
+            self._index.add(
+                np.array(keys, dtype=np.uint64), np.stack(vecs), threads=os.cpu_count() or 1
+            )
 
     # -- search ------------------------------------------------------------------------
 

@@ -67,20 +67,17 @@ class RowTimes:
         self.rowids = np.array([r[0] for r in rows], dtype=np.int64)
         self.times = to_datetime64([r[1] for r in rows])
 
-    def upsert(self, rowid: int, at: str) -> None:
-        when = to_datetime64([at])[0]
-        pos = int(np.searchsorted(self.rowids, rowid))
-        if pos < len(self.rowids) and self.rowids[pos] == rowid:
-            self.times[pos] = when
-        else:
-            self.rowids = np.insert(self.rowids, pos, rowid)
-            self.times = np.insert(self.times, pos, when)
-
-    def remove(self, rowid: int) -> None:
-        pos = int(np.searchsorted(self.rowids, rowid))
-        if pos < len(self.rowids) and self.rowids[pos] == rowid:
-            self.rowids = np.delete(self.rowids, pos)
-            self.times = np.delete(self.times, pos)
+    def update(self, changes: dict[int, str | None]) -> None:
+        """Apply a batch: rowid -> new time, or None to drop the row."""
+        if not changes:
+            return
+        changed = np.fromiter(changes, dtype=np.int64, count=len(changes))
+        keep = ~np.isin(self.rowids, changed)
+        live = [(r, at) for r, at in changes.items() if at is not None]
+        rowids = np.concatenate([self.rowids[keep], np.array([r for r, _ in live], np.int64)])
+        times = np.concatenate([self.times[keep], to_datetime64([at for _, at in live])])
+        order = np.argsort(rowids, kind="stable")
+        self.rowids, self.times = rowids[order], times[order]
 
     def in_range(self, since: str | None, until: str | None) -> npt.NDArray[np.int64]:
         mask = np.ones(len(self.rowids), dtype=bool)
