@@ -1,5 +1,6 @@
 """Shared fixtures. The environment is set at import, before any model library loads:
-no display, no network for Hugging Face, no remote cost map for litellm."""
+no display, no network for Hugging Face, no remote cost map for litellm, and no OS
+keyring (the vault key goes to a key file in each test's data directory)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+os.environ["MIRIX_APP_KEYRING"] = "off"
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +20,14 @@ import pytest
 from agents import Assistant, open_assistant
 from storage import Storage
 from tests.fakes import FakeEmbedder
+from tests.llm_server import ScriptedLLMServer
 
 
 @pytest.fixture(autouse=True)
 def _no_home_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test may touch the user's real data directory."""
     monkeypatch.setenv("MIRIX_APP_HOME", str(tmp_path / "default-home"))
+    monkeypatch.setenv("MIRIX_APP_KEYRING", "off")  # never the user's real keyring
 
 
 @pytest.fixture
@@ -49,3 +53,10 @@ def assistant(data_dir: Path, embedder: FakeEmbedder) -> Iterator[Assistant]:
         yield app
     finally:
         app.close()
+
+
+@pytest.fixture
+def llm_server() -> Iterator[ScriptedLLMServer]:
+    """A scripted OpenAI-compatible server on 127.0.0.1 (see tests/llm_server.py)."""
+    with ScriptedLLMServer() as server:
+        yield server

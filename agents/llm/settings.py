@@ -1,0 +1,70 @@
+"""LLM settings and where the API key comes from.
+
+The key is never part of the settings: they name an environment variable, and
+failing that the key is looked up in the OS keyring under ``("mirix-app",
+provider)``. A key is never read from, or written to, a config file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+KEYRING_SERVICE = "mirix-app"
+KEYRING_ENV = "MIRIX_APP_KEYRING"
+"""``MIRIX_APP_KEYRING=off`` skips the keyring (tests, headless machines)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LLMSettings:
+    model: str
+    """A litellm model name, ``provider/model``: ``openai/gpt-4o-mini``, ``ollama/llama3``."""
+    api_base: str | None = None
+    api_key_env: str | None = None
+    """Name of the environment variable holding the key (not the key itself)."""
+    timeout_s: float = 60.0
+    max_retries: int = 3
+    """Retries after the first attempt, on timeouts, 429 and 5xx."""
+    max_tool_rounds: int = 8
+    retry_base_s: float = 0.5
+    """Back-off before retry n is ``retry_base_s * 2**n``, capped at ``retry_max_s``."""
+    retry_max_s: float = 8.0
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise ValueError("The LLM model name is empty.")
+        if self.timeout_s <= 0:
+            raise ValueError("The LLM timeout must be positive.")
+        if self.max_retries < 0 or self.max_tool_rounds < 1:
+            raise ValueError("max_retries must be >= 0 and max_tool_rounds >= 1.")
+        if self.retry_base_s < 0 or self.retry_max_s < 0:
+            raise ValueError("Retry delays cannot be negative.")
+
+    @property
+    def provider(self) -> str:
+        """The provider part of the model name (``openai`` in ``openai/gpt-4o``)."""
+        head, sep, _ = self.model.partition("/")
+        return head if sep else "openai"
+
+    def backoff_s(self, retry: int) -> float:
+        return float(min(self.retry_max_s, self.retry_base_s * (2**retry)))
+
+
+def resolve_api_key(settings: LLMSettings) -> str | None:
+    """The API key: the settings' environment variable, else the OS keyring, else None.
+
+    A missing or broken keyring backend is not an error: there is simply no key.
+    """
+    if settings.api_key_env:
+        value = os.environ.get(settings.api_key_env, "").strip()
+        if value:
+            return value
+    if os.environ.get(KEYRING_ENV, "").strip().lower() in ("off", "0", "false", "no"):
+        return None
+    try:
+        import keyring
+
+        stored = keyring.get_password(KEYRING_SERVICE, settings.provider)
+    except Exception:  # no backend, locked or broken keyring: treat as "no key stored"
+        return None
+    return stored or None
