@@ -1,11 +1,12 @@
 """The Assistant facade: what the CLI and the desktop app call.
 
 It owns no state of its own beyond the object graph that :func:`open_assistant`
-(the composition root) builds: storage, then the embedder.
+(the composition root) builds: the vault cipher, storage, then the embedder.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.ingest import ImportReport, Progress, import_messages
+from agents.vault_key import KeySource, VaultCipher
 from storage import (
     MEMORY_TYPE_NAMES,
     HistoryEntry,
@@ -23,6 +25,7 @@ from storage import (
     SourceRef,
     Storage,
     kind_named,
+    resolve_data_dir,
 )
 from storage.kinds import index_text, parse_time, validate_fields
 from storage.transfer import export_to, import_file
@@ -34,6 +37,7 @@ SEARCHABLE_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message", "screenshot"
 class Assistant:
     storage: Storage
     embedder: TextEmbedder
+    vault: VaultCipher | None = None
 
     # -- search ------------------------------------------------------------------------
 
@@ -123,11 +127,23 @@ class Assistant:
             self.storage, self.embedder, path, skip_invalid=skip_invalid, progress=progress
         )
 
-    def export(self, path: Path) -> int:
+    def export(self, path: Path, *, reveal_secrets: bool = True) -> int:
+        """Write everything to ``path`` (mode 0600: it may hold vault secrets).
+
+        ``reveal_secrets`` writes vault secrets decrypted, so the file imports into
+        any data directory; otherwise they stay encrypted and import only where
+        the same vault key is in use.
+        """
         tmp = path.with_name(path.name + ".partial")
         try:
-            with tmp.open("w", encoding="utf-8") as out:
-                count = export_to(self.storage.db, out)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "w", encoding="utf-8") as out:
+                count = export_to(
+                    self.storage.db,
+                    out,
+                    cipher=self.storage.cipher,
+                    reveal_secrets=reveal_secrets,
+                )
             tmp.replace(path)  # a crash mid-export never leaves a truncated file
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -135,18 +151,34 @@ class Assistant:
         return count
 
     def import_export(self, path: Path, *, replace: bool = False) -> dict[str, int]:
-        return import_file(self.storage.db, path, replace=replace)
+        return import_file(self.storage.db, path, replace=replace, cipher=self.storage.cipher)
 
     def stats(self) -> dict[str, Any]:
-        return self.storage.stats()
+        info = self.storage.stats()
+        if self.vault is not None:
+            info["vault_key"] = self.vault.describe()
+        return info
+
+    def vault_key_status(self) -> dict[str, str] | None:
+        """Where the vault key is kept: ``{"backend": "keyring" | "key-file",
+        "location": ...}`` (for ``status``); None when secrets are not encrypted."""
+        return self.vault.describe() if self.vault is not None else None
 
     def close(self) -> None:
         self.storage.close()
 
 
 def open_assistant(
-    data_dir: Path | str | None = None, *, embedder: TextEmbedder | None = None
+    data_dir: Path | str | None = None,
+    *,
+    embedder: TextEmbedder | None = None,
+    key_source: KeySource | None = None,
 ) -> Assistant:
-    """The composition root: settings -> storage -> embedder -> Assistant."""
-    storage = Storage.open(data_dir)
-    return Assistant(storage=storage, embedder=embedder or MiniLMEmbedder())
+    """The composition root: settings -> vault key -> storage -> embedder -> Assistant.
+
+    ``key_source`` says where the vault key lives (default: the OS keyring, or a
+    key file where there is none or ``MIRIX_APP_KEYRING=off``).
+    """
+    vault = VaultCipher(resolve_data_dir(data_dir), key_source)
+    storage = Storage.open(data_dir, cipher=vault)
+    return Assistant(storage=storage, embedder=embedder or MiniLMEmbedder(), vault=vault)

@@ -36,6 +36,7 @@ from storage.paths import DB_FILENAME, ensure_data_dir, resolve_data_dir
 from storage.records import HistoryEntry, Hit, Record, SourceRef
 from storage.rows import RowStore
 from storage.search import HybridSearch, Query, SearchParams
+from storage.secrets import SecretCipher
 from storage.sources import MessageStore, ScreenshotStore, message_store, screenshot_store
 from storage.vectors import VectorIndexes
 
@@ -78,20 +79,38 @@ class Storage:
     screenshots: ScreenshotStore
     search: HybridSearch
     vectors: VectorIndexes
+    cipher: SecretCipher | None = None
 
     @classmethod
     def open(
-        cls, data_dir: Path | str | None = None, *, params: SearchParams | None = None
+        cls,
+        data_dir: Path | str | None = None,
+        *,
+        params: SearchParams | None = None,
+        cipher: SecretCipher | None = None,
     ) -> Storage:
+        """Open (creating if needed) the data directory.
+
+        ``cipher`` encrypts the knowledge vault's secrets at rest (the app always
+        passes one); secrets stored in plaintext earlier are encrypted on open.
+        Without it, secrets are stored as given and encrypted ones cannot be read.
+        """
         directory = ensure_data_dir(resolve_data_dir(data_dir))
         db = Database(directory / DB_FILENAME)
         os.chmod(directory / DB_FILENAME, 0o600)
         memories: dict[str, MemoryStore] = {
-            k.name: (CoreStore(db, k) if k is CORE else MemoryStore(db, k)) for k in MEMORY_KINDS
+            k.name: (CoreStore(db, k, cipher) if k is CORE else MemoryStore(db, k, cipher))
+            for k in MEMORY_KINDS
         }
         core = memories["core"]
         assert isinstance(core, CoreStore)
-        core.ensure_blocks()
+        try:
+            core.ensure_blocks()
+            for store in memories.values():
+                store.seal_plaintext_secrets()
+        except BaseException:
+            db.close()
+            raise
         messages, screenshots = message_store(db), screenshot_store(db)
         stores: dict[str, RowStore] = {
             **memories,
@@ -100,7 +119,7 @@ class Storage:
         }
         vectors = VectorIndexes(directory / "index")
         search = HybridSearch(db, stores, vectors, params)
-        return cls(directory, db, memories, messages, screenshots, search, vectors)
+        return cls(directory, db, memories, messages, screenshots, search, vectors, cipher)
 
     @property
     def core(self) -> CoreStore:

@@ -44,6 +44,8 @@ class Kind:
     is_memory: bool = True
     actor_field: str | None = None
     """The field naming who did or said it, if the kind has one."""
+    secret_fields: tuple[str, ...] = ()
+    """Fields stored encrypted (see :mod:`storage.secrets`); never indexed."""
     field_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -147,6 +149,7 @@ KNOWLEDGE_VAULT = Kind(
     # The secret is never indexed: search finds a vault item by its caption.
     index_fields=("entry_type", "source", "caption"),
     display_fields=("caption",),
+    secret_fields=("secret_value",),
 )
 MESSAGE = Kind(
     name="message",

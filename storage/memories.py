@@ -16,6 +16,7 @@ from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import now_iso, public_value, validate_fields
 from storage.records import HistoryEntry, Record, SourceRef
 from storage.rows import RowStore, Vector, encode_vector
+from storage.secrets import ENCRYPTED_PREFIX, is_encrypted
 
 
 class MemoryStore(RowStore):
@@ -65,7 +66,7 @@ class MemoryStore(RowStore):
             self._save_history(conn, row, "update")
             merged = {f.name: row[f.name] for f in self.kind.fields} | stored
             assignments = {
-                **stored,
+                **self.seal(stored),
                 "search_text": self.search_text(merged),
                 "updated_at": now_iso(),
                 "version": row["version"] + 1,
@@ -119,9 +120,58 @@ class MemoryStore(RowStore):
                 (item_id,),
             ).fetchall()
         return [
-            HistoryEntry(r["version"], r["change"], r["changed_at"], json.loads(r["data"]))
+            HistoryEntry(
+                r["version"],
+                r["change"],
+                r["changed_at"],
+                self.unseal(json.loads(r["data"]), f"{item_id} (version {r['version']})"),
+            )
             for r in rows
         ]
+
+    def seal_plaintext_secrets(self) -> int:
+        """Encrypt secrets stored before a cipher was in use (rows and history).
+
+        Returns how many rows were rewritten; without a cipher, or with nothing
+        to do, the database is not written to.
+        """
+        if self.cipher is None or not self.kind.secret_fields:
+            return 0
+        with self.db.reading() as conn:
+            if not any(self._plaintext_secrets(conn)):
+                return 0
+
+        def write(conn: sqlite3.Connection) -> int:
+            names = self.kind.secret_fields
+            rows, history = self._plaintext_secrets(conn)  # again, under the write lock
+            for r in rows:
+                self._assign(conn, r["id"], self.seal({n: r[n] for n in names}))
+            for seq, data in history:
+                conn.execute(
+                    "UPDATE memory_history SET data = ? WHERE seq = ?",
+                    (json.dumps(self.seal(data), ensure_ascii=False), seq),
+                )
+            return len(rows) + len(history)
+
+        return self.db.write(write)
+
+    def _plaintext_secrets(
+        self, conn: sqlite3.Connection
+    ) -> tuple[list[sqlite3.Row], list[tuple[int, dict[str, Any]]]]:
+        names = self.kind.secret_fields
+        plain = " OR ".join(f"({n} IS NOT NULL AND substr({n}, 1, ?) != ?)" for n in names)
+        args = (len(ENCRYPTED_PREFIX), ENCRYPTED_PREFIX) * len(names)
+        rows = conn.execute(
+            f"SELECT id, {', '.join(names)} FROM {self.kind.table} WHERE {plain}", args
+        ).fetchall()
+        history = []
+        for r in conn.execute(
+            "SELECT seq, data FROM memory_history WHERE type = ?", (self.kind.name,)
+        ):
+            data = json.loads(r["data"])
+            if any(data.get(n) is not None and not is_encrypted(data[n]) for n in names):
+                history.append((int(r["seq"]), data))
+        return rows, history
 
     # -- helpers -----------------------------------------------------------------------
 

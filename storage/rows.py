@@ -18,6 +18,7 @@ from storage.db import Database
 from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import Kind, display_text, index_text, now_iso, public_value
 from storage.records import Record, SourceKind, SourceRef
+from storage.secrets import SecretCipher, seal_fields, unseal_fields
 
 Vector = npt.NDArray[np.float32]
 
@@ -48,9 +49,11 @@ def decode_vector(blob: bytes | None) -> Vector | None:
 class RowStore:
     """Generic access to the table of one kind."""
 
-    def __init__(self, db: Database, kind: Kind) -> None:
+    def __init__(self, db: Database, kind: Kind, cipher: SecretCipher | None = None) -> None:
         self.db = db
         self.kind = kind
+        self.cipher = cipher
+        """Encrypts the kind's secret fields at rest; None stores them as given."""
 
     # -- writes (call inside Database.write) -------------------------------------------
 
@@ -79,7 +82,7 @@ class RowStore:
             "search_text": self.search_text(values),
             "context": context,
             "embedding": embedding,
-            **values,
+            **self.seal(values),
         }
         columns = ", ".join(row)
         marks = ", ".join(f":{c}" for c in row)
@@ -91,6 +94,18 @@ class RowStore:
 
     def search_text(self, values: dict[str, Any]) -> str:
         return search_text_for(self.kind, values)
+
+    def seal(self, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with the kind's secret fields encrypted for storage."""
+        if not self.kind.secret_fields:
+            return values
+        return seal_fields(self.cipher, self.kind.secret_fields, values)
+
+    def unseal(self, values: dict[str, Any], item_id: str) -> dict[str, Any]:
+        """``values`` with the kind's secret fields decrypted for a caller."""
+        if not self.kind.secret_fields:
+            return values
+        return unseal_fields(self.cipher, self.kind.secret_fields, values, what=item_id)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -146,6 +161,7 @@ class RowStore:
         self, row: sqlite3.Row, sources: dict[str, tuple[SourceRef, ...]] | None = None
     ) -> Record:
         fields = {f.name: public_value(f, row[f.name]) for f in self.kind.fields}
+        fields = self.unseal(fields, row["id"])
         return Record(
             type=self.kind.name,
             id=row["id"],

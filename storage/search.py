@@ -40,7 +40,7 @@ class SearchParams:
     vector_weight: float = 0.5
     own_text_weight: float = 2.0
     """BM25 weight of a row's own text ..."""
-    context_weight: float = 1.0
+    context_weight: float = 0.6
     """... and of its context (date, neighbouring turns)."""
     actor_focus: float = 0.5
     """When a query names exactly one known person, hits done or said by someone

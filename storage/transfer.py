@@ -3,6 +3,11 @@ included), raw messages and screenshots, provenance and history.
 
 The file is JSON Lines: a header, then one object per row. Importing an export
 into an empty data directory and exporting again gives the same rows.
+
+Vault secrets: by default the export holds them decrypted (the file is a
+portable backup, readable in any data directory); with ``reveal_secrets=False``
+it keeps the encrypted tokens, which import only into a data directory using the
+same vault key. Import encrypts plaintext secrets with the destination's cipher.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from storage.errors import InvalidInputError
 from storage.kinds import ALL_KINDS, BY_NAME, Kind, kind_of_id, now_iso, parse_time, validate_fields
 from storage.migrations import schema_version
 from storage.rows import search_text_for
+from storage.secrets import SecretCipher, is_encrypted, seal_fields, unseal, unseal_fields
 
 FORMAT = "mirix-app-export"
 FORMAT_VERSION = 1
@@ -31,8 +37,14 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
 
 
-def export_rows(db: Database) -> Iterator[dict[str, Any]]:
-    """Every row as a JSON-ready dict, header first, in a stable order."""
+def export_rows(
+    db: Database, *, cipher: SecretCipher | None = None, reveal_secrets: bool = True
+) -> Iterator[dict[str, Any]]:
+    """Every row as a JSON-ready dict, header first, in a stable order.
+
+    ``reveal_secrets`` decrypts vault secrets (with ``cipher``) into the export;
+    otherwise they are exported as stored.
+    """
     with db.reading() as conn:
         yield {
             "record": "header",
@@ -54,6 +66,8 @@ def export_rows(db: Database) -> Iterator[dict[str, Any]]:
                         if column in _BLOB_COLUMNS and value is not None:
                             value = base64.b64encode(value).decode("ascii")
                         item[column] = value
+                    if reveal_secrets and kind.secret_fields:
+                        item = unseal_fields(cipher, kind.secret_fields, item, what=item["id"])
                     yield item
             for row in conn.execute(
                 "SELECT memory_id, source_kind, source_id, position FROM provenance "
@@ -64,24 +78,42 @@ def export_rows(db: Database) -> Iterator[dict[str, Any]]:
                 "SELECT memory_id, type, version, change, changed_at, data "
                 "FROM memory_history ORDER BY seq"
             ):
-                yield {"record": "history", **dict(row)}
+                history = dict(row)
+                owner = BY_NAME.get(history["type"])
+                if reveal_secrets and owner is not None and owner.secret_fields:
+                    data = json.loads(history["data"])
+                    what = f"{history['memory_id']} (version {history['version']})"
+                    revealed = unseal_fields(cipher, owner.secret_fields, data, what=what)
+                    if revealed != data:
+                        history["data"] = json.dumps(revealed, ensure_ascii=False)
+                yield {"record": "history", **history}
         finally:
             conn.execute("COMMIT")
 
 
-def export_to(db: Database, out: IO[str]) -> int:
+def export_to(
+    db: Database,
+    out: IO[str],
+    *,
+    cipher: SecretCipher | None = None,
+    reveal_secrets: bool = True,
+) -> int:
     count = 0
-    for item in export_rows(db):
+    for item in export_rows(db, cipher=cipher, reveal_secrets=reveal_secrets):
         out.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
         count += 1
     return count - 1
 
 
-def import_file(db: Database, path: Path, *, replace: bool = False) -> dict[str, int]:
+def import_file(
+    db: Database, path: Path, *, replace: bool = False, cipher: SecretCipher | None = None
+) -> dict[str, int]:
     """Import an export file in one transaction; returns counts by record type.
 
     An id that already exists is an error unless its row is identical (skipped),
     it is a core block never edited (overwritten), or ``replace`` is set.
+    Plaintext vault secrets are encrypted with ``cipher``; encrypted ones must
+    decrypt with it (:class:`VaultKeyError` otherwise) and are kept as they are.
     """
     items = list(_read(path))
     counts: dict[str, int] = {}
@@ -90,7 +122,7 @@ def import_file(db: Database, path: Path, *, replace: bool = False) -> dict[str,
         for line_no, item in items:
             record = item.get("record")
             if record == "row":
-                _import_row(conn, item, line_no, replace=replace)
+                _import_row(conn, item, line_no, replace=replace, cipher=cipher)
             elif record == "provenance":
                 _check_types(
                     item,
@@ -115,7 +147,7 @@ def import_file(db: Database, path: Path, *, replace: bool = False) -> dict[str,
                         "data": str,
                     },
                 )
-                _import_history(conn, item)
+                _import_history(conn, item, line_no, cipher)
             else:
                 raise InvalidInputError(f"{path}:{line_no}: unknown record {record!r}.")
             key = item["type"] if record == "row" else str(record)
@@ -156,7 +188,12 @@ def _read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _import_row(
-    conn: sqlite3.Connection, item: dict[str, Any], line_no: int, *, replace: bool
+    conn: sqlite3.Connection,
+    item: dict[str, Any],
+    line_no: int,
+    *,
+    replace: bool,
+    cipher: SecretCipher | None,
 ) -> None:
     kind: Kind | None = BY_NAME.get(str(item.get("type")))
     if kind is None:
@@ -169,9 +206,16 @@ def _import_row(
     _check_row(kind, row, line_no)
     values = {f.name: row.get(f.name) for f in kind.fields}
     row["search_text"] = search_text_for(kind, values)
+    secrets = kind.secret_fields
+    if secrets:
+        row = _sealed(cipher, secrets, row, what=f"line {line_no} ({row['id']})")
     existing = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (row["id"],)).fetchone()
     if existing is not None:
-        if all(existing[c] == row[c] for c in row):
+        if all(
+            existing[c] == row[c]
+            or (c in secrets and _plain(cipher, existing[c]) == _plain(cipher, row[c]))
+            for c in row
+        ):
             return
         pristine_core = kind.name == "core" and existing["version"] == 1 and not existing["text"]
         if not (replace or pristine_core):
@@ -235,7 +279,34 @@ def _vector_blob(value: object, column: str) -> bytes:
     return blob
 
 
-def _import_history(conn: sqlite3.Connection, item: dict[str, Any]) -> None:
+def _sealed(
+    cipher: SecretCipher | None, names: tuple[str, ...], values: dict[str, Any], *, what: str
+) -> dict[str, Any]:
+    """Secrets encrypted for storage; an encrypted one must open with ``cipher``."""
+    for name in names:
+        if is_encrypted(values.get(name)) and cipher is not None:
+            unseal(cipher, values[name], what=what)  # VaultKeyError for another key
+    return seal_fields(cipher, names, values)
+
+
+def _plain(cipher: SecretCipher | None, value: object) -> object:
+    return unseal(cipher, value, what="an imported row")
+
+
+def _import_history(
+    conn: sqlite3.Connection, item: dict[str, Any], line_no: int, cipher: SecretCipher | None
+) -> None:
+    kind = BY_NAME.get(item["type"])
+    if kind is not None and kind.secret_fields:
+        try:
+            data = json.loads(item["data"])
+        except json.JSONDecodeError:
+            raise InvalidInputError(f"line {line_no}: history data is not JSON.") from None
+        if not isinstance(data, dict):
+            raise InvalidInputError(f"line {line_no}: history data is not a JSON object.")
+        sealed = _sealed(cipher, kind.secret_fields, data, what=f"line {line_no}")
+        if sealed != data:
+            item = {**item, "data": json.dumps(sealed, ensure_ascii=False)}
     exists = conn.execute(
         "SELECT 1 FROM memory_history WHERE memory_id = ? AND version = ? AND change = ?",
         (item["memory_id"], item["version"], item["change"]),
