@@ -6,14 +6,19 @@ It owns no state of its own beyond the object graph that :func:`open_assistant`
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
+from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
+from agents.llm import LLMClient
+from agents.settings import SETTINGS, Settings, load_settings, save_setting
 from agents.vault_key import KeySource, VaultCipher
 from storage import (
     MEMORY_TYPE_NAMES,
@@ -28,6 +33,7 @@ from storage import (
     resolve_data_dir,
 )
 from storage.kinds import index_text, parse_time, validate_fields
+from storage.paths import ensure_data_dir
 from storage.transfer import export_to, import_file
 
 SEARCHABLE_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message", "screenshot")
@@ -38,6 +44,7 @@ class Assistant:
     storage: Storage
     embedder: TextEmbedder
     vault: VaultCipher | None = None
+    settings: Settings = field(default_factory=lambda: Settings({}, {}))
 
     # -- search ------------------------------------------------------------------------
 
@@ -164,6 +171,82 @@ class Assistant:
         "location": ...}`` (for ``status``); None when secrets are not encrypted."""
         return self.vault.describe() if self.vault is not None else None
 
+    # -- settings and status ------------------------------------------------------------
+
+    def config(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": s.name,
+                "value": self.settings.values.get(s.name, s.default),
+                "source": self.settings.sources.get(s.name, "default"),
+                "default": s.default,
+                "help": s.help,
+            }
+            for s in SETTINGS
+        ]
+
+    def set_config(self, name: str, raw: str) -> None:
+        save_setting(self.storage.data_dir, name, raw)
+        self.settings = load_settings(self.storage.data_dir)
+
+    def status(self) -> dict[str, Any]:
+        """What is in use: data, embedder, LLM (or the rule-based floor), vault key."""
+        stats = self.storage.stats()
+        llm = self.settings.llm()
+        local = importlib.util.find_spec("llama_cpp") is not None
+        if llm is not None:
+            key = f"environment variable {llm.api_key_env}" if llm.api_key_env else "OS keyring"
+            llm_info = {
+                "mode": "provider",
+                "model": llm.model,
+                "api_base": llm.api_base,
+                "api_key_from": key,
+            }
+        else:
+            llm_info = {
+                "mode": "rule-based floor",
+                "reason": "no llm_model configured"
+                + ("" if local else "; the embedded model needs llama-cpp-python ([local])"),
+            }
+        counts = stats["counts"]
+        return {
+            "data_dir": stats["data_dir"],
+            "database": stats["database"],
+            "database_bytes": stats["database_bytes"],
+            "memories": sum(counts[t]["live"] for t in MEMORY_TYPE_NAMES),
+            "messages": counts["message"]["live"],
+            "embedder": {
+                "name": self.embedder.name,
+                "precision": getattr(self.embedder, "precision", None),
+            },
+            "llm": llm_info,
+            "vault_key": self.vault_key_status(),
+        }
+
+    def llm_test(self) -> dict[str, Any]:
+        """One small call to the configured provider; raises LLMError with a plain
+        message when it cannot answer."""
+        settings = self.settings.llm()
+        if settings is None:
+            raise AgentError(
+                "No LLM is configured; set one with: mirix-app config set llm_model "
+                "openai/gpt-4o-mini (see README, Configure an LLM)."
+            )
+        client = LLMClient(settings)
+        started = time.perf_counter()
+        reply = client.complete(
+            [{"role": "user", "content": "Reply with the single word: ready"}],
+            operation="llm-test",
+            max_tokens=8,
+        )
+        return {
+            "model": settings.model,
+            "reply": reply.text.strip(),
+            "seconds": round(time.perf_counter() - started, 3),
+            "prompt_tokens": reply.usage.prompt_tokens,
+            "completion_tokens": reply.usage.completion_tokens,
+        }
+
     def close(self) -> None:
         self.storage.close()
 
@@ -174,11 +257,16 @@ def open_assistant(
     embedder: TextEmbedder | None = None,
     key_source: KeySource | None = None,
 ) -> Assistant:
-    """The composition root: settings -> vault key -> storage -> embedder -> Assistant.
+    """The composition root: settings -> vault key -> storage -> embedder -> Assistant
+    (the LLM client is built from the settings when a call needs it).
 
     ``key_source`` says where the vault key lives (default: the OS keyring, or a
     key file where there is none or ``MIRIX_APP_KEYRING=off``).
     """
-    vault = VaultCipher(resolve_data_dir(data_dir), key_source)
-    storage = Storage.open(data_dir, cipher=vault)
-    return Assistant(storage=storage, embedder=embedder or MiniLMEmbedder(), vault=vault)
+    directory = ensure_data_dir(resolve_data_dir(data_dir))
+    settings = load_settings(directory)
+    vault = VaultCipher(directory, key_source)
+    storage = Storage.open(directory, cipher=vault)
+    return Assistant(
+        storage=storage, embedder=embedder or MiniLMEmbedder(), vault=vault, settings=settings
+    )

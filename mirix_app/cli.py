@@ -391,6 +391,88 @@ def stats(data_dir: Path | None, as_json: bool) -> None:
         emit(as_json, info, human)
 
 
+@cli.command()
+@common_options
+def status(data_dir: Path | None, as_json: bool) -> None:
+    """What is in use: data, embedding model, LLM (or the rule-based floor), vault key."""
+    with assistant(data_dir) as app:
+        info = app.status()
+
+        def human() -> None:
+            click.echo(f"Data directory: {info['data_dir']}")
+            click.echo(
+                f"Database: {info['database_bytes'] / 1e6:.1f} MB, {info['memories']} memories, "
+                f"{info['messages']} messages"
+            )
+            emb = info["embedder"]
+            click.echo(f"Embeddings: {emb['name']} ({emb['precision'] or 'default'})")
+            llm = info["llm"]
+            if llm["mode"] == "provider":
+                base = f" at {llm['api_base']}" if llm["api_base"] else ""
+                click.echo(f"LLM: {llm['model']}{base} (key from {llm['api_key_from']})")
+            else:
+                click.echo(f"LLM: none, rule-based floor ({llm['reason']})")
+            key = info["vault_key"]
+            if key:
+                click.echo(f"Vault key: {key['backend']} ({key['location']})")
+
+        emit(as_json, info, human)
+
+
+@cli.group()
+def config() -> None:
+    """Show or change settings (stored in DATA_DIR/settings.json)."""
+
+
+@config.command("show")
+@common_options
+def config_show(data_dir: Path | None, as_json: bool) -> None:
+    """List every setting with its value, where the value comes from, and help."""
+    with assistant(data_dir) as app:
+        rows = app.config()
+
+        def human() -> None:
+            for row in rows:
+                click.echo(f"{row['name']} = {row['value']!r}  ({row['source']})")
+                click.echo(f"    {row['help']}")
+
+        emit(as_json, rows, human)
+
+
+@config.command("set")
+@click.argument("name")
+@click.argument("value")
+@common_options
+def config_set(name: str, value: str, data_dir: Path | None, as_json: bool) -> None:
+    """Set NAME to VALUE (an environment variable MIRIX_APP_<NAME> still wins)."""
+    with assistant(data_dir) as app:
+        app.set_config(name, value)
+        current = {r["name"]: r for r in app.config()}[name]
+        emit(as_json, current, lambda: click.echo(f"{name} = {current['value']!r}"))
+
+
+@cli.group()
+def llm() -> None:
+    """The configured LLM provider."""
+
+
+@llm.command("test")
+@common_options
+def llm_test(data_dir: Path | None, as_json: bool) -> None:
+    """Check the configured provider with one small call."""
+    with assistant(data_dir) as app:
+        result = app.llm_test()
+        emit(
+            as_json,
+            result,
+            lambda: click.echo(
+                f"{result['model']} answered {result['reply']!r} in {result['seconds']:.2f} s "
+                f"({result['prompt_tokens']} prompt, "
+                f"{result['completion_tokens']} completion tokens)"
+            ),
+        )
+
+
 @cli.group()
 def core() -> None:
     """Core memory: the persona and human blocks, edited by line."""

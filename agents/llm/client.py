@@ -282,6 +282,13 @@ def map_error(exc: Exception, settings: LLMSettings) -> LLMError | None:
     def make(kind: type[LLMError], message: str) -> LLMError:
         return kind(message, status=status, detail=detail)
 
+    if "missing credentials" in text or ("api_key" in text and "environment variable" in text):
+        return make(
+            LLMAuthError,
+            f"No API key for {settings.provider}: set llm_api_key_env to the environment "
+            f"variable that holds it, or store it in the OS keyring (service mirix-app, "
+            f"entry {settings.provider}).",
+        )
     if isinstance(exc, lit.ContextWindowExceededError) or (
         status == 400 and ("context_length_exceeded" in text or "context length" in text)
     ):
