@@ -124,11 +124,12 @@ class HybridSearch:
         if query.vector is None:
             return {}
         out: dict[str, list[int]] = {}
-        for name, index in indexes.items():
-            matches = index.search(
-                query.vector, self.params.depth, since=query.since, until=query.until
-            )
-            out[name] = [int(r) for r in matches.rowids]
+        with self._vectors.searching():  # no sync may change a matrix mid-search
+            for name, index in indexes.items():
+                matches = index.search(
+                    query.vector, self.params.depth, since=query.since, until=query.until
+                )
+                out[name] = [int(r) for r in matches.rowids]
         return out
 
     def _fuse(self, text: list[int], vector: list[int]) -> dict[int, tuple[float, tuple[str, ...]]]:

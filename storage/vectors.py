@@ -9,8 +9,10 @@ writes from this process and from any other process alike.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -204,6 +206,12 @@ class VectorIndexes:
             if changed:
                 ann.apply(conn, [int(r[0]) for r in changed])
         return ann
+
+    @contextlib.contextmanager
+    def searching(self) -> Iterator[None]:
+        """Hold off syncs (which change the matrices) while a search reads them."""
+        with self._lock:
+            yield
 
     def save(self) -> None:
         """Save the graphs that changed since they were loaded or built."""
