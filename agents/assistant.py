@@ -18,6 +18,7 @@ from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
 from agents.llm import LLMClient
+from agents.memory_agents import Absorber, AbsorbReport, BatchProgress
 from agents.settings import SETTINGS, Settings, load_settings, save_setting
 from agents.vault_key import KeySource, VaultCipher
 from storage import (
@@ -130,9 +131,30 @@ class Assistant:
     def import_messages(
         self, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None
     ) -> ImportReport:
+        # With an LLM configured, the new messages are also queued for the memory agents.
+        batch = int(self.settings["batch_items"]) if self.settings.llm() is not None else None
         return import_messages(
-            self.storage, self.embedder, path, skip_invalid=skip_invalid, progress=progress
+            self.storage,
+            self.embedder,
+            path,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            batch_items=batch,
         )
+
+    def absorb(self, progress: BatchProgress | None = None) -> AbsorbReport:
+        """Run the memory agents over the pending batches (see agents.memory_agents).
+
+        Without an LLM configured it does nothing: the rule-based floor is in use."""
+        settings = self.settings.llm()
+        if settings is None:
+            pending = len(self.storage.batches.pending())
+            return AbsorbReport(
+                mode="rule-based floor",
+                message="No LLM is configured: the rule-based floor is in use and the memory "
+                f"agents did not run ({pending} batch(es) pending).",
+            )
+        return Absorber(self.storage, self.embedder, settings).absorb(progress)
 
     def export(self, path: Path, *, reveal_secrets: bool = True) -> int:
         """Write everything to ``path`` (mode 0600: it may hold vault secrets).

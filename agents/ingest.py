@@ -43,6 +43,8 @@ class ImportReport:
     memories: int = 0
     skipped_existing: int = 0
     skipped_invalid: list[tuple[int, str]] = field(default_factory=list)
+    batches: int = 0
+    """Batches queued for the memory agents (only with an LLM configured)."""
     seconds: float = 0.0
     """Time spent importing, not counting loading the embedding model."""
     model_seconds: float = 0.0
@@ -53,6 +55,7 @@ class ImportReport:
             "memories": self.memories,
             "skipped_existing": self.skipped_existing,
             "skipped_invalid": [{"line": n, "error": e} for n, e in self.skipped_invalid],
+            "batches": self.batches,
             "seconds": round(self.seconds, 3),
             "model_seconds": round(self.model_seconds, 3),
         }
@@ -163,8 +166,13 @@ def import_messages(
     *,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    batch_items: int | None = None,
 ) -> ImportReport:
-    """Import a messages JSONL file in one transaction: all of it or nothing."""
+    """Import a messages JSONL file in one transaction: all of it or nothing.
+
+    ``batch_items`` (set when an LLM is configured) also queues the new messages
+    for the memory agents, in batches of that many, in the same transaction.
+    """
     started = time.perf_counter()
     messages, problems = parse_messages_file(path)
     if problems and not skip_invalid:
@@ -190,6 +198,11 @@ def import_messages(
 
     def write(conn: sqlite3.Connection) -> int:
         ids = storage.messages.insert_many(conn, new_sources)
+        if batch_items is not None:
+            observations = [_observation(i, m) for i, m in zip(ids, fresh, strict=True)]
+            for start in range(0, len(observations), batch_items):
+                storage.batches.enqueue_in(conn, observations[start : start + batch_items])
+                report.batches += 1
         episodic = storage.memories["episodic"]
         for msg_id, m, src in zip(ids, fresh, new_sources, strict=True):
             memory_id = episodic.insert(
@@ -206,6 +219,14 @@ def import_messages(
     report.memories = report.imported
     report.seconds = time.perf_counter() - started - report.model_seconds
     return report
+
+
+def _observation(msg_id: str, m: ParsedMessage) -> dict[str, Any]:
+    """A message as the memory agents see it in a batch."""
+    v = m.values
+    item = {"kind": "message", "source_id": msg_id, "at": v["at"], "text": v["text"]}
+    item |= {k: v[k] for k in ("speaker", "role", "session") if v.get(k)}
+    return item
 
 
 def _embed_text(m: ParsedMessage) -> str:

@@ -76,6 +76,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Empty: the key is read from the OS keyring (service mirix-app, entry = provider).",
     ),
     Setting("llm_timeout_s", 60.0, "Seconds to wait for one LLM reply before retrying."),
+    Setting(
+        "batch_items",
+        20,
+        "Observations per batch for the memory agents: with an LLM configured, imported "
+        "messages are queued in batches of this many, absorbed by 'mirix-app absorb'.",
+    ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

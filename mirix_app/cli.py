@@ -19,6 +19,7 @@ import click
 from click_default_group import DefaultGroup
 
 from agents import SEARCHABLE_TYPES, AgentError, Assistant, open_assistant
+from agents.memory_agents import BatchReport
 from storage import MEMORY_TYPE_NAMES, Hit, Record, StorageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -449,6 +450,45 @@ def config_set(name: str, value: str, data_dir: Path | None, as_json: bool) -> N
         app.set_config(name, value)
         current = {r["name"]: r for r in app.config()}[name]
         emit(as_json, current, lambda: click.echo(f"{name} = {current['value']!r}"))
+
+
+@cli.command()
+@common_options
+def absorb(data_dir: Path | None, as_json: bool) -> None:
+    """Run the memory agents over the pending batches now.
+
+    One meta-agent call per batch picks the memory types with work; only those
+    agents run. A batch whose provider call fails stays queued for the next run.
+    """
+
+    def line(number: int, total: int, batch: BatchReport) -> None:
+        if batch.status == "done":
+            what = f"done: {batch.memories_written} memory write(s) in " + (
+                ", ".join(batch.memory_types) or "no type"
+            )
+        else:
+            what = f"failed, kept for a retry: {batch.error}"
+        click.echo(
+            f"[{number}/{total}] {batch.id}: {what} ({batch.llm_calls} LLM call(s), "
+            f"{batch.prompt_tokens} prompt tokens)",
+            err=True,
+        )
+
+    with assistant(data_dir) as app:
+        report = app.absorb(progress=line)
+
+        def human() -> None:
+            if report.message:
+                click.echo(report.message)
+                return
+            totals = report.to_dict()
+            click.echo(
+                f"Batches done: {report.done}, failed (kept for a retry): {report.failed}; "
+                f"memories written: {report.memories_written}; LLM calls: "
+                f"{totals['llm_calls']}, prompt tokens: {totals['prompt_tokens']}."
+            )
+
+        emit(as_json, report.to_dict(), human)
 
 
 @cli.group()

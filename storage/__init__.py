@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from storage.batches import BatchStore
 from storage.core import CoreStore
 from storage.db import Database
 from storage.errors import (
@@ -120,6 +121,11 @@ class Storage:
         vectors = VectorIndexes(directory / "index")
         search = HybridSearch(db, stores, vectors, params)
         return cls(directory, db, memories, messages, screenshots, search, vectors, cipher)
+
+    @property
+    def batches(self) -> BatchStore:
+        """Observation batches waiting for the memory agents."""
+        return BatchStore(self.db)
 
     @property
     def core(self) -> CoreStore:

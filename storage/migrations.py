@@ -152,7 +152,24 @@ def _v1_initial(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX provenance_source ON provenance(source_kind, source_id)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+def _v2_batches(conn: sqlite3.Connection) -> None:
+    """Observation batches waiting for the memory agents (persisted before they are
+    acknowledged; a failed batch stays pending for a retry)."""
+    conn.execute(
+        """CREATE TABLE batches (
+            id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'done', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            items TEXT NOT NULL)"""
+    )
+    conn.execute("CREATE INDEX batches_status ON batches(status, created_at)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_batches)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -1,0 +1,12 @@
+"""The agentic memory pipeline: a meta-agent and six memory agents absorb batches of
+observations into the six memory types (see :mod:`agents.memory_agents.absorber`)."""
+
+from agents.memory_agents.absorber import (
+    Absorber,
+    AbsorbReport,
+    BatchProgress,
+    BatchReport,
+)
+from agents.memory_agents.tools import DISPATCH, tools_for
+
+__all__ = ["DISPATCH", "AbsorbReport", "Absorber", "BatchProgress", "BatchReport", "tools_for"]

@@ -1,0 +1,207 @@
+"""Absorbing batches: one meta-agent call, then only the memory agents with work.
+
+Per batch: the meta-agent makes ONE call with the single tool ``dispatch`` and
+names the memory types with work; each of those agents then runs (one after the
+other, in the order of MEMORY_TYPE_NAMES, so runs are reproducible) with its own
+whitelisted tools, its instruction, the batch as DATA and the existing memories of
+its type that match the batch. An agent gets one round of tool calls, and one more
+only when a call of the first round was refused (so it can correct itself).
+
+A provider failure (any LLMError) leaves the batch pending with the attempt counted
+and the error kept; the next absorb retries it. Nothing in it is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from agents.embeddings import TextEmbedder
+from agents.errors import LLMBadOutputError, LLMError
+from agents.llm import LLMClient, LLMSettings, UsageCounter
+from agents.llm.tools import check_call
+from agents.memory_agents.observations import batch_sources, query_text, render_observations
+from agents.memory_agents.prompts import (
+    agent_prompt,
+    core_rules,
+    meta_prompt,
+    show_core,
+    show_memories,
+)
+from agents.memory_agents.tools import DISPATCH, tools_for
+from agents.memory_agents.writer import MemoryWriter
+from storage import MEMORY_TYPE_NAMES, Query, Record, Storage, kind_named
+from storage.batches import Batch
+from storage.core import BLOCK_LABELS
+
+EXISTING_SHOWN = 5
+AGENT_ROUNDS = 1
+"""Tool rounds per agent; one correction round is added only after a refused call."""
+START = "Process the observations now, using your tools."
+
+
+@dataclass
+class BatchReport:
+    id: str
+    status: str
+    """done, or pending (failed this time, kept for a retry)."""
+    memory_types: list[str] = field(default_factory=list)
+    memories_written: int = 0
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    refused_calls: int = 0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class AbsorbReport:
+    mode: str
+    batches: list[BatchReport] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def done(self) -> int:
+        return sum(b.status == "done" for b in self.batches)
+
+    @property
+    def failed(self) -> int:
+        return sum(b.status != "done" for b in self.batches)
+
+    @property
+    def memories_written(self) -> int:
+        return sum(b.memories_written for b in self.batches)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "message": self.message,
+            "done": self.done,
+            "failed": self.failed,
+            "memories_written": self.memories_written,
+            "llm_calls": sum(b.llm_calls for b in self.batches),
+            "prompt_tokens": sum(b.prompt_tokens for b in self.batches),
+            "batches": [b.to_dict() for b in self.batches],
+        }
+
+
+BatchProgress = Callable[[int, int, BatchReport], None]
+"""Called after each batch with (number, total, its report)."""
+
+
+class Absorber:
+    def __init__(self, storage: Storage, embedder: TextEmbedder, llm: LLMSettings) -> None:
+        self.storage = storage
+        self.embedder = embedder
+        self.llm = llm
+
+    def absorb(self, progress: BatchProgress | None = None) -> AbsorbReport:
+        report = AbsorbReport(mode="llm")
+        pending = self.storage.batches.pending()
+        for number, batch in enumerate(pending, start=1):
+            result = self.absorb_batch(batch)
+            report.batches.append(result)
+            if progress is not None:
+                progress(number, len(pending), result)
+        return report
+
+    def absorb_batch(self, batch: Batch) -> BatchReport:
+        usage = UsageCounter()
+        client = LLMClient(self.llm, usage=usage)
+        result = BatchReport(batch.id, "pending")
+        try:
+            assignments = self._dispatch(client, batch)
+            result.memory_types = [t for t in MEMORY_TYPE_NAMES if t in assignments]
+            for type_name in result.memory_types:
+                writer = self._run_agent(client, batch, type_name, assignments[type_name])
+                result.memories_written += len(writer.written)
+        except LLMError as exc:
+            result.error = str(exc)
+            self.storage.batches.mark_failed(batch.id, str(exc))
+        else:
+            result.status = "done"
+            self.storage.batches.mark_done(batch.id)
+        total = usage.total()
+        result.llm_calls, result.prompt_tokens = total.calls, total.prompt_tokens
+        return result
+
+    # -- the meta-agent ------------------------------------------------------------------
+
+    def _dispatch(self, client: LLMClient, batch: Batch) -> dict[str, str]:
+        messages = [
+            {"role": "system", "content": meta_prompt(render_observations(batch.items))},
+            {"role": "user", "content": "Dispatch the work for these observations."},
+        ]
+        reply = client.complete(
+            messages, tools=[DISPATCH], operation="meta", tool_choice="required"
+        )
+        calls = [c for c in reply.tool_calls if c.name == DISPATCH.name]
+        if len(calls) != 1:
+            raise LLMBadOutputError("The meta-agent did not call dispatch exactly once.")
+        problem = check_call(calls[0], [DISPATCH])
+        if problem is not None:
+            raise LLMBadOutputError(f"The meta-agent's dispatch call was invalid. {problem}")
+        assignments: dict[str, str] = {}
+        for item in calls[0].arguments["assignments"]:
+            type_name, instruction = item["memory_type"], item["instruction"].strip()
+            previous = assignments.get(type_name)
+            assignments[type_name] = f"{previous} {instruction}" if previous else instruction
+        return assignments
+
+    # -- one memory agent ----------------------------------------------------------------
+
+    def _run_agent(
+        self, client: LLMClient, batch: Batch, type_name: str, instruction: str
+    ) -> MemoryWriter:
+        observations = render_observations(batch.items)
+        rules = ""
+        if type_name == "core":
+            blocks = [self.storage.core.block(label) for label in BLOCK_LABELS]
+            existing, shown = show_core(blocks), [b.id for b in blocks]
+            rules = core_rules(blocks)
+        else:
+            records = self._existing(type_name, batch)
+            existing, shown = show_memories(records), [r.id for r in records]
+        writer = MemoryWriter(
+            self.storage,
+            self.embedder,
+            type_name,
+            shown_ids=shown,
+            sources=batch_sources(batch.items),
+        )
+        messages = [
+            {
+                "role": "system",
+                "content": agent_prompt(type_name, instruction, observations, existing, rules),
+            },
+            {"role": "user", "content": START},
+        ]
+        tools = tools_for(type_name)
+        one_round = LLMClient(
+            replace(client.settings, max_tool_rounds=AGENT_ROUNDS), usage=client.usage
+        )
+        operation = f"agent:{type_name}"
+        reply = one_round.run_tools(messages, tools, operation=operation, handler=writer)
+        if reply.invalid_calls and reply.round_limit_hit:
+            # A refused call was answered with its error: one round to correct it.
+            one_round.run_tools(reply.messages, tools, operation=operation, handler=writer)
+        return writer
+
+    def _existing(self, type_name: str, batch: Batch) -> list[Record]:
+        """The memories of this type that match the batch (vault: never high sensitivity)."""
+        text = query_text(batch.items)
+        if not text.strip():
+            return []
+        kind = kind_named(type_name)
+        vector = self.embedder.embed([text])[0]
+        hits = self.storage.search.run(
+            Query(text=text, vector=vector, kinds=(kind,), limit=EXISTING_SHOWN)
+        )
+        store = self.storage.memories[type_name]
+        records = [store.get(hit.id) for hit in hits]
+        if type_name == "knowledge_vault":
+            records = [r for r in records if r.fields.get("sensitivity") != "high"]
+        return [r for r in records if not r.deleted]

@@ -1,0 +1,99 @@
+"""The meta-agent's and the memory agents' prompts.
+
+Observations go in as DATA (see :mod:`agents.memory_agents.observations`); the
+existing memories an agent may update are listed with their ids. Knowledge-vault
+items are shown by caption only, high-sensitivity ones not at all, and a
+``secret_value`` never enters a prompt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from agents.memory_agents.observations import DATA_RULE
+from storage import Record
+
+TYPE_GUIDE = {
+    "core": "lasting facts about the user (human block) and how the assistant should "
+    "behave with them (persona block): name, preferences, relationships",
+    "episodic": "events with a time: what happened, who did it, when",
+    "semantic": "general knowledge and facts about people, places, things and concepts",
+    "procedural": "how-tos: workflows, guides, scripts, step by step",
+    "resource": "documents, files, links and their content",
+    "knowledge_vault": "credentials and sensitive data: passwords, keys, account numbers, "
+    "addresses",
+}
+CORE_REWRITE_AT = 0.9
+
+
+def meta_prompt(observations: str) -> str:
+    types = "\n".join(f"- {name}: {guide}" for name, guide in TYPE_GUIDE.items())
+    return (
+        "You are the meta-agent of a personal memory system. Read the observations and "
+        "decide which memory types have something new to store or change. Call the tool "
+        "dispatch exactly once, with one assignment per memory type that has work and a "
+        "short instruction naming what to record. Leave out types with nothing to do; an "
+        "empty list is right when nothing is worth remembering.\n\n"
+        f"Memory types:\n{types}\n\n{DATA_RULE}\n\n{observations}"
+    )
+
+
+def agent_prompt(
+    type_name: str, instruction: str, observations: str, existing: str, extra_rules: str = ""
+) -> str:
+    return (
+        f"You are the {type_name} memory agent of a personal memory system. Your memory "
+        f"type holds {TYPE_GUIDE[type_name]}. Use only your tools, and call all of them in "
+        "one reply: you get no second turn unless a call fails. Prefer updating or merging a "
+        "memory listed below over adding a duplicate. You may only update or delete the "
+        "memories listed below (by id), never others, and only when the observations "
+        "show them to be wrong or obsolete.\n"
+        f"{extra_rules}"
+        f"\nYour instruction from the meta-agent: {instruction}\n\n"
+        f"Existing {type_name} memories that match these observations:\n{existing}\n\n"
+        f"{DATA_RULE}\n\n{observations}"
+    )
+
+
+def core_rules(blocks: Sequence[Record]) -> str:
+    over = [
+        b.fields["label"]
+        for b in blocks
+        if len(str(b.fields.get("text") or "")) > CORE_REWRITE_AT * int(b.fields["char_limit"])
+    ]
+    rule = (
+        "Each core block is a few short lines under its character limit. When a block "
+        f"passes {int(CORE_REWRITE_AT * 100)}% of its limit, rewrite it with core_rewrite "
+        "to about half its length, keeping the most important facts.\n"
+    )
+    if over:
+        rule += f"These blocks are over {int(CORE_REWRITE_AT * 100)}% now: {', '.join(over)}.\n"
+    return rule
+
+
+def show_core(blocks: Sequence[Record]) -> str:
+    parts = []
+    for b in blocks:
+        text = str(b.fields.get("text") or "")
+        lines = text.split("\n") if text else []
+        numbered = "\n".join(f"  {n}: {line}" for n, line in enumerate(lines, start=1))
+        parts.append(
+            f"block {b.fields['label']} ({len(text)} of {b.fields['char_limit']} characters):\n"
+            + (numbered or "  (empty)")
+        )
+    return "\n".join(parts)
+
+
+def show_memories(records: Sequence[Record]) -> str:
+    """One JSON line per memory, with its id; vault items by caption only."""
+    lines = []
+    for r in records:
+        shown: dict[str, Any] = {"id": r.id}
+        if r.type == "knowledge_vault":
+            shown["caption"] = r.fields.get("caption")
+        else:
+            shown |= {k: v for k, v in r.fields.items() if v not in (None, "", [])}
+        lines.append(json.dumps(shown, ensure_ascii=False))
+    return "\n".join(lines) or "(none)"

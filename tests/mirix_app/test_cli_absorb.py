@@ -1,0 +1,47 @@
+"""mirix-app absorb: the memory agents over the pending batches, from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fakes import SAMPLE_MESSAGES, write_jsonl
+from tests.llm_server import MODEL, ScriptedLLMServer
+from tests.mirix_app.clirun import ok, ok_json
+
+
+def test_absorb_without_an_llm_says_the_floor_is_in_use(loaded: Path) -> None:
+    report = ok_json(loaded, "absorb")
+    assert report["mode"] == "rule-based floor"
+    assert report["done"] == 0
+    assert "rule-based floor" in ok(loaded, "absorb").stdout
+
+
+def test_absorb_processes_queued_batches_with_progress(
+    data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    ok(data_dir, "config", "set", "llm_model", MODEL)
+    ok(data_dir, "config", "set", "llm_api_base", llm_server.api_base)
+    ok(data_dir, "config", "set", "batch_items", "4")
+    imported = ok_json(
+        data_dir, "import", "messages", str(write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES))
+    )
+    assert imported["batches"] == 2
+    llm_server.reply_tool_calls(
+        ("dispatch", {"assignments": [{"memory_type": "semantic", "instruction": "Who is who"}]})
+    )
+    llm_server.reply_tool_calls(
+        ("semantic_insert", {"name": "Caroline", "summary": "Goes to a support group"})
+    )
+    llm_server.reply_error(401)  # the second batch: refused key, kept for a retry
+
+    result = ok(data_dir, "absorb")
+    progress = result.stderr.splitlines()
+    assert len(progress) == 2
+    assert progress[0].startswith("[1/2] batch_") and "1 memory write(s) in semantic" in progress[0]
+    assert progress[1].startswith("[2/2] batch_") and "kept for a retry" in progress[1]
+    assert "Batches done: 1, failed (kept for a retry): 1; memories written: 1" in result.stdout
+
+    llm_server.reply_tool_calls(("dispatch", {"assignments": []}))
+    report = ok_json(data_dir, "absorb")
+    assert (report["done"], report["failed"], report["llm_calls"]) == (1, 0, 1)
+    assert ok_json(data_dir, "absorb")["batches"] == []

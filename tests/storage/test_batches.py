@@ -1,0 +1,72 @@
+"""storage/batches.py: observation batches persist until absorbed; failures stay pending."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage import InvalidInputError, NotFoundError, Storage
+
+
+def _item(n: int) -> dict[str, Any]:
+    return {"kind": "message", "source_id": f"msg_{n}", "at": "2023-01-01T00:00:00Z", "text": "hi"}
+
+
+def test_a_batch_persists_and_stays_pending_until_done(data_dir: Path) -> None:
+    with Storage.open(data_dir) as storage:
+        first = storage.batches.enqueue([_item(1), _item(2)])
+        second = storage.batches.enqueue([_item(3)])
+        assert first.status == "pending" and first.attempts == 0
+    with Storage.open(data_dir) as storage:  # written before it was acknowledged
+        pending = storage.batches.pending()
+        assert [b.id for b in pending] == [first.id, second.id]
+        assert [i["source_id"] for i in pending[0].items] == ["msg_1", "msg_2"]
+        done = storage.batches.mark_done(first.id)
+        assert done.status == "done" and done.attempts == 1
+        assert [b.id for b in storage.batches.pending()] == [second.id]
+        assert storage.batches.counts() == {"pending": 1, "done": 1, "failed": 0}
+
+
+def test_a_failed_attempt_is_counted_and_kept_for_a_retry(storage: Storage) -> None:
+    batch = storage.batches.enqueue([_item(1)])
+    failed = storage.batches.mark_failed(batch.id, "The model had a server error.")
+    failed = storage.batches.mark_failed(batch.id, "The model did not answer in time.")
+    assert failed.status == "pending"
+    assert failed.attempts == 2
+    assert failed.last_error == "The model did not answer in time."
+    assert failed.items == batch.items
+    assert [b.id for b in storage.batches.pending()] == [batch.id]
+
+
+def test_enqueue_in_rolls_back_with_the_callers_transaction(storage: Storage) -> None:
+    def write(conn: Any) -> None:
+        storage.batches.enqueue_in(conn, [_item(1)])
+        raise RuntimeError("the import failed after queueing")
+
+    with pytest.raises(RuntimeError):
+        storage.db.write(write)
+    assert storage.batches.pending() == []
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([], "at least one"),
+        (["text"], "not an object"),
+        ([{**_item(1), "kind": "email"}], "kind must be"),
+        ([{**_item(1), "text": None}], "text must be a string"),
+    ],
+)
+def test_bad_observations_are_refused(storage: Storage, items: list[Any], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        storage.batches.enqueue(items)
+    assert storage.batches.pending() == []
+
+
+def test_an_unknown_batch_is_not_found(storage: Storage) -> None:
+    with pytest.raises(NotFoundError):
+        storage.batches.mark_done("batch_nope")
+    with pytest.raises(NotFoundError):
+        storage.batches.get("batch_nope")
