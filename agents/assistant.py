@@ -6,7 +6,6 @@ It owns no state of its own beyond the object graph that :func:`open_assistant`
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 from collections.abc import Sequence
@@ -215,7 +214,6 @@ class Assistant:
         """What is in use: data, embedder, LLM (or the rule-based floor), vault key."""
         stats = self.storage.stats()
         llm = self.settings.llm()
-        local = importlib.util.find_spec("llama_cpp") is not None
         if llm is not None:
             key = f"environment variable {llm.api_key_env}" if llm.api_key_env else "OS keyring"
             llm_info = {
@@ -227,8 +225,8 @@ class Assistant:
         else:
             llm_info = {
                 "mode": "rule-based floor",
-                "reason": "no llm_model configured"
-                + ("" if local else "; the embedded model needs llama-cpp-python ([local])"),
+                "reason": "no llm_model configured, and the embedded local model is not "
+                "available yet",
             }
         counts = stats["counts"]
         return {
@@ -237,6 +235,7 @@ class Assistant:
             "database_bytes": stats["database_bytes"],
             "memories": sum(counts[t]["live"] for t in MEMORY_TYPE_NAMES),
             "messages": counts["message"]["live"],
+            "batches": self.storage.batches.counts(),
             "embedder": {
                 "name": self.embedder.name,
                 "precision": getattr(self.embedder, "precision", None),

@@ -405,6 +405,9 @@ def status(data_dir: Path | None, as_json: bool) -> None:
                 f"Database: {info['database_bytes'] / 1e6:.1f} MB, {info['memories']} memories, "
                 f"{info['messages']} messages"
             )
+            pending = info["batches"].get("pending", 0)
+            if pending:
+                click.echo(f"Batches waiting for the memory agents: {pending} (run: absorb)")
             emb = info["embedder"]
             click.echo(f"Embeddings: {emb['name']} ({emb['precision'] or 'default'})")
             llm = info["llm"]
