@@ -16,7 +16,7 @@ from typing import Any
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
-from agents.llm import LLMClient
+from agents.llm import client_for
 from agents.memory_agents import Absorber, AbsorbReport, BatchProgress
 from agents.settings import SETTINGS, Settings, load_settings, save_setting
 from agents.vault_key import KeySource, VaultCipher
@@ -131,7 +131,7 @@ class Assistant:
         self, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None
     ) -> ImportReport:
         # With an LLM configured, the new messages are also queued for the memory agents.
-        batch = int(self.settings["batch_items"]) if self.settings.llm() is not None else None
+        batch = self.settings.integer("batch_items") if self.settings.llm() is not None else None
         return import_messages(
             self.storage,
             self.embedder,
@@ -253,7 +253,7 @@ class Assistant:
                 "No LLM is configured; set one with: mirix-app config set llm_model "
                 "openai/gpt-4o-mini (see README, Configure an LLM)."
             )
-        client = LLMClient(settings)
+        client = client_for(settings)
         started = time.perf_counter()
         reply = client.complete(
             [{"role": "user", "content": "Reply with the single word: ready"}],

@@ -19,7 +19,9 @@ from agents.errors import AgentError
 from agents.llm import LLMSettings
 
 SETTINGS_FILE = "settings.json"
-Value = str | float | int
+Value = str | float | int | bool | tuple[str, ...]
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 class SettingsError(AgentError):
@@ -37,7 +39,13 @@ class Setting:
         return f"MIRIX_APP_{self.name.upper()}"
 
     def parse(self, raw: object) -> Value:
-        """Check ``raw`` (a string from the command line or JSON) against the default's type."""
+        """Check ``raw`` (a string from the command line, or JSON) against the default's
+        type: text, a number (positive), a switch (true/false, on/off, yes/no, 1/0) or
+        a list of texts (a JSON list, or one string of comma-separated items)."""
+        if isinstance(self.default, bool):
+            return self._parse_bool(raw)
+        if isinstance(self.default, tuple):
+            return self._parse_list(raw)
         kind = type(self.default)
         if kind is str:
             if not isinstance(raw, str):
@@ -53,8 +61,32 @@ class Setting:
             raise SettingsError(f"{self.name} must be positive, got {raw!r}.")
         return value
 
+    def _parse_bool(self, raw: object) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise SettingsError(f"{self.name} must be true or false, got {raw!r}.")
+
+    def _parse_list(self, raw: object) -> tuple[str, ...]:
+        if isinstance(raw, str):
+            text = raw.strip()
+            if text.startswith("["):
+                try:
+                    raw = json.loads(text)
+                except ValueError:
+                    raise SettingsError(
+                        f"{self.name}: {raw!r} is not a JSON list of texts."
+                    ) from None
+            else:
+                return tuple(item.strip() for item in text.split(",") if item.strip())
+        if isinstance(raw, (list, tuple)) and all(isinstance(item, str) for item in raw):
+            return tuple(item.strip() for item in raw if item.strip())
+        raise SettingsError(f"{self.name} must be a list of texts, got {raw!r}.")
+
 
 SETTINGS: tuple[Setting, ...] = (
+    # -- LLM and memory agents ---------------------------------------------------------
     Setting(
         "llm_model",
         "",
@@ -82,6 +114,84 @@ SETTINGS: tuple[Setting, ...] = (
         "Observations per batch for the memory agents: with an LLM configured, imported "
         "messages are queued in batches of this many, absorbed by 'mirix-app absorb'.",
     ),
+    Setting(
+        "batch_minutes",
+        10.0,
+        "A batch that has waited this many minutes goes to the memory agents even when "
+        "it holds fewer than batch_items observations.",
+    ),
+    Setting(
+        "local_llm",
+        True,
+        "With no llm_model configured, use the embedded SmolLM2-135M model (the [local] "
+        "extra) when it is installed; off: the rule-based floor writes the memories.",
+    ),
+    # -- capture and screenshots -------------------------------------------------------
+    Setting("capture_interval_s", 2.0, "Seconds between screen grabs while the screen changes."),
+    Setting(
+        "capture_max_interval_s",
+        30.0,
+        "Longest interval the capture backs off to while the screen is static or the "
+        "user is idle; it returns to capture_interval_s at the first change.",
+    ),
+    Setting(
+        "capture_keyframe_s",
+        300.0,
+        "A frame is kept at least this often even when it looks like the previous one.",
+    ),
+    Setting(
+        "capture_monitors",
+        (),
+        "Monitors to capture, by number (1 is the first); empty: all monitors.",
+    ),
+    Setting(
+        "capture_exclude_apps",
+        (
+            "keepassxc",
+            "keepass",
+            "1password",
+            "bitwarden",
+            "lastpass",
+            "dashlane",
+            "enpass",
+            "proton pass",
+            "seahorse",
+            "kwalletmanager",
+        ),
+        "Applications never captured (case-insensitive names of the active application).",
+    ),
+    Setting(
+        "capture_exclude_titles",
+        (
+            "private browsing",
+            "incognito",
+            "inprivate",
+            "private window",
+        ),
+        "Window titles never captured: case-insensitive regular expressions searched "
+        "in the active window's title.",
+    ),
+    Setting(
+        "redact_local",
+        False,
+        "Redact secrets and personal data from screen text also for the embedded local "
+        "LLM (text sent to a provider is always redacted).",
+    ),
+    Setting("screenshot_quality", 80, "WebP quality (1-100) of stored screenshots."),
+    Setting(
+        "storage_budget_gb",
+        10.0,
+        "Disk space for screenshot image files; past it the oldest images are deleted "
+        "(their text, embeddings and memories stay).",
+    ),
+    Setting(
+        "clip_checkpoint",
+        "",
+        "Path of an open_clip checkpoint for text-to-image screenshot search; empty: "
+        "image search is unavailable and search uses the screen text.",
+    ),
+    Setting("clip_model", "ViT-B-32", "The open_clip architecture of clip_checkpoint."),
+    # -- desktop app --------------------------------------------------------------------
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -103,16 +213,38 @@ class Settings:
     def __getitem__(self, name: str) -> Value:
         return self.values[name]
 
+    # Typed readers, so callers need no casts (each raises KeyError for an unknown name).
+    def text(self, name: str) -> str:
+        return str(self.values[name])
+
+    def number(self, name: str) -> float:
+        value = self.values[name]
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), name
+        return float(value)
+
+    def integer(self, name: str) -> int:
+        return int(self.number(name))
+
+    def flag(self, name: str) -> bool:
+        value = self.values[name]
+        assert isinstance(value, bool), name
+        return value
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        value = self.values[name]
+        assert isinstance(value, tuple), name
+        return value
+
     def llm(self) -> LLMSettings | None:
         """The LLM provider's settings, or None when no model is configured."""
-        model = str(self.values["llm_model"])
+        model = self.text("llm_model")
         if not model:
             return None
         return LLMSettings(
             model=model,
             api_base=str(self.values["llm_api_base"]) or None,
             api_key_env=str(self.values["llm_api_key_env"]) or None,
-            timeout_s=float(self.values["llm_timeout_s"]),
+            timeout_s=self.number("llm_timeout_s"),
         )
 
 

@@ -4,7 +4,7 @@
 (and ``mirix-app --help``) stays fast; only :mod:`agents.llm.client` imports it.
 """
 
-from agents.llm.client import LLMClient, LLMResponse
+from agents.llm.client import LLMClient, LLMResponse, client_for
 from agents.llm.settings import KEYRING_SERVICE, LLMSettings, resolve_api_key
 from agents.llm.tools import Tool, ToolCall, Usage
 from agents.llm.usage import OperationUsage, UsageCounter
@@ -19,5 +19,6 @@ __all__ = [
     "ToolCall",
     "Usage",
     "UsageCounter",
+    "client_for",
     "resolve_api_key",
 ]

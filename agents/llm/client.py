@@ -265,6 +265,12 @@ class LLMClient:
         return map_error(exc, self.settings)
 
 
+def client_for(settings: LLMSettings, *, usage: UsageCounter | None = None) -> LLMClient:
+    """The one place that turns LLM settings into a client; every caller goes through
+    it, so a different backend (the embedded local model) plugs in here."""
+    return LLMClient(settings, usage=usage)
+
+
 def map_error(exc: Exception, settings: LLMSettings) -> LLMError | None:
     module = type(exc).__module__.split(".")[0]
     if isinstance(exc, LLMError):

@@ -19,7 +19,7 @@ from typing import Any
 
 from agents.embeddings import TextEmbedder
 from agents.errors import LLMBadOutputError, LLMError
-from agents.llm import LLMClient, LLMSettings, UsageCounter
+from agents.llm import LLMClient, LLMSettings, UsageCounter, client_for
 from agents.llm.tools import check_call
 from agents.memory_agents.observations import batch_sources, query_text, render_observations
 from agents.memory_agents.prompts import (
@@ -110,7 +110,7 @@ class Absorber:
 
     def absorb_batch(self, batch: Batch) -> BatchReport:
         usage = UsageCounter()
-        client = LLMClient(self.llm, usage=usage)
+        client = client_for(self.llm, usage=usage)
         result = BatchReport(batch.id, "pending")
         try:
             assignments = self._dispatch(client, batch)
@@ -180,7 +180,7 @@ class Absorber:
             {"role": "user", "content": START},
         ]
         tools = tools_for(type_name)
-        one_round = LLMClient(
+        one_round = client_for(
             replace(client.settings, max_tool_rounds=AGENT_ROUNDS), usage=client.usage
         )
         operation = f"agent:{type_name}"

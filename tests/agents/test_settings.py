@@ -103,3 +103,27 @@ def test_a_missing_api_key_is_named_as_such(
             app.llm_test()
     finally:
         app.close()
+
+
+def test_switches_and_lists_parse_from_text_json_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings(tmp_path).flag("local_llm") is True
+    save_setting(tmp_path, "local_llm", "off")
+    save_setting(tmp_path, "capture_monitors", "1, 2")
+    save_setting(tmp_path, "capture_exclude_titles", '["secret.*window", "vault"]')
+    loaded = load_settings(tmp_path)
+    assert loaded.flag("local_llm") is False
+    assert loaded.texts("capture_monitors") == ("1", "2")
+    assert loaded.texts("capture_exclude_titles") == ("secret.*window", "vault")
+    stored = json.loads((tmp_path / "settings.json").read_text())
+    assert stored["capture_monitors"] == ["1", "2"] and stored["local_llm"] is False
+    monkeypatch.setenv("MIRIX_APP_LOCAL_LLM", "yes")
+    assert load_settings(tmp_path).flag("local_llm") is True
+    for name, bad in [
+        ("local_llm", "maybe"),
+        ("capture_monitors", "[1, 2]"),
+        ("redact_local", "2"),
+    ]:
+        with pytest.raises(SettingsError, match=name):
+            save_setting(tmp_path, name, bad)
