@@ -40,6 +40,26 @@ def meta_prompt(observations: str) -> str:
     )
 
 
+def direct_meta_prompt(observations: str, existing: str, core: str) -> str:
+    """The meta-agent that writes new memories itself and dispatches only edits."""
+    types = "\n".join(f"- {name}: {guide}" for name, guide in TYPE_GUIDE.items())
+    return (
+        "You are the meta-agent of a personal memory system. Read the observations and "
+        "store what is worth remembering, in as few steps as you can:\n"
+        "- write each NEW memory yourself, with the insert tool of its type (core_append "
+        "for a lasting fact about the user or how to treat them);\n"
+        "- call dispatch only for a memory type where a memory listed below must be "
+        "updated, merged into or deleted, or a core block must be rewritten: that type's "
+        "agent does it. You cannot change existing memories yourself.\n"
+        "Call all your tools in this one reply. Store nothing when nothing is worth "
+        "remembering (then call dispatch with an empty list).\n\n"
+        f"Memory types:\n{types}\n\n"
+        f"Core blocks:\n{core}\n\n"
+        f"Existing memories that match these observations, by type:\n{existing}\n\n"
+        f"{DATA_RULE}\n\n{observations}"
+    )
+
+
 def agent_prompt(
     type_name: str, instruction: str, observations: str, existing: str, extra_rules: str = ""
 ) -> str:

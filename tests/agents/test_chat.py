@@ -192,6 +192,10 @@ def test_auto_topic_calls_the_llm_only_for_a_follow_up(
     assert second.topic_mode == "llm" and second.topic == "Jordan met user 2019"
     topic_prompt = llm_server.bodies()[1]["messages"][-1]["content"]
     assert "Who is my climbing partner Jordan?" in topic_prompt  # it saw the turn before
+    llm_server.reply_text("You're welcome.")
+    third = assistant.ask("thanks!", session=first.session)  # nothing to resolve: no call
+    assert third.topic_mode == "keywords" and len(llm_server.requests) == 4
+    assert third.topic == "meet"  # its own words are none: the previous message's stand in
 
 
 def test_keyword_topics() -> None:

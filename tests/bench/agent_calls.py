@@ -118,7 +118,7 @@ def estimate_tokens(body: dict[str, Any]) -> int:
 
 def operation(request: Request) -> str:
     tools = request.tool_names()
-    if tools == ["dispatch"]:
+    if tools and tools[0] == "dispatch":
         return "meta"
     if tools:
         return "agent:" + tools[0].rsplit("_", 1)[0].replace("core_append", "core")
@@ -127,25 +127,73 @@ def operation(request: Request) -> str:
     return "topic"
 
 
+def sections(prompt: str) -> dict[str, str]:
+    """The meta-agent's "Existing memories ... by type" block, per type."""
+    if "by type:\n" not in prompt:
+        return {}
+    block = prompt.split("by type:\n", 1)[1].split("\n\n", 1)[0]
+    out: dict[str, str] = {}
+    for part in block.split("\n["):
+        head, _, body = part.lstrip("[").partition("]\n")
+        out[head] = body
+    return out
+
+
+def known_id(existing: str, text: str) -> str | None:
+    """The id of a shown memory that names someone the observation names."""
+    names = {n.lower() for n in re.findall(r"\b[A-Z][a-z]+\b", text)} - {"i", "my", "the"}
+    for line in existing.splitlines():
+        if not line.startswith("{"):
+            continue
+        memory = json.loads(line)
+        words = {w.lower() for w in re.findall(r"\w+", json.dumps(memory))}
+        if names & words:
+            return str(memory["id"])
+    return None
+
+
+def meta_reply(system: str, direct: bool) -> list[tuple[str, dict[str, Any]]]:
+    existing = sections(system)
+    dispatched: list[str] = []
+    writes: list[tuple[str, dict[str, Any]]] = []
+    for obs in observations(system):
+        for type_name in types_of(obs["text"]):
+            edits_known = known_id(existing.get(type_name, ""), obs["text"]) is not None
+            if direct and (type_name == "core" or not edits_known):
+                writes.append(agent_call(type_name, obs))
+            elif type_name not in dispatched:
+                dispatched.append(type_name)
+    work = [{"memory_type": t, "instruction": f"Record the {t} facts."} for t in dispatched]
+    return [*writes, ("dispatch", {"assignments": work})]
+
+
+def agent_reply(system: str, type_name: str) -> list[tuple[str, dict[str, Any]]]:
+    shown = system.split("memories that match these observations:\n", 1)[-1].split("\n\n")[0]
+    calls = []
+    for obs in observations(system):
+        if type_name not in types_of(obs["text"]):
+            continue
+        memory_id = known_id(shown, obs["text"]) if type_name != "core" else None
+        if memory_id and type_name == "episodic":
+            calls.append(
+                ("episodic_merge", {"memory_id": memory_id, "details_to_append": obs["text"]})
+            )
+        elif memory_id:
+            calls.append((f"{type_name}_update", {"memory_id": memory_id, "summary": obs["text"]}))
+        else:
+            calls.append(agent_call(type_name, obs))
+    return calls
+
+
 def oracle(request: Request) -> Reply:
     op, body = operation(request), request.body
     usage = (estimate_tokens(body), 0)
     system = str(body["messages"][0]["content"])
     if op == "meta":
-        seen: list[str] = []
-        for obs in observations(system):
-            seen += [t for t in types_of(obs["text"]) if t not in seen]
-        work = [{"memory_type": t, "instruction": f"Record the {t} facts."} for t in seen]
-        return Reply(tool_calls=[("dispatch", {"assignments": work})], usage=usage)
+        direct = len(request.tool_names()) > 1
+        return Reply(tool_calls=meta_reply(system, direct), usage=usage)
     if op.startswith("agent:"):
-        type_name = op.split(":", 1)[1]
-        if type_name == "core":
-            type_name = "core"
-        calls = [
-            agent_call(type_name, o)
-            for o in observations(system)
-            if type_name in types_of(o["text"])
-        ]
+        calls = agent_reply(system, op.split(":", 1)[1])
         if not calls:
             return Reply(text="Nothing to store.", usage=usage)
         return Reply(tool_calls=calls, usage=usage)
@@ -249,7 +297,7 @@ def conversation_file(path: Path) -> Path:
     return path
 
 
-def run_mix(topic_mode: str, batch_items: int) -> dict[str, Any]:
+def run_mix(topic_mode: str, batch_items: int, *, direct: bool = True) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, ScriptedLLMServer() as server:
         server.responder = oracle
         app = open_assistant(Path(tmp) / "data")
@@ -269,7 +317,9 @@ def run_mix(topic_mode: str, batch_items: int) -> dict[str, Any]:
             for text in session:
                 sid = chat.ask(text, session=sid).session
         app.import_messages(conversation_file(Path(tmp) / "conv.jsonl"))
-        absorber = Absorber(app.storage, app.embedder, settings, seal_after_s=0.0)
+        absorber = Absorber(
+            app.storage, app.embedder, settings, seal_after_s=0.0, direct_writes=direct
+        )
         report = absorber.absorb()
         by_op: dict[str, Counter[str]] = defaultdict(Counter)
         for request in server.requests:
@@ -281,6 +331,7 @@ def run_mix(topic_mode: str, batch_items: int) -> dict[str, Any]:
     batches = len(report.batches)
     return {
         "topic_mode": topic_mode,
+        "meta_writes": direct,
         "batches": batches,
         "failed": report.failed,
         "memories_written": report.memories_written,
@@ -300,7 +351,8 @@ def per_batch(result: dict[str, Any]) -> tuple[float, float, float]:
 
 
 def print_mix(result: dict[str, Any]) -> None:
-    print(f"\n== topic mode: {result['topic_mode']}")
+    how = "meta-agent writes new memories" if result["meta_writes"] else "dispatch only (MIRIX)"
+    print(f"\n== topic mode: {result['topic_mode']}; {how}")
     print(
         f"batches absorbed: {result['batches']} (failed {result['failed']}), memory writes: "
         f"{result['memories_written']}, chat messages: {result['chat_messages']}"
@@ -348,6 +400,70 @@ QUALITY_MEMORIES: list[tuple[str, dict[str, Any]]] = [
     ("semantic", {"name": "Ken", "summary": "Ken, the user's brother, is a chef in Lyon"}),
     ("episodic", {"occurred_at": "2023-06-01", "summary": "Ken moved to Lyon"}),
 ]
+# Distractors: other people, with the same kinds of facts and events.
+_PEOPLE = [
+    ("Anna", "cousin", "teacher", "Madrid"),
+    ("Ben", "neighbour", "plumber", "Leeds"),
+    ("Chloe", "colleague", "designer", "Paris"),
+    ("Dev", "friend", "pilot", "Delhi"),
+    ("Eli", "uncle", "baker", "Vienna"),
+    ("Fatima", "friend", "lawyer", "Cairo"),
+    ("Gus", "trainer", "coach", "Oslo"),
+    ("Hana", "aunt", "doctor", "Kyoto"),
+    ("Ivan", "colleague", "engineer", "Riga"),
+    ("Jade", "friend", "nurse", "Dublin"),
+    ("Kofi", "brother-in-law", "chef", "Accra"),
+    ("Lena", "friend", "climber", "Munich"),
+]
+for _name, _rel, _job, _city in _PEOPLE:
+    QUALITY_MEMORIES.append(
+        (
+            "semantic",
+            {"name": _name, "summary": f"{_name}, the user's {_rel}, is a {_job} in {_city}"},
+        )
+    )
+    QUALITY_MEMORIES.append(
+        ("episodic", {"occurred_at": "2024-03-01", "summary": f"{_name} moved to {_city}"})
+    )
+    QUALITY_MEMORIES.append(
+        (
+            "episodic",
+            {"occurred_at": "2024-04-01", "summary": f"Went climbing at the gym with {_name}"},
+        )
+    )
+QUALITY_MEMORIES.append(
+    (
+        "procedural",
+        {
+            "entry_type": "workflow",
+            "summary": "Release the mobile app",
+            "steps": ["bump version", "build the bundle", "upload to the store"],
+        },
+    )
+)
+QUALITY_MEMORIES.append(
+    (
+        "resource",
+        {
+            "title": "Budget sheet",
+            "summary": "the family budget",
+            "resource_type": "link",
+            "content": "https://sheets.example.com/budget",
+        },
+    )
+)
+QUALITY_MEMORIES.append(
+    (
+        "resource",
+        {
+            "title": "Release doc",
+            "summary": "how releases of the app work",
+            "resource_type": "document",
+            "content": "release.pdf",
+        },
+    )
+)
+
 # (earlier user turn, follow-up, index of the memory that answers the follow-up)
 QUALITY_CASES: list[tuple[str, str, int]] = [
     ("Tell me about my sister Maria.", "When did she move?", 1),
@@ -389,6 +505,7 @@ def run_quality(per_type: int) -> None:
 
     modes: list[tuple[str, str, Any]] = [
         ("keywords", "keywords", None),
+        ("auto (oracle)", "auto", None),
         ("llm (oracle)", "llm", None),
     ]
     try:
@@ -436,6 +553,9 @@ def main() -> None:
     parser.add_argument("--per-type", type=int, default=3)
     parser.add_argument("--screens", action="store_true", help="add screen-text batches")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the dispatch-only comparison run"
+    )
     args = parser.parse_args()
     if args.screens:
         sys.exit(
@@ -445,6 +565,8 @@ def main() -> None:
         )
     modes = ("keywords", "auto", "llm") if args.topic == "all" else (args.topic,)
     results = [run_mix(mode, args.batch_items) for mode in modes]
+    if not args.no_baseline:
+        results.append(run_mix(modes[0], args.batch_items, direct=False))
     if args.json:
         print(json.dumps(results, indent=2))
     else:
