@@ -154,15 +154,24 @@ def known_id(existing: str, text: str) -> str | None:
 
 def meta_reply(system: str, direct: bool) -> list[tuple[str, dict[str, Any]]]:
     existing = sections(system)
+    shown = observations(system)
+    # A type is dispatched when it has work and (without direct writes, always)
+    # some of that work touches a memory already shown; its agent then does all of
+    # that type's work, so nothing is written twice.
     dispatched: list[str] = []
-    writes: list[tuple[str, dict[str, Any]]] = []
-    for obs in observations(system):
+    for obs in shown:
         for type_name in types_of(obs["text"]):
             edits_known = known_id(existing.get(type_name, ""), obs["text"]) is not None
-            if direct and (type_name == "core" or not edits_known):
-                writes.append(agent_call(type_name, obs))
-            elif type_name not in dispatched:
+            if type_name not in dispatched and (
+                not direct or (type_name != "core" and edits_known)
+            ):
                 dispatched.append(type_name)
+    writes = [
+        agent_call(type_name, obs)
+        for obs in shown
+        for type_name in types_of(obs["text"])
+        if direct and type_name not in dispatched
+    ]
     work = [{"memory_type": t, "instruction": f"Record the {t} facts."} for t in dispatched]
     return [*writes, ("dispatch", {"assignments": work})]
 
