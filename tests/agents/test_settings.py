@@ -63,6 +63,7 @@ def test_status_names_the_floor_when_no_llm_is_configured(tmp_path: Path) -> Non
     try:
         status = app.status()
         assert status["llm"]["mode"] == "rule-based floor"
+        assert status["llm"]["reason"].endswith("local_llm is off")  # tests' default
         assert status["vault_key"]["backend"] == "key-file"
         assert status["embedder"]["name"] == "fake-bag-of-words"
         with pytest.raises(AgentError, match="No LLM is configured"):
