@@ -15,6 +15,7 @@ chat and the CLI may call from several.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -107,8 +108,8 @@ class LocalLLMClient(LLMClient):
         chat = chat_messages(messages)
         completion = 0
         with _lock:
-            model = self._model()
             try:
+                model = self._model()
                 chunks = model.create_chat_completion(
                     chat,
                     stream=True,
@@ -217,6 +218,8 @@ class LocalLLMClient(LLMClient):
                 raise LLMUnavailableError(
                     "llama-cpp-python is not installed: pip install 'mirix-app[local]'."
                 ) from exc
+            if not _models:
+                atexit.register(_close_models)
             try:
                 _models[key] = llama_cpp.Llama(
                     model_path=s.model_path,
@@ -230,6 +233,15 @@ class LocalLLMClient(LLMClient):
                     f"The embedded model cannot be loaded from {s.model_path}.", detail=str(exc)
                 ) from exc
         return _models[key]
+
+
+def _close_models() -> None:
+    """Free the models before the interpreter tears down the modules their
+    destructors need (otherwise a TypeError is printed at every exit)."""
+    with _lock:
+        for model in _models.values():
+            model.close()
+        _models.clear()
 
 
 def _mapped(exc: Exception) -> LLMError:
