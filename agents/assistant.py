@@ -18,7 +18,7 @@ from agents.chat.topic import check_mode
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
-from agents.llm import client_for
+from agents.llm import LocalModelSettings, client_for
 from agents.memory_agents import Absorber, AbsorbReport, BatchProgress
 from agents.settings import SETTINGS, Settings, load_settings, save_setting
 from agents.vault_key import KeySource, VaultCipher
@@ -246,7 +246,15 @@ class Assistant:
         """What is in use: data, embedder, LLM (or the rule-based floor), vault key."""
         stats = self.storage.stats()
         llm = self.settings.llm()
-        if llm is not None:
+        llm_info: dict[str, str | None]
+        if isinstance(llm, LocalModelSettings):
+            llm_info = {
+                "mode": "local",
+                "model": llm.model,
+                "path": llm.model_path,
+                "reason": self.settings.local_llm().reason,
+            }
+        elif llm is not None:
             key = f"environment variable {llm.api_key_env}" if llm.api_key_env else "OS keyring"
             llm_info = {
                 "mode": "provider",
@@ -257,8 +265,7 @@ class Assistant:
         else:
             llm_info = {
                 "mode": "rule-based floor",
-                "reason": "no llm_model configured, and the embedded local model is not "
-                "available yet",
+                "reason": f"no llm_model configured, and {self.settings.local_llm().reason}",
             }
         counts = stats["counts"]
         return {
@@ -286,8 +293,8 @@ class Assistant:
         settings = self.settings.llm()
         if settings is None:
             raise AgentError(
-                "No LLM is configured; set one with: mirix-app config set llm_model "
-                "openai/gpt-4o-mini (see README, Configure an LLM)."
+                f"No LLM is configured and {self.settings.local_llm().reason}; set one with: "
+                "mirix-app config set llm_model openai/gpt-4o-mini (see README, Configure an LLM)."
             )
         client = client_for(settings)
         started = time.perf_counter()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agents.errors import AgentError
-from agents.llm import LLMSettings
+from agents.llm import LLMSettings, LocalModelCheck, check_local_model
 
 SETTINGS_FILE = "settings.json"
 Value = str | float | int | bool | tuple[str, ...]
@@ -248,15 +248,22 @@ class Settings:
         return value
 
     def llm(self) -> LLMSettings | None:
-        """The LLM provider's settings, or None when no model is configured."""
+        """The configured provider's settings; with none, the embedded model's when it
+        can run here (see :meth:`local_llm`); None: the rule-based floor."""
         model = self.text("llm_model")
         if not model:
-            return None
+            return self.local_llm().settings
         return LLMSettings(
             model=model,
             api_base=str(self.values["llm_api_base"]) or None,
             api_key_env=str(self.values["llm_api_key_env"]) or None,
             timeout_s=self.number("llm_timeout_s"),
+        )
+
+    def local_llm(self) -> LocalModelCheck:
+        """Whether the embedded model can run (installed and ``local_llm`` on), and why."""
+        return check_local_model(
+            enabled=self.flag("local_llm"), timeout_s=self.number("llm_timeout_s")
         )
 
 

@@ -422,6 +422,8 @@ def status(data_dir: Path | None, as_json: bool) -> None:
             if llm["mode"] == "provider":
                 base = f" at {llm['api_base']}" if llm["api_base"] else ""
                 click.echo(f"LLM: {llm['model']}{base} (key from {llm['api_key_from']})")
+            elif llm["mode"] == "local":
+                click.echo(f"LLM: embedded {llm['model']} ({llm['reason']}; {llm['path']})")
             else:
                 click.echo(f"LLM: none, rule-based floor ({llm['reason']})")
             key = info["vault_key"]

@@ -1,6 +1,7 @@
 """Shared fixtures. The environment is set at import, before any model library loads:
 no display, no network for Hugging Face, no remote cost map for litellm, and no OS
-keyring (the vault key goes to a key file in each test's data directory)."""
+keyring (the vault key goes to a key file in each test's data directory), and no
+embedded LLM unless a test asks for it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ["MIRIX_APP_KEYRING"] = "off"
+# Tests expect the rule-based floor unless they turn the embedded model on themselves.
+os.environ["MIRIX_APP_LOCAL_LLM"] = "off"
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +31,7 @@ def _no_home_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test may touch the user's real data directory."""
     monkeypatch.setenv("MIRIX_APP_HOME", str(tmp_path / "default-home"))
     monkeypatch.setenv("MIRIX_APP_KEYRING", "off")  # never the user's real keyring
+    monkeypatch.setenv("MIRIX_APP_LOCAL_LLM", "off")
 
 
 @pytest.fixture

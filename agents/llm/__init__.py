@@ -2,10 +2,13 @@
 
 ``litellm`` is imported lazily, on the first call, so that importing ``agents``
 (and ``mirix-app --help``) stays fast; only :mod:`agents.llm.client` imports it.
+The embedded model (:mod:`agents.llm.local`, the only importer of ``llama_cpp``)
+is reached the same way, through :func:`client_for`.
 """
 
 from agents.llm.client import LLMClient, LLMResponse, client_for
-from agents.llm.settings import KEYRING_SERVICE, LLMSettings, resolve_api_key
+from agents.llm.local_model import LocalModelCheck, check_local_model
+from agents.llm.settings import KEYRING_SERVICE, LLMSettings, LocalModelSettings, resolve_api_key
 from agents.llm.tools import Tool, ToolCall, Usage
 from agents.llm.usage import OperationUsage, UsageCounter
 
@@ -14,11 +17,14 @@ __all__ = [
     "LLMClient",
     "LLMResponse",
     "LLMSettings",
+    "LocalModelCheck",
+    "LocalModelSettings",
     "OperationUsage",
     "Tool",
     "ToolCall",
     "Usage",
     "UsageCounter",
+    "check_local_model",
     "client_for",
     "resolve_api_key",
 ]

@@ -25,7 +25,7 @@ from agents.errors import (
     LLMUnavailableError,
     ToolInputError,
 )
-from agents.llm.settings import LLMSettings, resolve_api_key
+from agents.llm.settings import LLMSettings, LocalModelSettings, resolve_api_key
 from agents.llm.tools import Tool, ToolCall, Usage, check_call
 from agents.llm.usage import UsageCounter
 
@@ -268,6 +268,10 @@ class LLMClient:
 def client_for(settings: LLMSettings, *, usage: UsageCounter | None = None) -> LLMClient:
     """The one place that turns LLM settings into a client; every caller goes through
     it, so a different backend (the embedded local model) plugs in here."""
+    if isinstance(settings, LocalModelSettings):
+        from agents.llm.local import LocalLLMClient  # imports llama_cpp only when it runs
+
+        return LocalLLMClient(settings, usage=usage)
     return LLMClient(settings, usage=usage)
 
 

@@ -50,6 +50,25 @@ class LLMSettings:
         return float(min(self.retry_max_s, self.retry_base_s * (2**retry)))
 
 
+@dataclass(frozen=True, kw_only=True)
+class LocalModelSettings(LLMSettings):
+    """The embedded model, run in this process by llama-cpp-python (see
+    :mod:`agents.llm.local`); :func:`agents.llm.client_for` routes on this type."""
+
+    model_path: str
+    """The GGUF file."""
+    context_tokens: int = 8192
+    threads: int | None = None
+    """CPU threads for generation; None: all cores."""
+    max_call_tokens: int = 768
+    """Upper bound of one constrained (tool-call) reply, so a call always ends."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.context_tokens < 512 or self.max_call_tokens < 64:
+            raise ValueError("The local model needs context_tokens >= 512, max_call_tokens >= 64.")
+
+
 def resolve_api_key(settings: LLMSettings) -> str | None:
     """The API key: the settings' environment variable, else the OS keyring, else None.
 

@@ -10,6 +10,11 @@ from storage import MEMORY_TYPE_NAMES, kind_named
 from storage.kinds import Field
 
 _ID = {"type": "string", "description": "The id of a memory shown to you for this batch."}
+ISO_TIME = (
+    r"^[0-9]{4}-[01][0-9]-[0-3][0-9]"
+    r"([T ][0-2][0-9]:[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?(Z|[+-][0-2][0-9]:[0-5][0-9])?)?$"
+)
+"""A date or date-time: checked before the store sees it, and a grammar for a local model."""
 
 
 def _schema(f: Field) -> dict[str, Any]:
@@ -20,7 +25,7 @@ def _schema(f: Field) -> dict[str, Any]:
     if f.kind == "int":
         return {"type": "integer"}
     if f.kind == "time":
-        return {"type": "string", "description": "ISO-8601 time"}
+        return {"type": "string", "description": "ISO-8601 time", "pattern": ISO_TIME}
     return {"type": "string"}
 
 

@@ -63,6 +63,7 @@ def test_status_names_the_floor_when_no_llm_is_configured(tmp_path: Path) -> Non
     try:
         status = app.status()
         assert status["llm"]["mode"] == "rule-based floor"
+        assert status["llm"]["reason"].endswith("local_llm is off")  # tests' default
         assert status["vault_key"]["backend"] == "key-file"
         assert status["embedder"]["name"] == "fake-bag-of-words"
         with pytest.raises(AgentError, match="No LLM is configured"):
@@ -108,6 +109,7 @@ def test_a_missing_api_key_is_named_as_such(
 def test_switches_and_lists_parse_from_text_json_and_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("MIRIX_APP_LOCAL_LLM")  # the tests' default turns it off
     assert load_settings(tmp_path).flag("local_llm") is True
     save_setting(tmp_path, "local_llm", "off")
     save_setting(tmp_path, "capture_monitors", "1, 2")
