@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.chat import ChatAgent, ChatAnswer
-from agents.chat.topic import check_mode
 from agents.capture import CaptureResult, PauseFlag
 from agents.capture.build import (
     build_capturer,
@@ -24,6 +22,8 @@ from agents.capture.build import (
     stored_sink,
 )
 from agents.capture.service import CaptureService, EventHandler
+from agents.chat import ChatAgent, ChatAnswer
+from agents.chat.topic import check_mode
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
