@@ -116,6 +116,7 @@ class ChatAgent:
             self.storage,
             lambda t: self.embedder.embed([t])[0],
             topic.text,
+            question=text,
             vector_text=f"{text} {topic.text}" if topic.mode == "llm" else text,
             per_type=self.per_type,
             exclude={asked, *(r.id for r in earlier)},  # already in the conversation
