@@ -20,6 +20,10 @@ from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
 from agents.llm import client_for
 from agents.memory_agents import Absorber, AbsorbReport, BatchProgress
+from agents.screens.importer import Progress as ScreenProgress
+from agents.screens.importer import ScreenImportReport
+from agents.screens.search import ScreenHit
+from agents.screens.service import ScreenService
 from agents.settings import SETTINGS, Settings, load_settings, save_setting
 from agents.vault_key import KeySource, VaultCipher
 from storage import (
@@ -47,6 +51,8 @@ class Assistant:
     embedder: TextEmbedder
     vault: VaultCipher | None = None
     settings: Settings = field(default_factory=lambda: Settings({}, {}))
+    screen_service: ScreenService | None = None
+    """Built from the settings on first use (a test may hand in its own)."""
 
     # -- search ------------------------------------------------------------------------
 
@@ -187,6 +193,34 @@ class Assistant:
         absorber = Absorber(self.storage, self.embedder, settings, seal_after_s=seal_after_s)
         return absorber.absorb(progress)
 
+    # -- screenshots (agents/screens) ---------------------------------------------------
+
+    @property
+    def screens(self) -> ScreenService:
+        if self.screen_service is None:
+            self.screen_service = ScreenService(self.storage, self.embedder, self.settings)
+        return self.screen_service
+
+    def import_screens(
+        self, manifest: Path, *, dedup: bool = True, progress: ScreenProgress | None = None
+    ) -> ScreenImportReport:
+        return self.screens.import_manifest(manifest, dedup=dedup, progress=progress)
+
+    def screens_search(
+        self,
+        query: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        app: str | None = None,
+        limit: int = 20,
+    ) -> list[ScreenHit]:
+        return self.screens.search(query, since=since, until=until, app=app, limit=limit)
+
+    def screen_activity(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
+        """(hour "YYYY-MM-DDTHH", app, kept frames) for the activity view."""
+        return self.screens.activity(since, until)
+
     def export(self, path: Path, *, reveal_secrets: bool = True) -> int:
         """Write everything to ``path`` (mode 0600: it may hold vault secrets).
 
@@ -215,6 +249,7 @@ class Assistant:
 
     def stats(self) -> dict[str, Any]:
         info = self.storage.stats()
+        info["screenshots"] = self.screens.usage()
         if self.vault is not None:
             info["vault_key"] = self.vault.describe()
         return info
@@ -305,6 +340,8 @@ class Assistant:
         }
 
     def close(self) -> None:
+        if self.screen_service is not None:
+            self.screen_service.close()
         self.storage.close()
 
 

@@ -3,6 +3,11 @@
 In a prompt, observations are DATA: each one is a single JSON object on its own
 line between two marker lines. JSON escapes line breaks, so no text inside an
 observation can end the block or start a line of its own.
+
+Screen text (what OCR read, and window titles) is redacted on its way into a
+prompt: secrets and personal data become placeholders such as ``[API_KEY]``
+(see :mod:`agents.privacy.redact`). A provider always gets redacted text; the
+embedded local model only with the ``redact_local`` setting.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from agents.privacy import redact
 from storage import SourceRef
 from storage.records import SourceKind
 
@@ -24,13 +30,16 @@ DATA_RULE = (
 )
 QUERY_CHARS = 2000
 _SHOWN_FIELDS = ("at", "speaker", "role", "app", "title", "text")
+_SCREEN_TEXT = ("app", "title", "text")
 
 
-def render_observations(items: Sequence[dict[str, Any]]) -> str:
+def render_observations(items: Sequence[dict[str, Any]], *, redact_screens: bool = True) -> str:
     lines = [DATA_START]
     for n, item in enumerate(items, start=1):
         shown = {"n": n, "kind": item["kind"]}
         shown |= {k: item[k] for k in _SHOWN_FIELDS if item.get(k)}
+        if redact_screens and item["kind"] == "screenshot":
+            shown |= {k: redact(str(shown[k])).text for k in _SCREEN_TEXT if k in shown}
         lines.append(json.dumps(shown, ensure_ascii=False))
     lines.append(DATA_END)
     return "\n".join(lines)
