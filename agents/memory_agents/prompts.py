@@ -26,6 +26,11 @@ TYPE_GUIDE = {
     "addresses",
 }
 CORE_REWRITE_AT = 0.9
+CHAT_RULE = (
+    "An observation with role assistant is this assistant's own reply in a chat: it "
+    "often repeats stored memories, so store from it only what the user's own "
+    "messages confirm or add."
+)
 
 
 def meta_prompt(observations: str) -> str:
@@ -36,7 +41,7 @@ def meta_prompt(observations: str) -> str:
         "dispatch exactly once, with one assignment per memory type that has work and a "
         "short instruction naming what to record. Leave out types with nothing to do; an "
         "empty list is right when nothing is worth remembering.\n\n"
-        f"Memory types:\n{types}\n\n{DATA_RULE}\n\n{observations}"
+        f"Memory types:\n{types}\n\n{DATA_RULE} {CHAT_RULE}\n\n{observations}"
     )
 
 
@@ -56,7 +61,7 @@ def direct_meta_prompt(observations: str, existing: str, core: str) -> str:
         f"Memory types:\n{types}\n\n"
         f"Core blocks:\n{core}\n\n"
         f"Existing memories that match these observations, by type:\n{existing}\n\n"
-        f"{DATA_RULE}\n\n{observations}"
+        f"{DATA_RULE} {CHAT_RULE}\n\n{observations}"
     )
 
 
@@ -73,7 +78,7 @@ def agent_prompt(
         f"{extra_rules}"
         f"\nYour instruction from the meta-agent: {instruction}\n\n"
         f"Existing {type_name} memories that match these observations:\n{existing}\n\n"
-        f"{DATA_RULE}\n\n{observations}"
+        f"{DATA_RULE} {CHAT_RULE}\n\n{observations}"
     )
 
 

@@ -92,6 +92,19 @@ def test_the_exchange_is_stored_in_its_session_and_queued(
     assert assistant.status()["batches"]["open"] == 1
 
 
+def test_the_same_question_asked_before_is_not_a_memory(
+    assistant: Assistant, llm_server: ScriptedLLMServer, jordan: str
+) -> None:
+    configure(assistant, llm_server)
+    llm_server.reply_text("Jordan.").reply_text("Still Jordan.")
+    first = assistant.ask("Who is my climbing partner Jordan?")
+    second = assistant.ask("Who is my climbing partner Jordan?")  # a new session
+    assert first.session != second.session
+    assert first.message_ids[0] not in [h.id for h in second.memories]
+    assert first.message_ids[1] in [h.id for h in second.memories]  # the answer may help
+    assert jordan in [h.id for h in second.memories]
+
+
 def test_a_full_batch_is_sealed_for_the_agents(
     assistant: Assistant, llm_server: ScriptedLLMServer
 ) -> None:

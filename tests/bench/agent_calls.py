@@ -24,8 +24,9 @@ the request's messages and tools, as a provider would count them roughly.
 ``--quality`` also scores the topic modes on a small retrieval set (is the
 memory that answers a follow-up among those put into the prompt?), with the
 oracle's topic and, when llama-cpp-python is installed, with the real
-SmolLM2-135M writing the topic. ``--screens`` is the hook for screen-text
-batches, which come with the screen pipeline (issue 4).
+SmolLM2-135M writing the topic. ``--screens`` adds a working day of screen text
+(kept frames with app, window title and OCR text, batched by the screen
+pipeline's ScreenBatcher as compact text).
 """
 
 from __future__ import annotations
@@ -306,7 +307,57 @@ def conversation_file(path: Path) -> Path:
     return path
 
 
-def run_mix(topic_mode: str, batch_items: int, *, direct: bool = True) -> dict[str, Any]:
+# A working day on screen: (app, window title, text). Many frames repeat their
+# window; the batcher sends only the lines a window did not show before.
+SCREENS: list[tuple[str, str, str]] = [
+    ("code", "app.py - orion", "def deploy(env):\n    run('make build')\n    run('make push')"),
+    ("code", "app.py - orion", "def deploy(env):\n    run('make build')\n    run('make push')"),
+    ("firefox", "Deploy guide - Orion docs", "To deploy the app, you build, then push, then tag."),
+    ("firefox", "Deploy guide - Orion docs", "Steps: 1. make build 2. make push 3. git tag"),
+    ("thunderbird", "Inbox", "From: Priya. Subject: offsite next week in Porto"),
+    ("thunderbird", "Offsite plan", "Priya is my manager. The offsite is next week in Porto."),
+    ("slack", "#team", "Ken: I finished the migration yesterday"),
+    ("slack", "#team", "Ken: I finished the migration yesterday\nLee: nice!"),
+    ("terminal", "bash", "$ git status\nOn branch main\nnothing to commit"),
+    ("terminal", "bash", "$ pytest -q\n412 passed"),
+    ("firefox", "Q3 report.pdf", "Q3 report: revenue grew 12 percent. https://intra/q3.pdf"),
+    ("firefox", "YouTube", "Cat videos compilation"),
+    ("firefox", "YouTube", "Cat videos compilation\nUp next: more cats"),
+    ("code", "notes.md", "Meeting with Priya on Tuesday about the roadmap"),
+    ("code", "notes.md", "Meeting with Priya on Tuesday about the roadmap\n- hiring"),
+    ("settings", "Wi-Fi", "Network: home-5G"),
+    ("spotify", "Spotify", "Now playing: Blue in Green"),
+    ("spotify", "Spotify", "Now playing: So What"),
+    ("calendar", "Calendar", "Dentist on Friday at 9"),
+    ("firefox", "Hacker News", "Show HN: a tiny database"),
+]
+
+
+def add_screens(app: Any, batch_items: int, repeat: int = 2) -> int:
+    """Store the day's frames (as the screen pipeline would after OCR) and batch
+    them with its ScreenBatcher. Returns the batches queued."""
+    try:
+        from agents.screens.batching import ScreenBatcher
+    except ImportError:
+        sys.exit("--screens needs the screen pipeline (agents.screens, issue 4).")
+    for day in range(repeat):
+        for n, (name, title, text) in enumerate(SCREENS):
+            app.storage.screenshots.add(
+                {
+                    "at": f"2024-06-{3 + day:02d}T{9 + n // 4:02d}:{(n * 7) % 60:02d}:00Z",
+                    "app": name,
+                    "window_title": title,
+                    "ocr_text": text,
+                },
+                embedding=app.embedder.embed([f"{title} {text}"])[0],
+            )
+    batcher = ScreenBatcher(app.storage, batch_items=batch_items, batch_minutes=10.0)
+    return batcher.poll(force=True)
+
+
+def run_mix(
+    topic_mode: str, batch_items: int, *, direct: bool = True, screens: bool = False
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, ScriptedLLMServer() as server:
         server.responder = oracle
         app = open_assistant(Path(tmp) / "data")
@@ -326,6 +377,7 @@ def run_mix(topic_mode: str, batch_items: int, *, direct: bool = True) -> dict[s
             for text in session:
                 sid = chat.ask(text, session=sid).session
         app.import_messages(conversation_file(Path(tmp) / "conv.jsonl"))
+        screen_batches = add_screens(app, batch_items) if screens else 0
         absorber = Absorber(
             app.storage, app.embedder, settings, seal_after_s=0.0, direct_writes=direct
         )
@@ -341,6 +393,7 @@ def run_mix(topic_mode: str, batch_items: int, *, direct: bool = True) -> dict[s
     return {
         "topic_mode": topic_mode,
         "meta_writes": direct,
+        "screen_batches": screen_batches,
         "batches": batches,
         "failed": report.failed,
         "memories_written": report.memories_written,
@@ -363,7 +416,8 @@ def print_mix(result: dict[str, Any]) -> None:
     how = "meta-agent writes new memories" if result["meta_writes"] else "dispatch only (MIRIX)"
     print(f"\n== topic mode: {result['topic_mode']}; {how}")
     print(
-        f"batches absorbed: {result['batches']} (failed {result['failed']}), memory writes: "
+        f"batches absorbed: {result['batches']} ({result['screen_batches']} of screen text; "
+        f"failed {result['failed']}), memory writes: "
         f"{result['memories_written']}, chat messages: {result['chat_messages']}"
     )
     print(f"{'operation':<26}{'calls':>7}{'prompt tok':>12}{'per call':>10}{'per batch':>11}")
@@ -566,16 +620,10 @@ def main() -> None:
         "--no-baseline", action="store_true", help="skip the dispatch-only comparison run"
     )
     args = parser.parse_args()
-    if args.screens:
-        sys.exit(
-            "--screens: screen-text batches come from the screen pipeline (agents.screens, "
-            "issue 4), which does not queue observations on this branch yet; add its frames "
-            "here once ScreenPipeline enqueues them."
-        )
     modes = ("keywords", "auto", "llm") if args.topic == "all" else (args.topic,)
-    results = [run_mix(mode, args.batch_items) for mode in modes]
+    results = [run_mix(mode, args.batch_items, screens=args.screens) for mode in modes]
     if not args.no_baseline:
-        results.append(run_mix(modes[0], args.batch_items, direct=False))
+        results.append(run_mix(modes[0], args.batch_items, direct=False, screens=args.screens))
     if args.json:
         print(json.dumps(results, indent=2))
     else:
