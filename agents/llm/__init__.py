@@ -5,7 +5,7 @@
 """
 
 from agents.llm.client import LLMClient, LLMResponse, client_for
-from agents.llm.settings import KEYRING_SERVICE, LLMSettings, resolve_api_key
+from agents.llm.settings import KEYRING_SERVICE, LLMSettings, resolve_api_key, store_api_key
 from agents.llm.tools import Tool, ToolCall, Usage
 from agents.llm.usage import OperationUsage, UsageCounter
 
@@ -21,4 +21,5 @@ __all__ = [
     "UsageCounter",
     "client_for",
     "resolve_api_key",
+    "store_api_key",
 ]

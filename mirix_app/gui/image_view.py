@@ -1,0 +1,47 @@
+"""A full screenshot in its own window, read from disk on a worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea
+
+from mirix_app.gui.worker import Jobs
+
+
+class ImageWindow(QMainWindow):
+    loaded = Signal(bool)
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.setObjectName("image_window")
+        self.setWindowTitle(f"{path.name} — mirix-app")
+        self.label = QLabel("Loading…")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        scroll = QScrollArea()
+        scroll.setWidget(self.label)
+        scroll.setWidgetResizable(True)
+        self.setCentralWidget(scroll)
+        self.resize(1000, 700)
+        self.jobs = Jobs(self)
+        self.jobs.submit(
+            lambda _e: QImage(str(path)),
+            on_done=self._show,
+            on_error=lambda exc: self._fail(str(exc)),
+        )
+        self._path = path
+
+    def _show(self, image: QImage) -> None:
+        if image.isNull():
+            self._fail(
+                f"Cannot read the image {self._path} (moved, or deleted by the storage budget)."
+            )
+            return
+        self.label.setPixmap(QPixmap.fromImage(image))
+        self.loaded.emit(True)
+
+    def _fail(self, message: str) -> None:
+        self.label.setText(message)
+        self.loaded.emit(False)
