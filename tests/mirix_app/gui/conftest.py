@@ -16,7 +16,6 @@ from PySide6.QtCore import QtMsgType
 from agents import Assistant, open_assistant
 from tests.fakes import BODIES, SAMPLE_MESSAGES, FakeEmbedder, write_jsonl
 
-
 # The offscreen platform itself says these (about every top-level window, and about
 # having no tray host when a test forces the tray on); they concern the test
 # platform, not the app.

@@ -104,17 +104,21 @@ def test_delete_then_undo_restores(qtbot: Any, seeded: Assistant) -> None:
     window = open_browser(qtbot, seeded)
     show_tab(qtbot, window, "procedural")
     item_id = select_first(qtbot, window, "procedural")
-    with qtbot.waitSignal(window.listed, timeout=WAIT):
-        with qtbot.waitSignal(window.changed, timeout=WAIT) as deleted:
-            window.detail.delete_button.click()
+    with (
+        qtbot.waitSignal(window.listed, timeout=WAIT),
+        qtbot.waitSignal(window.changed, timeout=WAIT) as deleted,
+    ):
+        window.detail.delete_button.click()
     assert deleted.args == ["deleted", item_id]
     assert seeded.show(item_id).deleted
     assert window.undo_bar.isVisible()
     assert window.lists["procedural"].topLevelItemCount() == 0
 
-    with qtbot.waitSignal(window.listed, timeout=WAIT):
-        with qtbot.waitSignal(window.changed, timeout=WAIT) as restored:
-            window.undo_button.click()
+    with (
+        qtbot.waitSignal(window.listed, timeout=WAIT),
+        qtbot.waitSignal(window.changed, timeout=WAIT) as restored,
+    ):
+        window.undo_button.click()
     assert restored.args == ["restored", item_id]
     assert not seeded.show(item_id).deleted
     assert not window.undo_bar.isVisible()
