@@ -7,12 +7,11 @@ later the models, which load lazily on first use) opens on a worker.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
@@ -22,6 +21,7 @@ from mirix_app.gui.launcher import LauncherWindow
 from mirix_app.gui.worker import Jobs
 
 AssistantFactory = Callable[[], Any]
+OPEN_DELAY_MS = 150
 
 STATE_LABELS = {
     "capturing": "Capturing the screen",
@@ -66,8 +66,15 @@ class Desktop(QObject):
             self.launcher.closed.connect(self.quit)
             self.launcher.show()
         self._show_capture("stopped", "")
+        self._open_assistant = open_assistant
+        # Let the event loop put the icon in the tray before the agents layer loads.
+        QTimer.singleShot(OPEN_DELAY_MS, self._start_opening)
+
+    def _start_opening(self) -> None:
         self.jobs.submit(
-            lambda _emit: open_assistant(), on_done=self._on_opened, on_error=self._on_open_failed
+            lambda _emit: self._open_assistant(),
+            on_done=self._on_opened,
+            on_error=self._on_open_failed,
         )
 
     # -- actions ---------------------------------------------------------------------
@@ -240,7 +247,8 @@ class Desktop(QObject):
 
 def run(data_dir: Path | None = None) -> int:
     """Start the tray app (``mirix-app`` with no arguments)."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # argv[0] becomes the window class, which docks and taskbars match to the .desktop file.
+    app = QApplication.instance() or QApplication(["mirix-app"])
     assert isinstance(app, QApplication)
     app.setApplicationName("mirix-app")
     app.setApplicationDisplayName("mirix-app")

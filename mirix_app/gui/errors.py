@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 
-from agents import AgentError
-from agents.errors import LLMError
-from storage import StorageError
-
 log = logging.getLogger("mirix_app")
 
 
 def describe(exc: BaseException) -> str:
+    # Imported here: the tray comes up before the agents layer is loaded.
+    from agents import AgentError
+    from storage import StorageError
+
     if isinstance(exc, (StorageError, AgentError)):
         return " ".join(str(exc).splitlines())
     if isinstance(exc, OSError):
@@ -27,6 +27,9 @@ def describe(exc: BaseException) -> str:
 
 def is_llm_unreachable(exc: BaseException) -> bool:
     """True for LLM problems the settings can fix (no model, bad key, no server)."""
+    from agents import AgentError
+    from agents.errors import LLMError
+
     if isinstance(exc, LLMError):
         return True
     return isinstance(exc, AgentError) and "LLM" in str(exc)
