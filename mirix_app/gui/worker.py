@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,22 @@ class _Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self._fn(self._relay.progressed.emit)
+            result = self._fn(self._progress)
         except Exception as exc:  # every failure goes back to the GUI thread to be shown
-            self._relay.failed.emit(exc)
+            self._report(self._relay.failed, exc)
         else:
-            self._relay.succeeded.emit(result)
+            self._report(self._relay.succeeded, result)
+
+    def _progress(self, value: Any) -> None:
+        self._report(self._relay.progressed, value)
+
+    @staticmethod
+    def _report(signal: Any, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            # The window that asked was closed and deleted: nobody is left to tell.
+            log.debug("result of a background job dropped: its window is gone")
 
 
 class Jobs(QObject):
@@ -78,6 +90,8 @@ class Jobs(QObject):
 
         def finish(callback: Callable[[Any], None] | None, value: Any) -> None:
             self._running.discard(entry)
+            if not shiboken6.isValid(self):
+                return  # the window that asked is gone: a late result is dropped
             try:
                 if callback is not None:
                     callback(value)

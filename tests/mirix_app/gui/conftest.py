@@ -13,7 +13,7 @@ from typing import Any
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QtMsgType
+from PySide6.QtCore import QThreadPool, QtMsgType
 
 from agents import Assistant, open_assistant
 from tests.fakes import BODIES, SAMPLE_MESSAGES, FakeEmbedder, write_jsonl
@@ -31,6 +31,8 @@ SERIOUS = (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg
 @pytest.fixture(autouse=True)
 def _qt_warnings_fail(qtlog: Any) -> Iterator[None]:
     yield
+    # No background job may outlive its test (and report into the next one).
+    QThreadPool.globalInstance().waitForDone(60_000)
     bad = [
         r for r in qtlog.records if r.type in SERIOUS and not r.message.startswith(PLATFORM_NOISE)
     ]
