@@ -13,11 +13,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.capture import CaptureResult, PauseFlag
+from agents.capture.build import (
+    build_capturer,
+    capture_once,
+    capture_service,
+    queued_sink,
+    stored_sink,
+)
+from agents.capture.service import CaptureService, EventHandler
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
 from agents.llm import client_for
 from agents.memory_agents import Absorber, AbsorbReport, BatchProgress
+from agents.screens.importer import Progress as ScreenProgress
+from agents.screens.importer import ScreenImportReport
+from agents.screens.search import ScreenHit
+from agents.screens.service import ScreenService
 from agents.settings import SETTINGS, Settings, load_settings, save_setting
 from agents.vault_key import KeySource, VaultCipher
 from storage import (
@@ -45,6 +58,8 @@ class Assistant:
     embedder: TextEmbedder
     vault: VaultCipher | None = None
     settings: Settings = field(default_factory=lambda: Settings({}, {}))
+    screen_service: ScreenService | None = None
+    """Built from the settings on first use (a test may hand in its own)."""
 
     # -- search ------------------------------------------------------------------------
 
@@ -172,6 +187,34 @@ class Assistant:
             )
         return Absorber(self.storage, self.embedder, settings).absorb(progress)
 
+    # -- screenshots (agents/screens) ---------------------------------------------------
+
+    @property
+    def screens(self) -> ScreenService:
+        if self.screen_service is None:
+            self.screen_service = ScreenService(self.storage, self.embedder, self.settings)
+        return self.screen_service
+
+    def import_screens(
+        self, manifest: Path, *, dedup: bool = True, progress: ScreenProgress | None = None
+    ) -> ScreenImportReport:
+        return self.screens.import_manifest(manifest, dedup=dedup, progress=progress)
+
+    def screens_search(
+        self,
+        query: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        app: str | None = None,
+        limit: int = 20,
+    ) -> list[ScreenHit]:
+        return self.screens.search(query, since=since, until=until, app=app, limit=limit)
+
+    def screen_activity(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
+        """(hour "YYYY-MM-DDTHH", app, kept frames) for the activity view."""
+        return self.screens.activity(since, until)
+
     def export(self, path: Path, *, reveal_secrets: bool = True) -> int:
         """Write everything to ``path`` (mode 0600: it may hold vault secrets).
 
@@ -200,6 +243,7 @@ class Assistant:
 
     def stats(self) -> dict[str, Any]:
         info = self.storage.stats()
+        info["screenshots"] = self.screens.usage()
         if self.vault is not None:
             info["vault_key"] = self.vault.describe()
         return info
@@ -208,6 +252,24 @@ class Assistant:
         """Where the vault key is kept: ``{"backend": "keyring" | "key-file",
         "location": ...}`` (for ``status``); None when secrets are not encrypted."""
         return self.vault.describe() if self.vault is not None else None
+
+    # -- live capture (agents/capture) -------------------------------------------------
+
+    def capture_once(self) -> CaptureResult:
+        """Grab every monitor now and keep what is new (OCR included) before returning."""
+        sink = stored_sink(self.screens.pipeline())
+        return capture_once(build_capturer(self.storage, self.settings, sink))
+
+    def capture_service(self, on_event: EventHandler | None = None) -> CaptureService:
+        """Capture on a thread (call start()); kept frames queue for OCR and storage."""
+        sink = queued_sink(self.screens.pipeline())
+        return capture_service(build_capturer(self.storage, self.settings, sink), on_event)
+
+    def capture_pause(self, reason: str = "paused by the user") -> None:
+        PauseFlag(self.storage.data_dir).set(reason)
+
+    def capture_resume(self) -> None:
+        PauseFlag(self.storage.data_dir).clear()
 
     # -- settings and status ------------------------------------------------------------
 
@@ -286,6 +348,8 @@ class Assistant:
         }
 
     def close(self) -> None:
+        if self.screen_service is not None:
+            self.screen_service.close()
         self.storage.close()
 
 

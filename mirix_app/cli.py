@@ -607,6 +607,10 @@ def _progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], Non
             bar.__exit__(None, None, None)
 
 
+import mirix_app.cli_capture  # noqa: E402  (registers the capture commands)
+import mirix_app.cli_screens  # noqa: E402, F401  (registers the screens commands)
+
+
 @functools.wraps(cli)
 def main() -> None:
     cli(prog_name="mirix-app")

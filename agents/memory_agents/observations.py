@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from agents.privacy import redact
 from storage import SourceRef
 from storage.records import SourceKind
 
@@ -26,11 +27,16 @@ QUERY_CHARS = 2000
 _SHOWN_FIELDS = ("at", "speaker", "role", "app", "title", "text")
 
 
-def render_observations(items: Sequence[dict[str, Any]]) -> str:
+def render_observations(items: Sequence[dict[str, Any]], *, redact_screens: bool = True) -> str:
+    """The prompt block; screen text and window titles are redacted (secrets and
+    personal data become placeholders, see agents.privacy) unless ``redact_screens``
+    is off (the embedded local model with redact_local off)."""
     lines = [DATA_START]
     for n, item in enumerate(items, start=1):
         shown = {"n": n, "kind": item["kind"]}
         shown |= {k: item[k] for k in _SHOWN_FIELDS if item.get(k)}
+        if redact_screens and item["kind"] == "screenshot":
+            shown |= {k: redact(str(shown[k])).text for k in ("title", "text") if k in shown}
         lines.append(json.dumps(shown, ensure_ascii=False))
     lines.append(DATA_END)
     return "\n".join(lines)

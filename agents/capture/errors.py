@@ -1,0 +1,29 @@
+"""Errors of live screen capture (all are the environment's fault, shown as one line).
+
+::
+
+    CaptureError            base (an AgentError)
+    ├── NoDisplayError      there is no screen to capture (no X display, Wayland only)
+    ├── MonitorGoneError    a chosen monitor is not connected (unplugged mid-capture)
+    └── DiskFullError       too little free disk space to keep frames
+"""
+
+from __future__ import annotations
+
+from agents.errors import AgentError
+
+
+class CaptureError(AgentError):
+    pass
+
+
+class NoDisplayError(CaptureError):
+    pass
+
+
+class MonitorGoneError(CaptureError):
+    pass
+
+
+class DiskFullError(CaptureError):
+    pass

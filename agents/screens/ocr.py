@@ -1,0 +1,142 @@
+"""OCR of screen frames with rapidocr on onnxruntime (models ship in the wheel).
+
+:class:`RapidOcr` reads a whole image or a crop of it. :class:`IncrementalOcr`
+remembers the last frame it read per monitor and, when only a small part of the
+screen changed, reads just the changed regions and keeps the earlier lines
+outside them: a typed line costs a crop, not a full-screen pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from PIL import Image
+
+from agents.errors import ModelUnavailableError
+from agents.screens.dedup import Fingerprint, changed_regions
+
+Box = tuple[int, int, int, int]
+
+CHANGED_AREA_MAX = 0.5
+"""Read only the changed regions while they cover at most this share of the
+frame; past it one full pass is cheaper than many crops."""
+MIN_SCORE = 0.5
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    text: str
+    box: Box
+    """(left, top, right, bottom) in frame pixels."""
+    score: float
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def read(self, image: Image.Image) -> list[OcrLine]: ...
+
+
+class RapidOcr:
+    """rapidocr with text-direction classification off (screens are upright)."""
+
+    name = "rapidocr"
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Any:
+        with self._lock:
+            if self._engine is None:
+                try:
+                    from rapidocr import RapidOCR
+                except ImportError as exc:
+                    raise ModelUnavailableError(
+                        "OCR needs rapidocr and onnxruntime: pip install rapidocr onnxruntime"
+                    ) from exc
+                self._engine = RapidOCR(
+                    params={"Global.use_cls": False, "Global.log_level": "critical"}
+                )
+                logging.getLogger("RapidOCR").setLevel(logging.CRITICAL)
+            return self._engine
+
+    def read(self, image: Image.Image) -> list[OcrLine]:
+        engine = self.load()
+        result = engine(image.convert("RGB"))
+        texts = result.txts or ()
+        boxes = result.boxes if result.boxes is not None else ()
+        scores = result.scores or ()
+        lines: list[OcrLine] = []
+        for text, points, score in zip(texts, boxes, scores, strict=False):
+            if float(score) < MIN_SCORE or not str(text).strip():
+                continue
+            xs = [float(p[0]) for p in points]
+            ys = [float(p[1]) for p in points]
+            box = (int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1)
+            lines.append(OcrLine(str(text).strip(), box, float(score)))
+        return lines
+
+
+def reading_order(lines: list[OcrLine]) -> list[OcrLine]:
+    """Top to bottom, then left to right within a row of text."""
+    if not lines:
+        return []
+    height = sorted(line.box[3] - line.box[1] for line in lines)[len(lines) // 2]
+    band = max(4, height // 2)
+    return sorted(lines, key=lambda ln: ((ln.box[1] + ln.box[3]) // 2 // band, ln.box[0]))
+
+
+def lines_text(lines: list[OcrLine]) -> str:
+    return "\n".join(line.text for line in reading_order(lines))
+
+
+@dataclass
+class _Seen:
+    fingerprint: Fingerprint
+    lines: list[OcrLine]
+
+
+class IncrementalOcr:
+    """OCR that reads only what changed since the last frame of the same monitor."""
+
+    def __init__(self, engine: OcrEngine) -> None:
+        self.engine = engine
+        self._seen: dict[int | None, _Seen] = {}
+        self.full_reads = 0
+        self.region_reads = 0
+
+    def read(
+        self, image: Image.Image, fingerprint: Fingerprint, monitor: int | None
+    ) -> list[OcrLine]:
+        previous = self._seen.get(monitor)
+        regions = changed_regions(previous.fingerprint if previous else None, fingerprint)
+        area = sum((r - left) * (b - t) for left, t, r, b in regions)
+        if previous is None or area > CHANGED_AREA_MAX * image.width * image.height:
+            lines = self.engine.read(image)
+            self.full_reads += 1
+        else:
+            lines = [ln for ln in previous.lines if not any(_overlaps(ln.box, r) for r in regions)]
+            for region in regions:
+                lines.extend(_shifted(self.engine.read(image.crop(region)), region))
+            self.region_reads += 1
+        self._seen[monitor] = _Seen(fingerprint, lines)
+        return lines
+
+    def forget(self) -> None:
+        self._seen.clear()
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _shifted(lines: list[OcrLine], region: Box) -> list[OcrLine]:
+    dx, dy = region[0], region[1]
+    return [
+        OcrLine(ln.text, (ln.box[0] + dx, ln.box[1] + dy, ln.box[2] + dx, ln.box[3] + dy), ln.score)
+        for ln in lines
+    ]

@@ -1,0 +1,207 @@
+"""The screen pipeline: dedup -> OCR -> embeddings -> image files and row ->
+batches for the memory agents.
+
+Two ways in. :meth:`ScreenPipeline.submit` is for live capture: it decides
+dedup at once (about 2 ms) and hands the frame to a background worker through a
+bounded queue, so capture never waits for OCR; when OCR falls behind, the
+oldest waiting frame is dropped (the newest are kept) and counted in
+``skipped``. :meth:`ScreenPipeline.process` does the same work in the caller's
+thread (imports, tests). Frames waiting in the queue are in memory only: a
+crash loses at most ``queue_size`` frames not yet kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from agents.embeddings import TextEmbedder
+from agents.screens.batching import ScreenBatcher
+from agents.screens.clip import ClipEmbedder
+from agents.screens.dedup import Fingerprint, fingerprint, is_near_duplicate
+from agents.screens.frame import Frame, FrameError, check_size
+from agents.screens.ocr import IncrementalOcr, OcrEngine, RapidOcr, lines_text
+from agents.screens.store import StoredFrame, embed_text, keep_frame
+from storage import Storage
+from storage.frames import FrameFiles
+from storage.kinds import parse_time
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["kept", "duplicate", "exists", "queued"]
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    outcome: Outcome
+    stored: StoredFrame | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineConfig:
+    quality: int = 80
+    budget_bytes: int = 10 * 1024**3
+    queue_size: int = 8
+    batch_items: int | None = None
+    """Kept frames per batch for the memory agents; None: no batches (no LLM)."""
+    batch_minutes: float = 10.0
+
+
+class ScreenPipeline:
+    def __init__(
+        self,
+        storage: Storage,
+        embedder: TextEmbedder,
+        *,
+        config: PipelineConfig | None = None,
+        ocr: OcrEngine | None = None,
+        clip: ClipEmbedder | None = None,
+    ) -> None:
+        self.storage = storage
+        self.embedder = embedder
+        self.config = config or PipelineConfig()
+        self.ocr = IncrementalOcr(ocr or RapidOcr())
+        self.clip = clip
+        self.files = FrameFiles(storage.data_dir, storage.db)
+        self.batcher = (
+            ScreenBatcher(
+                storage,
+                batch_items=self.config.batch_items,
+                batch_minutes=self.config.batch_minutes,
+            )
+            if self.config.batch_items
+            else None
+        )
+        self.skipped = 0
+        """Frames dropped because OCR fell behind (the newest were kept)."""
+        self.failed = 0
+        self.last_error: str | None = None
+        self._last: dict[int | None, Fingerprint] = {}
+        self._work_lock = threading.Lock()
+        self._queue: deque[tuple[Frame, Fingerprint]] = deque()
+        self._cond = threading.Condition()
+        self._busy = False
+        self._worker: threading.Thread | None = None
+        self._closed = False
+
+    # -- live capture --------------------------------------------------------------------
+
+    def submit(self, frame: Frame, *, dedup: bool = True) -> Outcome:
+        """Queue a captured frame for OCR and storage; returns at once."""
+        print_ = self._admit(frame, dedup)
+        if print_ is None:
+            return "duplicate"
+        with self._cond:
+            if self._closed:
+                raise FrameError("The screen pipeline is closed.")
+            if len(self._queue) >= self.config.queue_size:
+                self._queue.popleft()
+                self.skipped += 1
+            self._queue.append((frame, print_))
+            self._cond.notify_all()
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="screen-ocr", daemon=True)
+                self._worker.start()
+        return "queued"
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every queued frame is kept (True) or ``timeout`` passes (False)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._queue)
+
+    def close(self) -> None:
+        """Finish the queued frames, then stop the worker."""
+        self.wait_idle()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._worker is not None:
+            self._worker.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._queue or self._closed)
+                if not self._queue:
+                    return
+                frame, print_ = self._queue.popleft()
+                self._busy = True
+            try:
+                self._keep(frame, print_)
+            except Exception as exc:  # the worker must outlive one bad frame
+                self.failed += 1
+                self.last_error = str(exc)
+                log.warning("screen frame at %s not kept: %s", frame.at, exc)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    # -- direct --------------------------------------------------------------------------
+
+    def process(self, frame: Frame, *, dedup: bool = True) -> FrameResult:
+        """Dedup, OCR, embed and keep ``frame`` now (raises FrameError for a bad one)."""
+        if frame.external_id and self.storage.screenshots.existing_external_ids(
+            [frame.external_id]
+        ):
+            return FrameResult("exists")
+        print_ = self._admit(frame, dedup)
+        if print_ is None:
+            return FrameResult("duplicate")
+        return FrameResult("kept", self._keep(frame, print_))
+
+    def flush_batches(self) -> int:
+        """Queue whatever frames still wait for a batch (end of an import)."""
+        return self.batcher.poll(force=True) if self.batcher else 0
+
+    # -- the work ------------------------------------------------------------------------
+
+    def _admit(self, frame: Frame, dedup: bool) -> Fingerprint | None:
+        """The frame's fingerprint, or None when it repeats the last kept frame."""
+        check_size(frame.image.width, frame.image.height, "The frame")
+        parse_time(frame.at, what="The frame's time")
+        print_ = fingerprint(frame.image)
+        with self._work_lock:
+            if dedup and is_near_duplicate(self._last.get(frame.monitor), print_):
+                return None
+            self._last[frame.monitor] = print_
+        return print_
+
+    def _keep(self, frame: Frame, print_: Fingerprint) -> StoredFrame:
+        with self._work_lock:
+            lines = self.ocr.read(frame.image, print_, frame.monitor)
+        text = lines_text(lines)
+        vector = self.embedder.embed([embed_text(frame.app, frame.title, text)])[0]
+        image_vector = self.clip.embed_images([frame.image])[0] if self.clip else None
+        stored = keep_frame(
+            self.storage,
+            self.files,
+            frame,
+            text=text,
+            text_vector=vector,
+            image_vector=image_vector,
+            phash=difference_hash(frame.image),
+            quality=self.config.quality,
+        )
+        self.files.enforce_budget(self.config.budget_bytes)
+        if self.batcher is not None:
+            self.batcher.poll()
+        return stored
+
+
+def difference_hash(image: Image.Image) -> str:
+    """A 64-bit perceptual hash (dHash) as 16 hex digits."""
+    small = np.asarray(image.convert("L").resize((9, 8), Image.Resampling.BILINEAR), dtype=np.int16)
+    bits = (small[:, 1:] > small[:, :-1]).reshape(-1)
+    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"

@@ -1,0 +1,191 @@
+"""Screenshot search: keyword (FTS5 BM25 over OCR text, window title and app),
+meaning (the OCR text's embedding) and, with a CLIP checkpoint, the image
+itself, fused by reciprocal-rank fusion, with filters for time and app."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from agents.embeddings import TextEmbedder
+from agents.screens.clip import ClipEmbedder
+from storage import InvalidInputError, Storage
+from storage.fts import query_terms
+from storage.kinds import SCREENSHOT, parse_time
+from storage.screens import (
+    ScreenFilter,
+    filtered_rowids,
+    hourly_activity,
+    image_vectors,
+    rows_by_rowid,
+    text_ranking,
+)
+
+SNIPPET_CHARS = 160
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreenSearchParams:
+    rrf_k: float = 10.0
+    depth: int = 50
+    text_weight: float = 1.0
+    vector_weight: float = 1.0
+    image_weight: float = 0.5
+
+
+@dataclass(frozen=True)
+class ScreenHit:
+    screenshot_id: str
+    external_id: str | None
+    at: str
+    app: str
+    title: str
+    score: float
+    snippet: str
+    path: str | None
+    """The image file; None once the storage budget has deleted it."""
+    thumb_path: str | None
+    matched_by: tuple[str, ...] = ()
+
+    @property
+    def image_deleted(self) -> bool:
+        return self.path is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "screenshot_id": self.screenshot_id,
+            "external_id": self.external_id,
+            "at": self.at,
+            "app": self.app,
+            "title": self.title,
+            "score": round(self.score, 6),
+            "snippet": self.snippet,
+            "path": self.path,
+        }
+
+
+def screen_filter(since: str | None, until: str | None, app: str | None) -> ScreenFilter:
+    since_t = parse_time(since, what="--since") if since else None
+    until_t = parse_time(until, what="--until") if until else None
+    if since_t and until_t and since_t > until_t:
+        raise InvalidInputError("--since is after --until.")
+    return ScreenFilter(since=since_t, until=until_t, app=app.strip() if app else None)
+
+
+def search_screens(
+    storage: Storage,
+    embedder: TextEmbedder,
+    query: str,
+    *,
+    where: ScreenFilter,
+    limit: int = 20,
+    clip: ClipEmbedder | None = None,
+    params: ScreenSearchParams | None = None,
+) -> list[ScreenHit]:
+    if not query.strip():
+        raise InvalidInputError("The search query is empty.")
+    if limit < 1:
+        raise InvalidInputError("--limit must be at least 1.")
+    p = params or ScreenSearchParams()
+    depth = max(p.depth, limit)
+    vector = embedder.embed([query])[0]
+    with storage.db.reading() as conn:
+        lists: list[tuple[str, float, list[int]]] = [
+            ("text", p.text_weight, text_ranking(conn, query, where, depth)),
+            ("vector", p.vector_weight, _vector_ranking(storage, conn, vector, where, depth)),
+        ]
+        if clip is not None:
+            lists.append(("image", p.image_weight, _image_ranking(conn, clip, query, where, depth)))
+        fused: dict[int, tuple[float, tuple[str, ...]]] = {}
+        for name, weight, ranking in lists:
+            for rank, rowid in enumerate(ranking, start=1):
+                score, via = fused.get(rowid, (0.0, ()))
+                fused[rowid] = (score + weight / (p.rrf_k + rank), (*via, name))
+        best = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        rows = rows_by_rowid(conn, [rowid for rowid, _ in best])
+    terms = query_terms(query)
+    return [
+        _hit(rows[rowid], score, via, terms, storage)
+        for rowid, (score, via) in best
+        if rowid in rows
+    ]
+
+
+def _vector_ranking(
+    storage: Storage,
+    conn: sqlite3.Connection,
+    vector: npt.NDArray[np.float32],
+    where: ScreenFilter,
+    depth: int,
+) -> list[int]:
+    index = storage.vectors.get(conn, SCREENSHOT)
+    # The index filters by time itself; an app filter is applied to a deeper list.
+    wanted = depth * 20 if where.app else depth
+    with storage.vectors.searching():
+        matches = index.search(vector, wanted, since=where.since, until=where.until)
+    rowids = [int(r) for r in matches.rowids]
+    if where.app:
+        allowed = filtered_rowids(conn, where)
+        rowids = [r for r in rowids if r in allowed]
+    return rowids[:depth]
+
+
+def _image_ranking(
+    conn: sqlite3.Connection, clip: ClipEmbedder, query: str, where: ScreenFilter, depth: int
+) -> list[int]:
+    rowids, matrix = image_vectors(conn, where)
+    if len(rowids) == 0:
+        return []
+    query_vector = clip.embed_texts([query])[0]
+    if matrix.shape[1] != query_vector.shape[0]:
+        return []  # embeddings from another CLIP model: not comparable
+    scores = matrix @ query_vector
+    order = np.argsort(-scores, kind="stable")[:depth]
+    return [int(rowids[i]) for i in order]
+
+
+def _hit(
+    row: sqlite3.Row, score: float, via: tuple[str, ...], terms: list[str], storage: Storage
+) -> ScreenHit:
+    def absolute(relative: str | None) -> str | None:
+        return str(storage.data_dir / relative) if relative else None
+
+    return ScreenHit(
+        screenshot_id=row["id"],
+        external_id=row["external_id"],
+        at=row["at"],
+        app=row["app"] or "unknown",
+        title=row["window_title"] or "",
+        score=score,
+        snippet=snippet(str(row["ocr_text"] or ""), terms),
+        path=absolute(row["image_path"]),
+        thumb_path=absolute(row["thumb_path"]),
+        matched_by=via,
+    )
+
+
+def snippet(text: str, terms: list[str]) -> str:
+    """The stretch of ``text`` around the first query word it contains."""
+    flat = " ".join(text.split())
+    if len(flat) <= SNIPPET_CHARS:
+        return flat
+    start = 0
+    lowered = flat.casefold()
+    for term in terms:
+        found = re.search(rf"\b{re.escape(term.casefold())}", lowered)
+        if found:
+            start = max(0, found.start() - SNIPPET_CHARS // 3)
+            break
+    piece = flat[start : start + SNIPPET_CHARS]
+    return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(flat) else "")
+
+
+def activity(storage: Storage, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
+    where = screen_filter(since, until, None)
+    with storage.db.reading() as conn:
+        return hourly_activity(conn, where.since, where.until)

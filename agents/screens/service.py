@@ -1,0 +1,117 @@
+"""The screenshot side of the Assistant: one pipeline per data directory, built
+from the settings on first use, plus import, search, activity and disk use."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from agents.embeddings import TextEmbedder
+from agents.errors import AgentError
+from agents.screens.clip import UNAVAILABLE, ClipEmbedder, clip_from_settings
+from agents.screens.importer import Progress, ScreenImportReport, import_manifest
+from agents.screens.ocr import OcrEngine
+from agents.screens.pipeline import PipelineConfig, ScreenPipeline
+from agents.screens.search import (
+    ScreenHit,
+    ScreenSearchParams,
+    activity,
+    screen_filter,
+    search_screens,
+)
+from agents.settings import Settings
+from storage import Storage
+from storage.frames import FrameFiles
+
+GB = 1024**3
+
+
+class ScreenService:
+    def __init__(
+        self,
+        storage: Storage,
+        embedder: TextEmbedder,
+        settings: Settings,
+        *,
+        ocr: OcrEngine | None = None,
+        clip: ClipEmbedder | None = None,
+    ) -> None:
+        self.storage = storage
+        self.embedder = embedder
+        self.settings = settings
+        self._ocr = ocr
+        self.clip = clip or clip_from_settings(
+            settings.text("clip_checkpoint"), settings.text("clip_model")
+        )
+        self.params = ScreenSearchParams()
+        self._pipeline: ScreenPipeline | None = None
+        self._lock = threading.Lock()
+
+    def config(self) -> PipelineConfig:
+        s = self.settings
+        quality = s.integer("screenshot_quality")
+        if not 1 <= quality <= 100:
+            raise AgentError(f"screenshot_quality must be 1 to 100, got {quality}.")
+        return PipelineConfig(
+            quality=quality,
+            budget_bytes=int(s.number("storage_budget_gb") * GB),
+            # As for imported messages: batches only when an LLM will absorb them.
+            batch_items=s.integer("batch_items") if s.llm() is not None else None,
+            batch_minutes=s.number("batch_minutes"),
+        )
+
+    def pipeline(self) -> ScreenPipeline:
+        with self._lock:
+            if self._pipeline is None:
+                self._pipeline = ScreenPipeline(
+                    self.storage, self.embedder, config=self.config(), ocr=self._ocr, clip=self.clip
+                )
+            return self._pipeline
+
+    def import_manifest(
+        self, manifest: Path, *, dedup: bool = True, progress: Progress | None = None
+    ) -> ScreenImportReport:
+        pipeline = self.pipeline()
+        self.embedder.load()
+        return import_manifest(pipeline, manifest, dedup=dedup, progress=progress)
+
+    def search(
+        self,
+        query: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        app: str | None = None,
+        limit: int = 20,
+    ) -> list[ScreenHit]:
+        return search_screens(
+            self.storage,
+            self.embedder,
+            query,
+            where=screen_filter(since, until, app),
+            limit=limit,
+            clip=self.clip,
+            params=self.params,
+        )
+
+    def activity(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
+        return activity(self.storage, since, until)
+
+    def usage(self) -> dict[str, Any]:
+        budget = int(self.settings.number("storage_budget_gb") * GB)
+        pipeline = self._pipeline
+        files = pipeline.files if pipeline else FrameFiles(self.storage.data_dir, self.storage.db)
+        use = files.usage(budget)
+        return {
+            "image_bytes": use.image_bytes,
+            "budget_bytes": use.budget_bytes,
+            "with_images": use.images,
+            "images_deleted_for_budget": use.evicted,
+            "image_search": "available" if self.clip else UNAVAILABLE,
+            "ocr_skipped_behind": pipeline.skipped if pipeline else 0,
+        }
+
+    def close(self) -> None:
+        if self._pipeline is not None:
+            self._pipeline.close()

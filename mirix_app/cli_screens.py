@@ -1,0 +1,98 @@
+"""The ``screens`` commands: import screenshots from a manifest and search them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from agents.screens import ScreenHit
+from mirix_app.cli import _progress, _read_queries, assistant, cli, common_options, emit, fail
+
+
+@cli.group("screens")
+def screens() -> None:
+    """Screenshots: import existing images, search them by what was on screen."""
+
+
+@screens.command("import")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--no-dedup", is_flag=True, help="Keep near-duplicate frames too.")
+@common_options
+def screens_import(manifest: Path, no_dedup: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Import screenshots listed in MANIFEST, one JSON object a line:
+
+    {"path": str, "at": ISO-8601 time, "app": str, "title": str, "external_id": str}
+
+    All but path are optional; relative paths are relative to the manifest. Each
+    image goes through dedup (unless --no-dedup), OCR and embedding. Bad lines and
+    unreadable images are reported with their line number and skipped.
+    """
+    with assistant(data_dir) as app, _progress("Reading screens", enabled=not as_json) as progress:
+        report = app.import_screens(manifest, dedup=not no_dedup, progress=progress)
+
+        def human() -> None:
+            click.echo(
+                f"Imported {report.imported} screenshot(s); {report.duplicates} near-duplicate(s) "
+                f"and {report.existing} already present skipped; {report.batches} batch(es) "
+                "queued for the memory agents."
+            )
+            for line, error in report.problems:
+                click.echo(f"Skipped line {line}: {error}", err=True)
+
+        emit(as_json, report.to_dict(), human)
+
+
+@screens.command("search")
+@click.argument("query", required=False)
+@click.option("--since", help="Only screenshots at or after this ISO-8601 time.")
+@click.option("--until", help="Only screenshots at or before this ISO-8601 time.")
+@click.option("--app", help="Only screenshots of this application (part of its name).")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--queries",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='Run many queries from a JSONL file of {"id", "query", "limit"}.',
+)
+@common_options
+def screens_search(
+    query: str | None,
+    since: str | None,
+    until: str | None,
+    app: str | None,
+    limit: int,
+    queries: Path | None,
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Search screenshots by their text (OCR, keyword and meaning fused)."""
+    if (query is None) == (queries is None):
+        fail("Give a QUERY or --queries FILE (not both).")
+    jobs = _read_queries(queries) if queries is not None else [("1", query or "", None)]
+    with assistant(data_dir) as mirix:
+        for qid, text, own_limit in jobs:
+            hits = mirix.screens_search(
+                text, since=since, until=until, app=app, limit=own_limit or limit
+            )
+            if as_json:
+                payload = {"id": qid, "hits": [h.to_dict() for h in hits]}
+                click.echo(json.dumps(payload, ensure_ascii=False))
+            else:
+                if queries is not None:
+                    click.echo(f"== {qid}: {text}")
+                _print_screen_hits(hits)
+
+
+def _print_screen_hits(hits: list[ScreenHit]) -> None:
+    if not hits:
+        click.echo("No matches.")
+    for n, hit in enumerate(hits, start=1):
+        window = " — ".join(p for p in (hit.title, hit.app) if p)
+        ext = f" [{hit.external_id}]" if hit.external_id else ""
+        click.echo(
+            f"{n:>2}. {hit.screenshot_id}{ext}  {hit.at[:19]}  {window}  score {hit.score:.4f}"
+        )
+        click.echo(f"    {hit.snippet}")
+        where = hit.path or "(image deleted to stay within storage_budget_gb; text kept)"
+        click.echo(f"    {where}")

@@ -1,0 +1,122 @@
+"""Screenshot queries the screen search and the screen pipeline need: keyword
+ranking with time and app filters, CLIP image vectors, hourly activity, and
+which screenshots still wait for a batch."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from storage.fts import TermBudget, query_terms
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreenFilter:
+    since: str | None = None
+    until: str | None = None
+    app: str | None = None
+    """Case-insensitive part of the application name."""
+
+    def where(self, alias: str = "t") -> tuple[str, list[object]]:
+        clauses = [f"{alias}.deleted_at IS NULL"]
+        params: list[object] = []
+        if self.since is not None:
+            clauses.append(f"{alias}.at >= ?")
+            params.append(self.since)
+        if self.until is not None:
+            clauses.append(f"{alias}.at <= ?")
+            params.append(self.until)
+        if self.app:
+            clauses.append(f"instr(lower(coalesce({alias}.app, '')), ?) > 0")
+            params.append(self.app.lower())
+        return " AND ".join(clauses), params
+
+
+_budget = TermBudget()
+
+
+def text_ranking(conn: sqlite3.Connection, text: str, where: ScreenFilter, depth: int) -> list[int]:
+    """Screenshot rowids by BM25 over app, window title and OCR text."""
+    expression = _budget.plan(conn, "screenshots", query_terms(text)).expression()
+    if expression is None:
+        return []
+    clause, params = where.where()
+    rows = conn.execute(
+        f"""SELECT f.rowid FROM screenshots_fts f CROSS JOIN screenshots t ON t.rowid = f.rowid
+            WHERE screenshots_fts MATCH ? AND {clause}
+            ORDER BY bm25(screenshots_fts, 1.0, 0.5) LIMIT ?""",
+        (expression, *params, depth),
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def filtered_rowids(conn: sqlite3.Connection, where: ScreenFilter) -> set[int]:
+    clause, params = where.where()
+    return {
+        int(r[0]) for r in conn.execute(f"SELECT rowid FROM screenshots t WHERE {clause}", params)
+    }
+
+
+def image_vectors(
+    conn: sqlite3.Connection, where: ScreenFilter
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """(rowids, matrix) of the CLIP image embeddings that pass the filter."""
+    clause, params = where.where()
+    rows = conn.execute(
+        f"SELECT rowid, image_embedding FROM screenshots t "
+        f"WHERE image_embedding IS NOT NULL AND {clause} ORDER BY rowid",
+        params,
+    ).fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    dim = len(rows[0][1]) // 4
+    keep = [r for r in rows if len(r[1]) == dim * 4]
+    matrix = np.frombuffer(b"".join(r[1] for r in keep), dtype=np.float32).reshape(len(keep), dim)
+    return np.array([r[0] for r in keep], dtype=np.int64), matrix
+
+
+def rows_by_rowid(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, sqlite3.Row]:
+    out: dict[int, sqlite3.Row] = {}
+    unique = sorted(set(rowids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in conn.execute(f"SELECT * FROM screenshots WHERE rowid IN ({marks})", chunk):
+            out[int(r["rowid"])] = r
+    return out
+
+
+def hourly_activity(
+    conn: sqlite3.Connection, since: str | None, until: str | None
+) -> list[tuple[str, str, int]]:
+    """(hour "YYYY-MM-DDTHH", app, screenshots kept) in time order."""
+    clause, params = ScreenFilter(since=since, until=until).where()
+    rows = conn.execute(
+        f"""SELECT substr(t.at, 1, 13) AS hour, coalesce(t.app, 'unknown') AS app, count(*)
+            FROM screenshots t WHERE {clause} GROUP BY hour, app ORDER BY hour, app""",
+        params,
+    ).fetchall()
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+
+def last_batched_rowid(conn: sqlite3.Connection) -> int:
+    """The highest screenshot rowid that some batch already holds (0 if none)."""
+    row = conn.execute(
+        """SELECT max(s.rowid) FROM batches b, json_each(b.items) j
+           JOIN screenshots s ON s.id = json_extract(j.value, '$.source_id')
+           WHERE json_extract(j.value, '$.kind') = 'screenshot'"""
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def unbatched(conn: sqlite3.Connection, after_rowid: int, limit: int) -> list[sqlite3.Row]:
+    """Screenshots with their text read (embedding set) after ``after_rowid``, oldest first."""
+    return conn.execute(
+        "SELECT * FROM screenshots WHERE rowid > ? AND embedding IS NOT NULL "
+        "AND deleted_at IS NULL ORDER BY rowid LIMIT ?",
+        (after_rowid, limit),
+    ).fetchall()
