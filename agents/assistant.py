@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ from agents.capture.build import (
     stored_sink,
 )
 from agents.capture.service import CaptureService, EventHandler
+from agents.chat import ChatAgent, ChatAnswer
+from agents.chat.topic import check_mode
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
@@ -157,6 +159,34 @@ class Assistant:
         text = index_text(kind_named(type_name), stored)
         return self.embedder.embed([text])[0] if text.strip() else None
 
+    # -- chat (agents.chat) --------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        session: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> ChatAnswer:
+        """Answer with active retrieval, streaming to ``on_token``; the exchange is
+        stored in ``session`` (a new one when None) and queued for the memory agents.
+        Raises LLMError (the user's message is stored already) when the model fails."""
+        return self._chat().ask(question, session=session, on_token=on_token)
+
+    def chat_history(self, session: str | None = None, limit: int = 200) -> list[Record]:
+        """Stored chat messages (of one session, or of all), oldest first."""
+        return self._chat().history(session, limit)
+
+    def _chat(self) -> ChatAgent:
+        return ChatAgent(
+            self.storage,
+            self.embedder,
+            self.settings.llm(),
+            topic_mode=check_mode(self.settings.text("chat_topic")),
+            per_type=self.settings.integer("chat_memories_per_type"),
+            batch_items=self.settings.integer("batch_items"),
+        )
+
     # -- bulk --------------------------------------------------------------------------
 
     def import_messages(
@@ -185,7 +215,9 @@ class Assistant:
                 message="No LLM is configured: the rule-based floor is in use and the memory "
                 f"agents did not run ({pending} batch(es) pending).",
             )
-        return Absorber(self.storage, self.embedder, settings).absorb(progress)
+        seal_after_s = 60 * self.settings.number("batch_minutes")
+        absorber = Absorber(self.storage, self.embedder, settings, seal_after_s=seal_after_s)
+        return absorber.absorb(progress)
 
     # -- screenshots (agents/screens) ---------------------------------------------------
 
@@ -315,6 +347,10 @@ class Assistant:
             "memories": sum(counts[t]["live"] for t in MEMORY_TYPE_NAMES),
             "messages": counts["message"]["live"],
             "batches": self.storage.batches.counts(),
+            "retrying_batches": [
+                {"id": b.id, "attempts": b.attempts, "last_error": b.last_error}
+                for b in self.storage.batches.retrying()
+            ],
             "embedder": {
                 "name": self.embedder.name,
                 "precision": getattr(self.embedder, "precision", None),

@@ -126,6 +126,18 @@ SETTINGS: tuple[Setting, ...] = (
         "With no llm_model configured, use the embedded SmolLM2-135M model (the [local] "
         "extra) when it is installed; off: the rule-based floor writes the memories.",
     ),
+    Setting(
+        "chat_topic",
+        "auto",
+        "How the chat finds the topic to search memories for: keywords (the message's "
+        "own words, no LLM call), llm (one short LLM call per message), or auto "
+        "(keywords, and the call only for a short follow-up that refers back).",
+    ),
+    Setting(
+        "chat_memories_per_type",
+        3,
+        "Memories of each type (and raw messages) put into the chat prompt.",
+    ),
     # -- capture and screenshots -------------------------------------------------------
     Setting("capture_interval_s", 2.0, "Seconds between screen grabs while the screen changes."),
     Setting(

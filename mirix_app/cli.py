@@ -19,6 +19,7 @@ import click
 from click_default_group import DefaultGroup
 
 from agents import SEARCHABLE_TYPES, AgentError, Assistant, open_assistant
+from agents.chat import ChatAnswer
 from agents.memory_agents import BatchReport
 from storage import MEMORY_TYPE_NAMES, Hit, Record, StorageError
 
@@ -417,6 +418,13 @@ def status(data_dir: Path | None, as_json: bool) -> None:
             pending = info["batches"].get("pending", 0)
             if pending:
                 click.echo(f"Batches waiting for the memory agents: {pending} (run: absorb)")
+            if info["batches"].get("open"):
+                click.echo("A batch of chat turns is filling (sealed when full or old).")
+            for batch in info.get("retrying_batches", []):
+                click.echo(
+                    f"Batch {batch['id']} failed {batch['attempts']} time(s), kept for a "
+                    f"retry: {batch['last_error']}"
+                )
             emb = info["embedder"]
             click.echo(f"Embeddings: {emb['name']} ({emb['precision'] or 'default'})")
             llm = info["llm"]
@@ -501,6 +509,94 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
             )
 
         emit(as_json, report.to_dict(), human)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--session", help="Continue this chat session (default: a new one).")
+@common_options
+def ask(question: str, session: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Ask QUESTION: the answer streams from the LLM, using the memories found for
+    its topic, then the memories it was given are listed with their sources.
+
+    The exchange is stored and queued for the memory agents. With no LLM
+    configured it says so and lists the memories found.
+    """
+    with assistant(data_dir) as app:
+        sink = None if as_json else _echo_token
+        answer = app.ask(question, session=session, on_token=sink)
+        if as_json:
+            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+            return
+        _finish_answer(answer)
+        _print_memories(answer)
+
+
+@cli.command()
+@click.option("--session", help="Continue this chat session (default: a new one).")
+@common_options
+def chat(session: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """A conversation in the terminal, in one session: type a message, the answer
+    streams back. 'exit', 'quit' or end of input (Ctrl-D) leaves.
+
+    An LLM failure prints a one-line error and the conversation goes on; your
+    message is stored either way. --json prints one JSON object per answer.
+    """
+    with assistant(data_dir) as app:
+        current = session
+        while True:
+            if not as_json:
+                click.echo("you> ", nl=False, err=True)
+            line = sys.stdin.readline()
+            if not line or line.strip().lower() in ("exit", "quit"):
+                break
+            if not line.strip():
+                continue
+            try:
+                if not as_json:
+                    click.echo("mirix> ", nl=False)
+                answer = app.ask(
+                    line.strip(), session=current, on_token=None if as_json else _echo_token
+                )
+            except (StorageError, AgentError) as exc:
+                click.echo("")
+                click.echo(f"Error: {' '.join(str(exc).splitlines())}", err=True)
+                continue
+            current = answer.session
+            if as_json:
+                click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+            else:
+                _finish_answer(answer)
+                cited = [h.id for h in answer.memories if h.id in answer.answer]
+                if cited:
+                    click.echo(f"  (memories cited: {', '.join(cited)})", err=True)
+
+
+def _echo_token(piece: str) -> None:
+    click.echo(piece, nl=False)
+    sys.stdout.flush()
+
+
+def _finish_answer(answer: ChatAnswer) -> None:
+    if answer.answered:
+        click.echo("")  # the streamed answer's line
+    else:
+        click.echo(answer.answer)
+
+
+def _print_memories(answer: ChatAnswer) -> None:
+    if not answer.memories:
+        click.echo(f"\nNo memories found for: {answer.topic}")
+        return
+    what = "given to the model" if answer.answered else "found"
+    click.echo(f"\nMemories {what} (topic: {answer.topic}):")
+    for hit in answer.memories:
+        text = hit.text if len(hit.text) <= 120 else hit.text[:119] + "…"
+        mark = "*" if hit.id in answer.answer else " "
+        click.echo(f" {mark} [{hit.type}] {hit.id}  {hit.at[:16]}  {text}")
+        if hit.type not in ("message", "screenshot") and hit.sources:
+            refs = ", ".join(s.external_id or s.id for s in hit.sources[:5])
+            click.echo(f"      from: {refs}")
 
 
 @cli.group()

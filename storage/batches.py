@@ -4,6 +4,11 @@ for the memory agents.
 A batch is written before it is acknowledged, so nothing accepted is lost: it
 stays ``pending`` until the agents have absorbed it (``done``). A failed attempt
 keeps it pending, counts the attempt and keeps the error for the next try.
+
+A batch is *open* while it still takes observations (``sealed_at`` is NULL): chat
+turns join the open batch an exchange at a time, and it is sealed when it holds
+``max_items`` observations or when it is older than the caller's time limit
+(:meth:`BatchStore.seal_older_than`). Only sealed batches are pending work.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ class Batch:
     attempts: int
     last_error: str | None
     items: tuple[dict[str, Any], ...]
+    sealed_at: str | None = None
+    """None while the batch is open (still taking observations)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +48,7 @@ class Batch:
             "attempts": self.attempts,
             "last_error": self.last_error,
             "items": list(self.items),
+            "sealed_at": self.sealed_at,
         }
 
 
@@ -71,11 +79,67 @@ class BatchStore:
         batch_id = f"batch_{uuid.uuid4().hex}"
         now = now_iso()
         conn.execute(
-            "INSERT INTO batches (id, created_at, updated_at, status, attempts, items) "
-            "VALUES (?, ?, ?, 'pending', 0, ?)",
-            (batch_id, now, now, data),
+            "INSERT INTO batches (id, created_at, updated_at, status, attempts, items, "
+            "sealed_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)",
+            (batch_id, now, now, data, now),
         )
         return batch_id
+
+    def append_in(
+        self, conn: sqlite3.Connection, items: Sequence[dict[str, Any]], *, max_items: int
+    ) -> str:
+        """Add ``items`` to the open batch (opening one if there is none), inside the
+        caller's transaction; seal it once it holds ``max_items`` or more. The items
+        stay together even if that passes ``max_items``. Returns the batch id."""
+        checked = check_items(items)
+        if max_items < 1:
+            raise InvalidInputError("max_items must be at least 1.")
+        row = conn.execute(
+            "SELECT id, items FROM batches WHERE sealed_at IS NULL ORDER BY created_at, rowid "
+            "LIMIT 1"
+        ).fetchone()
+        now = now_iso()
+        if row is None:
+            batch_id = f"batch_{uuid.uuid4().hex}"
+            merged = checked
+            conn.execute(
+                "INSERT INTO batches (id, created_at, updated_at, status, attempts, items) "
+                "VALUES (?, ?, ?, 'pending', 0, '[]')",
+                (batch_id, now, now),
+            )
+        else:
+            batch_id, merged = row[0], [*json.loads(row[1]), *checked]
+        sealed = now if len(merged) >= max_items else None
+        conn.execute(
+            "UPDATE batches SET items = ?, updated_at = ?, sealed_at = ? WHERE id = ?",
+            (json.dumps(merged, ensure_ascii=False), now, sealed, batch_id),
+        )
+        return batch_id
+
+    def append(self, items: Sequence[dict[str, Any]], *, max_items: int) -> Batch:
+        batch_id = self.db.write(lambda conn: self.append_in(conn, items, max_items=max_items))
+        return self.get(batch_id)
+
+    def seal_older_than(self, cutoff: str) -> int:
+        """Seal the open batches created at or before ``cutoff`` (an ISO time), so the
+        memory agents take them even though they are not full. Returns how many."""
+
+        def write(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "UPDATE batches SET sealed_at = ?, updated_at = ? "
+                "WHERE sealed_at IS NULL AND created_at <= ?",
+                (now_iso(), now_iso(), cutoff),
+            )
+            return int(cursor.rowcount)
+
+        return self.db.write(write)
+
+    def open_batch(self) -> Batch | None:
+        with self.db.reading() as conn:
+            row = conn.execute(
+                "SELECT * FROM batches WHERE sealed_at IS NULL ORDER BY created_at, rowid LIMIT 1"
+            ).fetchone()
+        return _batch(row) if row is not None else None
 
     def enqueue(self, items: Sequence[dict[str, Any]]) -> Batch:
         check_items(items)
@@ -89,17 +153,36 @@ class BatchStore:
         return _batch(row)
 
     def pending(self) -> list[Batch]:
-        """Pending batches, oldest first."""
+        """Sealed batches waiting for the memory agents, oldest first."""
         with self.db.reading() as conn:
             rows = conn.execute(
-                "SELECT * FROM batches WHERE status = 'pending' ORDER BY created_at, rowid"
+                "SELECT * FROM batches WHERE status = 'pending' AND sealed_at IS NOT NULL "
+                "ORDER BY created_at, rowid"
             ).fetchall()
         return [_batch(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
+        """Batches by state: pending (sealed, waiting), open (still filling), done,
+        failed, and retrying (pending after at least one failed attempt)."""
         with self.db.reading() as conn:
-            rows = conn.execute("SELECT status, count(*) FROM batches GROUP BY status").fetchall()
-        return {"pending": 0, "done": 0, "failed": 0} | {r[0]: int(r[1]) for r in rows}
+            rows = conn.execute(
+                "SELECT CASE WHEN status = 'pending' AND sealed_at IS NULL THEN 'open' "
+                "ELSE status END, count(*) FROM batches GROUP BY 1"
+            ).fetchall()
+            retrying = conn.execute(
+                "SELECT count(*) FROM batches WHERE status = 'pending' AND attempts > 0"
+            ).fetchone()[0]
+        counts = {"pending": 0, "open": 0, "done": 0, "failed": 0}
+        return counts | {r[0]: int(r[1]) for r in rows} | {"retrying": int(retrying)}
+
+    def retrying(self) -> list[Batch]:
+        """Pending batches that have failed at least once, most attempts first."""
+        with self.db.reading() as conn:
+            rows = conn.execute(
+                "SELECT * FROM batches WHERE status = 'pending' AND attempts > 0 "
+                "ORDER BY attempts DESC, created_at"
+            ).fetchall()
+        return [_batch(r) for r in rows]
 
     def mark_done(self, batch_id: str) -> Batch:
         self._update(batch_id, "status = 'done', last_error = NULL, attempts = attempts + 1", ())
@@ -131,4 +214,5 @@ def _batch(row: sqlite3.Row) -> Batch:
         attempts=int(row["attempts"]),
         last_error=row["last_error"],
         items=tuple(json.loads(row["items"])),
+        sealed_at=row["sealed_at"],
     )

@@ -169,7 +169,15 @@ def _v2_batches(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX batches_status ON batches(status, created_at)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_batches)
+def _v3_open_batches(conn: sqlite3.Connection) -> None:
+    """A batch may be open (still taking observations, ``sealed_at`` NULL): chat
+    turns join it one exchange at a time. Batches written before were whole."""
+    conn.execute("ALTER TABLE batches ADD COLUMN sealed_at TEXT")
+    conn.execute("UPDATE batches SET sealed_at = created_at")
+    conn.execute("CREATE INDEX batches_open ON batches(sealed_at) WHERE sealed_at IS NULL")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_batches, _v3_open_batches)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -60,7 +60,27 @@ class SourceStore(RowStore):
 
 
 class MessageStore(SourceStore):
-    pass
+    def recent(
+        self, *, session: str | None = None, external_prefix: str = "", limit: int = 200
+    ) -> list[Record]:
+        """The last ``limit`` messages (of ``session``, whose external id starts with
+        ``external_prefix``), oldest first."""
+        where: list[str] = ["deleted_at IS NULL"]
+        params: list[object] = []
+        if session is not None:
+            where.append("session = ?")
+            params.append(session)
+        if external_prefix:
+            where.append("substr(external_id, 1, ?) = ?")
+            params.extend([len(external_prefix), external_prefix])
+        with self.db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM messages WHERE {' AND '.join(where)} "
+                "ORDER BY at DESC, rowid DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+            sources = self.sources_for(conn, [r["id"] for r in rows])
+        return [self.to_record(r, sources) for r in reversed(rows)]
 
 
 class ScreenshotStore(SourceStore):

@@ -8,8 +8,13 @@ reply (for timeouts), or a context-length error. ``"stream": true`` requests
 get text replies as server-sent events. Every request's body and headers are
 recorded, so tests can check what was (and was not) sent.
 
-With the queue empty the server answers 500 "script exhausted", which the
-tests see as a failure.
+Replies are taken in order, except that a reply with a ``route`` goes only to a
+request that offers a tool whose name starts with it (the memory agents run in
+parallel, so their requests arrive in any order). A ``responder`` function, when
+set, answers every request the queue has no reply for (the benchmark's oracle).
+
+With the queue empty and no responder the server answers 500 "script
+exhausted", which the tests see as a failure.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -40,6 +45,8 @@ class Reply:
     """(prompt, completion) tokens; by default counted from the words."""
     chunks: Sequence[str] | None = None
     """How a streamed text is split; by default word by word."""
+    route: str | None = None
+    """Only a request offering a tool whose name starts with this takes the reply."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,11 @@ class Request:
     headers: dict[str, str]
     body: dict[str, Any]
     raw: str = field(repr=False)
+    at: float = 0.0
+    """time.monotonic() when the request arrived."""
+
+    def tool_names(self) -> list[str]:
+        return [str(t["function"]["name"]) for t in self.body.get("tools") or ()]
 
 
 class ScriptedLLMServer:
@@ -56,6 +68,8 @@ class ScriptedLLMServer:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.requests: list[Request] = []
+        self.responder: Callable[[Request], Reply] | None = None
+        """Answers a request when no queued reply fits it."""
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
@@ -103,9 +117,12 @@ class ScriptedLLMServer:
         return self.add(Reply(text=text, **kw))
 
     def reply_tool_calls(
-        self, *calls: tuple[str, dict[str, Any] | str], text: str | None = None
+        self,
+        *calls: tuple[str, dict[str, Any] | str],
+        text: str | None = None,
+        route: str | None = None,
     ) -> ScriptedLLMServer:
-        return self.add(Reply(text=text, tool_calls=calls))
+        return self.add(Reply(text=text, tool_calls=calls, route=route))
 
     def reply_error(
         self, status: int, message: str = "", *, code: str | None = None, type: str = ""
@@ -145,7 +162,13 @@ class ScriptedLLMServer:
     def _next(self, request: Request) -> Reply | None:
         with self._lock:
             self.requests.append(request)
-            return self._replies.popleft() if self._replies else None
+            offered = request.tool_names()
+            for reply in self._replies:
+                if reply.route is None or any(n.startswith(reply.route) for n in offered):
+                    self._replies.remove(reply)
+                    return reply
+            responder = self.responder
+        return responder(request) if responder is not None else None
 
 
 _ERROR_TYPES = {
@@ -180,7 +203,7 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw) if raw else {}
             except json.JSONDecodeError:
                 body = {}
-            request = Request(self.path, dict(self.headers.items()), body, raw)
+            request = Request(self.path, dict(self.headers.items()), body, raw, time.monotonic())
             reply = server._next(request)
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._json(404, {"error": {"message": f"no route {self.path}"}})

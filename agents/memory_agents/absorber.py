@@ -1,20 +1,26 @@
 """Absorbing batches: one meta-agent call, then only the memory agents with work.
 
 Per batch: the meta-agent makes ONE call with the single tool ``dispatch`` and
-names the memory types with work; each of those agents then runs (one after the
-other, in the order of MEMORY_TYPE_NAMES, so runs are reproducible) with its own
-whitelisted tools, its instruction, the batch as DATA and the existing memories of
-its type that match the batch. An agent gets one round of tool calls, and one more
-only when a call of the first round was refused (so it can correct itself).
+names the memory types with work; those agents then run in parallel (a small
+thread pool: each waits on the network, and storage writes go through the one
+writer thread anyway), each with its own whitelisted tools, its instruction, the
+batch as DATA and the existing memories of its type that match the batch. An agent
+gets one round of tool calls, and one more only when a call of the first round was
+refused (so it can correct itself).
 
-A provider failure (any LLMError) leaves the batch pending with the attempt counted
+Before a run, an open batch older than ``seal_after_s`` is sealed, so a few chat
+turns do not wait for a full batch forever.
+
+A provider failure (any LLMError, in any agent) leaves the batch pending with the attempt counted
 and the error kept; the next absorb retries it. Nothing in it is lost.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agents.embeddings import TextEmbedder
@@ -34,11 +40,13 @@ from agents.memory_agents.writer import MemoryWriter
 from storage import MEMORY_TYPE_NAMES, Query, Record, Storage, kind_named
 from storage.batches import Batch
 from storage.core import BLOCK_LABELS
+from storage.kinds import format_time
 
 EXISTING_SHOWN = 5
 AGENT_ROUNDS = 1
 """Tool rounds per agent; one correction round is added only after a refused call."""
 START = "Process the observations now, using your tools."
+AGENT_WORKERS = 4
 
 
 @dataclass
@@ -93,13 +101,31 @@ BatchProgress = Callable[[int, int, BatchReport], None]
 
 
 class Absorber:
-    def __init__(self, storage: Storage, embedder: TextEmbedder, llm: LLMSettings) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        embedder: TextEmbedder,
+        llm: LLMSettings,
+        *,
+        seal_after_s: float | None = None,
+        workers: int = AGENT_WORKERS,
+    ) -> None:
         self.storage = storage
         self.embedder = embedder
         self.llm = llm
+        self.seal_after_s = seal_after_s
+        self.workers = workers
+
+    def seal_stale(self) -> int:
+        """Seal the open batch when it is older than ``seal_after_s``."""
+        if self.seal_after_s is None:
+            return 0
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.seal_after_s)
+        return self.storage.batches.seal_older_than(format_time(cutoff))
 
     def absorb(self, progress: BatchProgress | None = None) -> AbsorbReport:
         report = AbsorbReport(mode="llm")
+        self.seal_stale()
         pending = self.storage.batches.pending()
         for number, batch in enumerate(pending, start=1):
             result = self.absorb_batch(batch)
@@ -115,9 +141,8 @@ class Absorber:
         try:
             assignments = self._dispatch(client, batch)
             result.memory_types = [t for t in MEMORY_TYPE_NAMES if t in assignments]
-            for type_name in result.memory_types:
-                writer = self._run_agent(client, batch, type_name, assignments[type_name])
-                result.memories_written += len(writer.written)
+            writers = self._run_agents(client, batch, result.memory_types, assignments)
+            result.memories_written = sum(len(w.written) for w in writers)
         except LLMError as exc:
             result.error = str(exc)
             self.storage.batches.mark_failed(batch.id, str(exc))
@@ -151,7 +176,29 @@ class Absorber:
             assignments[type_name] = f"{previous} {instruction}" if previous else instruction
         return assignments
 
-    # -- one memory agent ----------------------------------------------------------------
+    # -- the memory agents ---------------------------------------------------------------
+
+    def _run_agents(
+        self,
+        client: LLMClient,
+        batch: Batch,
+        types: list[str],
+        assignments: dict[str, str],
+    ) -> list[MemoryWriter]:
+        """Run the chosen agents in parallel; every agent finishes (its writes are
+        kept) before the first error, if any, is raised."""
+        if len(types) <= 1 or self.workers <= 1:
+            return [self._run_agent(client, batch, t, assignments[t]) for t in types]
+        with ThreadPoolExecutor(
+            max_workers=min(self.workers, len(types)), thread_name_prefix="memory-agent"
+        ) as pool:
+            futures = [
+                pool.submit(self._run_agent, client, batch, t, assignments[t]) for t in types
+            ]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:
+            raise errors[0]  # type: ignore[misc]
+        return [f.result() for f in futures]
 
     def _run_agent(
         self, client: LLMClient, batch: Batch, type_name: str, instruction: str

@@ -69,19 +69,22 @@ def test_the_meta_agent_runs_only_the_agents_with_work(
     batch = make_batch(assistant, "Jordan is my climbing partner; we climbed on Saturday.")
     dispatch(llm_server, "semantic", "episodic")
     llm_server.reply_tool_calls(
-        ("episodic_insert", {"occurred_at": "2024-03-02", "summary": "Climbed with Jordan"})
+        ("episodic_insert", {"occurred_at": "2024-03-02", "summary": "Climbed with Jordan"}),
+        route="episodic_",
     )
     llm_server.reply_tool_calls(
-        ("semantic_insert", {"name": "Jordan", "summary": "Ann's climbing partner"})
+        ("semantic_insert", {"name": "Jordan", "summary": "Ann's climbing partner"}),
+        route="semantic_",
     )
     report = absorber.absorb()
 
     bodies = llm_server.bodies()
     assert len(bodies) == 1 + 2  # one meta call, one call per assigned agent
     assert tool_names(bodies[0]) == ["dispatch"]
-    assert tool_names(bodies[1]) == [t.name for t in tools_for("episodic")]
-    assert tool_names(bodies[2]) == [t.name for t in tools_for("semantic")]
-    assert "Record the semantic facts." in system_prompt(bodies[2])
+    agents = sorted(bodies[1:], key=lambda b: tool_names(b)[0])  # they ran in parallel
+    assert tool_names(agents[0]) == [t.name for t in tools_for("episodic")]
+    assert tool_names(agents[1]) == [t.name for t in tools_for("semantic")]
+    assert "Record the semantic facts." in system_prompt(agents[1])
     (result,) = report.batches
     assert result.status == "done"
     assert result.memory_types == ["episodic", "semantic"]

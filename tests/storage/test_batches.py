@@ -26,7 +26,13 @@ def test_a_batch_persists_and_stays_pending_until_done(data_dir: Path) -> None:
         done = storage.batches.mark_done(first.id)
         assert done.status == "done" and done.attempts == 1
         assert [b.id for b in storage.batches.pending()] == [second.id]
-        assert storage.batches.counts() == {"pending": 1, "done": 1, "failed": 0}
+        assert storage.batches.counts() == {
+            "pending": 1,
+            "open": 0,
+            "done": 1,
+            "failed": 0,
+            "retrying": 0,
+        }
 
 
 def test_a_failed_attempt_is_counted_and_kept_for_a_retry(storage: Storage) -> None:

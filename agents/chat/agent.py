@@ -1,0 +1,213 @@
+"""The chat agent: one user message in, a streamed answer out, with active retrieval.
+
+Per message: the user's message is stored (and queued for the memory agents) in
+one transaction before anything else, so a provider failure loses nothing the
+user typed; then the topic (:mod:`agents.chat.topic`), the memories for it
+(:mod:`agents.chat.context`), the answer streamed from the model, and the
+answer stored and queued the same way. With no LLM configured there is no
+answer to pretend: the reply says so and carries the memories found.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from agents.chat.context import render_memories, retrieve, source_times, system_prompt
+from agents.chat.topic import derive_topic
+from agents.embeddings import TextEmbedder
+from agents.errors import LLMBadOutputError
+from agents.llm import LLMClient, LLMSettings, UsageCounter, client_for
+from storage import Hit, InvalidInputError, Record, Storage
+from storage.kinds import now_iso
+
+CHAT_PREFIX = "chat:"
+"""External id prefix of the messages of chat sessions (imported ones have their own)."""
+HISTORY_MESSAGES = 6
+MAX_QUESTION_CHARS = 8000
+TOPIC_TIMEOUT_S = 15.0
+NO_LLM = (
+    "No LLM is configured, so there is no answer, only the memories found for your "
+    "message (set one up with: mirix-app config set llm_model MODEL; see README, "
+    "Configure an LLM)."
+)
+
+TokenSink = Callable[[str], None]
+
+
+@dataclass
+class ChatAnswer:
+    answer: str
+    memories: list[Hit]
+    """The memories the model was given (with the no-LLM reply: the ones found)."""
+    topic: str
+    session: str
+    topic_mode: str = "keywords"
+    """keywords, llm, or keywords-fallback (the topic call failed)."""
+    answered: bool = True
+    """False when no LLM is configured: ``answer`` is then a notice, not an answer."""
+    message_ids: list[str] = field(default_factory=list)
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+
+    def sources(self) -> list[dict[str, Any]]:
+        """The raw sources behind the memories, each once."""
+        seen: dict[str, dict[str, Any]] = {}
+        for hit in self.memories:
+            for ref in hit.sources:
+                seen.setdefault(ref.id, ref.to_dict())
+        return list(seen.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "answered": self.answered,
+            "topic": self.topic,
+            "topic_mode": self.topic_mode,
+            "session": self.session,
+            "memories": [h.to_dict() for h in self.memories],
+            "sources": self.sources(),
+            "message_ids": self.message_ids,
+            "llm_calls": self.llm_calls,
+            "prompt_tokens": self.prompt_tokens,
+        }
+
+
+def new_session() -> str:
+    return f"chat-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+class ChatAgent:
+    def __init__(
+        self,
+        storage: Storage,
+        embedder: TextEmbedder,
+        llm: LLMSettings | None,
+        *,
+        topic_mode: str = "auto",
+        per_type: int = 3,
+        batch_items: int = 20,
+        usage: UsageCounter | None = None,
+    ) -> None:
+        self.storage = storage
+        self.embedder = embedder
+        self.llm = llm
+        self.topic_mode = topic_mode
+        self.per_type = per_type
+        self.batch_items = batch_items
+        self.usage = usage or UsageCounter()
+
+    def ask(
+        self, question: str, *, session: str | None = None, on_token: TokenSink | None = None
+    ) -> ChatAnswer:
+        text = _checked_question(question)
+        session = _checked_session(session) if session is not None else new_session()
+        earlier = self.history(session, limit=HISTORY_MESSAGES)
+        asked = self._store("user", text, session)
+        before = self.usage.total()
+        answer_client, topic_client = self._clients()
+        turns = [(str(r.fields["role"]), str(r.fields["text"])) for r in earlier]
+        topic = derive_topic(topic_client, self.topic_mode, text, turns)
+        memories = retrieve(
+            self.storage,
+            lambda t: self.embedder.embed([t])[0],
+            topic.text,
+            vector_text=f"{text} {topic.text}" if topic.mode == "llm" else text,
+            per_type=self.per_type,
+            exclude={asked, *(r.id for r in earlier)},  # already in the conversation
+        )
+        result = ChatAnswer(NO_LLM, memories, topic.text, session, topic.mode, False, [asked])
+        if answer_client is not None:
+            prompt = system_prompt(
+                render_memories(memories, source_times(self.storage, memories)), now_iso()
+            )
+            conversation = [
+                {"role": "system", "content": prompt},
+                *({"role": role, "content": said} for role, said in turns),
+                {"role": "user", "content": text},
+            ]
+            result.answer = self._stream(answer_client, conversation, on_token)
+            result.answered = True
+            result.message_ids.append(self._store("assistant", result.answer, session))
+        spent = self.usage.total()
+        result.llm_calls = spent.calls - before.calls
+        result.prompt_tokens = spent.prompt_tokens - before.prompt_tokens
+        return result
+
+    def history(self, session: str | None = None, limit: int = 200) -> list[Record]:
+        if limit < 1:
+            raise InvalidInputError("limit must be at least 1.")
+        return self.storage.messages.recent(
+            session=session, external_prefix=CHAT_PREFIX, limit=limit
+        )
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _clients(self) -> tuple[LLMClient | None, LLMClient | None]:
+        if self.llm is None:
+            return None, None
+        # The topic is a nicety: no retries and a short wait, the keywords stand in.
+        quick = replace(self.llm, max_retries=0, timeout_s=min(self.llm.timeout_s, TOPIC_TIMEOUT_S))
+        return client_for(self.llm, usage=self.usage), client_for(quick, usage=self.usage)
+
+    def _stream(
+        self, client: LLMClient, conversation: list[dict[str, Any]], on_token: TokenSink | None
+    ) -> str:
+        pieces: list[str] = []
+        for piece in client.stream(conversation, operation="answer"):
+            pieces.append(piece)
+            if on_token is not None:
+                on_token(piece)
+        answer = "".join(pieces).strip()
+        if not answer:
+            raise LLMBadOutputError("The model sent an empty answer.")
+        return answer
+
+    def _store(self, role: str, text: str, session: str) -> str:
+        """Store one chat message and, with an LLM configured, queue it for the
+        memory agents, in one transaction. Returns the message id."""
+        at = now_iso()
+        values = {
+            "external_id": f"{CHAT_PREFIX}{uuid.uuid4().hex}",
+            "role": role,
+            "text": text,
+            "at": at,
+            "session": session,
+        }
+        item = self.storage.messages.prepare(values, embedding=self.embedder.embed([text])[0])
+
+        def write(conn: sqlite3.Connection) -> str:
+            (message_id,) = self.storage.messages.insert_many(conn, [item])
+            if self.llm is not None:
+                observation = {
+                    "kind": "message",
+                    "source_id": message_id,
+                    "at": at,
+                    "text": text,
+                    "role": role,
+                    "session": session,
+                }
+                self.storage.batches.append_in(conn, [observation], max_items=self.batch_items)
+            return message_id
+
+        return self.storage.db.write(write)
+
+
+def _checked_question(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidInputError("The message is empty.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidInputError(
+            f"The message is {len(question)} characters long; the most is {MAX_QUESTION_CHARS}."
+        )
+    return question.strip()
+
+
+def _checked_session(session: str) -> str:
+    if not isinstance(session, str) or not session.strip() or len(session) > 200:
+        raise InvalidInputError("The session must be a non-empty name of at most 200 characters.")
+    return session.strip()
