@@ -36,6 +36,7 @@ TYPE_LABELS = {
     "message": "Message",
     "screenshot": "Screenshot",
 }
+NO_LLM_NOTICE = "I have no language model to answer with yet. These memories match your message:"
 USER_STYLE = "background:#4656d9; color:white; border-radius:12px; padding:8px 12px"
 BOT_STYLE = "background:#f1f3f9; color:#111827; border-radius:12px; padding:8px 12px"
 
@@ -104,6 +105,8 @@ class Bubble(QFrame):
 class ChatWindow(QMainWindow):
     answered = Signal(str)
     """The full answer, once it has finished streaming."""
+    streamed = Signal(str)
+    """Each piece of the answer as it arrives."""
     history_loaded = Signal(int)
     failed = Signal(str)
 
@@ -212,9 +215,13 @@ class ChatWindow(QMainWindow):
         def ask(emit: Any) -> Any:
             return app.ask(question, session=session, on_token=emit)
 
+        def on_token(token: str) -> None:
+            answer.append(token)
+            self.streamed.emit(token)
+
         self.jobs.submit(
             ask,
-            on_progress=answer.append,
+            on_progress=on_token,
             on_done=lambda result: self._on_answer(answer, result),
             on_error=lambda exc: self._on_ask_failed(answer, exc),
         )
@@ -222,7 +229,16 @@ class ChatWindow(QMainWindow):
     def _on_answer(self, bubble: Bubble, result: Any) -> None:
         self.send_button.setEnabled(True)
         self.session = result.session
-        bubble.label.setText(result.answer)  # the final text, whatever the stream said
+        if getattr(result, "answered", True):
+            bubble.label.setText(result.answer)  # the final text, whatever the stream said
+        else:
+            bubble.label.setText(NO_LLM_NOTICE)
+            self.banner_text.setText(
+                "No language model is set up, so mirix-app can only show what it found. "
+                "Choose a provider or the embedded local model in Settings."
+            )
+            self.settings_button.show()
+            self.banner.show()
         bubble.show_memories(list(result.memories))
         QTimer.singleShot(0, self._scroll_to_end)
         self.answered.emit(result.answer)
