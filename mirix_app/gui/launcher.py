@@ -3,6 +3,7 @@ menu's actions as buttons, and the capture state as a line of text."""
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
@@ -69,6 +70,8 @@ class LauncherWindow(QMainWindow):
     @staticmethod
     def _bind(button: QPushButton, action: QAction) -> None:
         def sync() -> None:
+            if not shiboken6.isValid(button):
+                return  # the launcher is gone; the action outlives it until quit ends
             button.setText(action.text())
             button.setEnabled(action.isEnabled())
 
