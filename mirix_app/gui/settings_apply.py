@@ -48,4 +48,11 @@ def data_use(assistant: Any) -> dict[str, Any]:
                 total += path.stat().st_size
         except OSError:
             continue  # a file removed while counting
-    return {"data_dir": str(root), "total_bytes": total, "database_bytes": stats["database_bytes"]}
+    shots = stats.get("screenshots") or {}
+    return {
+        "data_dir": str(root),
+        "total_bytes": total,
+        "database_bytes": stats["database_bytes"],
+        "image_bytes": int(shots.get("image_bytes", 0)),
+        "budget_bytes": int(shots.get("budget_bytes", 0)),
+    }

@@ -201,8 +201,9 @@ class SettingsDialog(QDialog):
 
     def _show_use(self, use: dict[str, Any]) -> None:
         text = (
-            f"{use['total_bytes'] / 1e6:,.1f} MB in {use['data_dir']} "
-            f"(database {use['database_bytes'] / 1e6:,.1f} MB)"
+            f"screenshots {use['image_bytes'] / 2**30:,.2f} GB of "
+            f"{use['budget_bytes'] / 2**30:,.0f} GB; database {use['database_bytes'] / 1e6:,.1f} MB; "
+            f"{use['total_bytes'] / 1e6:,.1f} MB in all"
         )
         self.use_label.setText(text)
         self.use_shown.emit(text)

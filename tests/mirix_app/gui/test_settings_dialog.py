@@ -41,7 +41,7 @@ def test_every_setting_has_a_widget_with_its_help(qtbot: Any, assistant: Assista
         assert dialog.fields[s.name].value() == s.default
     assert isinstance(dialog.fields["local_llm"].widget, QCheckBox)
     assert isinstance(dialog.fields["capture_exclude_apps"].widget, QPlainTextEdit)
-    assert "MB" in dialog.use_label.text()
+    assert "of 10 GB" in dialog.use_label.text() and "MB in all" in dialog.use_label.text()
 
 
 def test_saved_settings_reload_and_the_key_goes_to_the_keyring(
