@@ -113,3 +113,17 @@ def tray_icons(display: str) -> int:
             if int(m.group(4)) > 1 and int(m.group(5)) > 1:
                 count += 1
     return count
+
+
+def paint_root(display: str, colour: int = 0x3B4252) -> None:
+    """Give the bare X root window a desktop colour instead of black."""
+    from Xlib import display as xdisplay
+
+    conn = xdisplay.Display(display)
+    try:
+        root = conn.screen().root
+        root.change_attributes(background_pixel=colour)
+        root.clear_area()
+        conn.sync()
+    finally:
+        conn.close()

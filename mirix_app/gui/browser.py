@@ -135,6 +135,7 @@ class MemoryBrowser(QMainWindow):
 
         split = QSplitter()
         self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
         self.lists: dict[str, QTreeWidget] = {}
         for type_name, label in TABS:
             tree = QTreeWidget()
@@ -142,6 +143,7 @@ class MemoryBrowser(QMainWindow):
             tree.setHeaderLabels(["When", "Item"])
             tree.setRootIsDecorated(False)
             tree.setUniformRowHeights(True)
+            tree.setAlternatingRowColors(True)
             tree.setColumnWidth(0, 130)
             tree.currentItemChanged.connect(self._on_current)
             self.lists[type_name] = tree
@@ -154,7 +156,7 @@ class MemoryBrowser(QMainWindow):
         self.detail.source_opened.connect(self._on_source)
         split.addWidget(self.tabs)
         split.addWidget(self.detail)
-        split.setSizes([560, 520])
+        split.setSizes([700, 480])
         layout.addWidget(split, 1)
         self.status = QLabel()
         self.status.setObjectName("status")

@@ -37,6 +37,7 @@ TYPE_LABELS = {
     "screenshot": "Screenshot",
 }
 NO_LLM_NOTICE = "I have no language model to answer with yet. These memories match your message:"
+BUBBLE_MAX = 520
 USER_STYLE = "background:#4656d9; color:white; border-radius:12px; padding:8px 12px"
 BOT_STYLE = "background:#f1f3f9; color:#111827; border-radius:12px; padding:8px 12px"
 
@@ -69,7 +70,8 @@ class Bubble(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setStyleSheet(USER_STYLE if role == "user" else BOT_STYLE)
-        self.label.setMaximumWidth(560)
+        self.label.setMaximumWidth(BUBBLE_MAX)
+        self._fit()
         row = QHBoxLayout()
         if role == "user":
             row.addStretch(1)
@@ -80,12 +82,29 @@ class Bubble(QFrame):
         self.memories = QLabel()
         self.memories.setObjectName("memories")
         self.memories.setWordWrap(True)
-        self.memories.setStyleSheet("color:#4b5563; font-size:9pt; padding-left:6px")
+        self.memories.setStyleSheet(
+            "background:#fafafa; border:1px solid #e5e7eb; border-radius:8px; padding:6px 10px;"
+            "font-size:9pt"
+        )
         self.memories.hide()
         layout.addWidget(self.memories)
 
     def append(self, token: str) -> None:
-        self.label.setText(self.label.text() + token)
+        self.set_text(self.label.text() + token)
+
+    def set_text(self, text: str) -> None:
+        self.label.setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        # A word-wrapped label in a box layout shrinks to its narrowest; give it the
+        # width of its longest line, up to the bubble's maximum.
+        metrics = self.label.fontMetrics()
+        widest = max(
+            (metrics.horizontalAdvance(line) for line in self.label.text().splitlines() or [""]),
+            default=0,
+        )
+        self.label.setMinimumWidth(min(widest + 28, BUBBLE_MAX))
 
     def show_memories(self, hits: list[Any]) -> None:
         if not hits:
@@ -93,12 +112,20 @@ class Bubble(QFrame):
         groups: dict[str, list[str]] = defaultdict(list)
         for hit in hits:
             text = " ".join(str(hit.text).split())
-            short = text if len(text) <= 48 else text[:47] + "…"
-            groups[hit.type].append(f"<a href='{hit.id}'>{html.escape(short)}</a>")
-        lines = [
-            f"<b>{TYPE_LABELS.get(t, t)}</b>: " + " · ".join(links) for t, links in groups.items()
-        ]
-        self.memories.setText("Memories used — " + "<br>".join(lines))
+            short = text if len(text) <= 44 else text[:43] + "…"
+            groups[hit.type].append(
+                f"<a style='color:#4656d9; text-decoration:none' href='{hit.id}'>"
+                f"{html.escape(short)}</a>"
+            )
+        rows = "".join(
+            f"<tr><td style='color:#6b7280; padding-right:10px'>{TYPE_LABELS.get(t, t)}</td>"
+            f"<td>{' &nbsp;·&nbsp; '.join(links)}</td></tr>"
+            for t, links in groups.items()
+        )
+        self.memories.setText(
+            f"<div style='color:#374151; font-weight:600'>Memories used ({len(hits)})</div>"
+            f"<table cellspacing='0' cellpadding='1'>{rows}</table>"
+        )
         self.memories.show()
 
 
@@ -230,9 +257,9 @@ class ChatWindow(QMainWindow):
         self.send_button.setEnabled(True)
         self.session = result.session
         if getattr(result, "answered", True):
-            bubble.label.setText(result.answer)  # the final text, whatever the stream said
+            bubble.set_text(result.answer)  # the final text, whatever the stream said
         else:
-            bubble.label.setText(NO_LLM_NOTICE)
+            bubble.set_text(NO_LLM_NOTICE)
             self.banner_text.setText(
                 "No language model is set up, so mirix-app can only show what it found. "
                 "Choose a provider or the embedded local model in Settings."

@@ -49,7 +49,7 @@ class FieldEditor:
             edit = QPlainTextEdit()
             text = "\n".join(value or []) if kind == "list" else str(value or "")
             edit.setPlainText(text)
-            edit.setFixedHeight(96 if name != "text" else 180)
+            edit.setFixedHeight(180 if name == "text" else 64 if kind == "list" else 88)
             self.widget = edit
         else:
             line = QLineEdit("" if value is None else str(value))

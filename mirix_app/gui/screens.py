@@ -37,7 +37,6 @@ RANGES: tuple[tuple[str, timedelta | None], ...] = (
 )
 ALL_APPS = "All applications"
 THUMB_W, THUMB_H = 240, 150
-COLUMNS = 3
 
 
 def mark(snippet: str, query: str) -> str:
@@ -164,11 +163,11 @@ class ScreenSearchWindow(QMainWindow):
         self.grid = QGridLayout(self.grid_host)
         self.grid.setSpacing(12)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.grid_host)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        layout.addWidget(scroll, 1)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setWidget(self.grid_host)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(self.scroller, 1)
         self.setCentralWidget(body)
 
     def _bounds(self) -> tuple[str | None, str | None]:
@@ -223,10 +222,11 @@ class ScreenSearchWindow(QMainWindow):
         for card in self.cards:
             card.deleteLater()
         self.cards = []
+        columns = max(1, (self.scroller.viewport().width() - 12) // (THUMB_W + 30))
         for n, hit in enumerate(hits):
             card = ResultCard(hit, query)
             card.clicked.connect(self._open)
-            self.grid.addWidget(card, n // COLUMNS, n % COLUMNS)
+            self.grid.addWidget(card, n // columns, n % columns)
             self.cards.append(card)
             thumb = str(hit.thumb_path or hit.path or "")
             if thumb:

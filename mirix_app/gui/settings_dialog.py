@@ -34,7 +34,7 @@ from mirix_app.gui.worker import Jobs
 
 PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Language model", ("llm_", "local_llm", "batch_")),
-    ("Capture & privacy", ("capture_", "redact_", "screenshot_", "storage_", "clip_")),
+    ("Capture && privacy", ("capture_", "redact_", "screenshot_", "storage_", "clip_")),
     ("Desktop", ("start_at_login",)),
 )
 HIDDEN = {"first_run_done"}
@@ -202,7 +202,8 @@ class SettingsDialog(QDialog):
     def _show_use(self, use: dict[str, Any]) -> None:
         text = (
             f"screenshots {use['image_bytes'] / 2**30:,.2f} GB of "
-            f"{use['budget_bytes'] / 2**30:,.0f} GB; database {use['database_bytes'] / 1e6:,.1f} MB; "
+            f"{use['budget_bytes'] / 2**30:,.0f} GB; "
+            f"database {use['database_bytes'] / 1e6:,.1f} MB; "
             f"{use['total_bytes'] / 1e6:,.1f} MB in all"
         )
         self.use_label.setText(text)

@@ -76,7 +76,7 @@ class ActivityTimeline(QWidget):
             if i % label_every == 0:
                 p.setPen(QColor("#6b7280"))
                 text = hour[11:13] + ":00" if len(hour) >= 13 else hour
-                if i == 0 or hour[11:13] == "00":
+                if i == 0 or hour[:10] != self.hours[i - 1][:10]:
                     text = hour[5:10] + " " + text
                 p.drawText(
                     QRectF(x - 30, top + height + 4, bar + 60, 16),

@@ -70,7 +70,7 @@ def test_round_trip_streams_the_answer_and_shows_the_memories(
 
     listed = bot.memories.text()
     assert bot.memories.isVisibleTo(window)
-    assert "<b>Semantic</b>" in listed and "<b>Episodic</b>" in listed
+    assert ">Semantic</td>" in listed and ">Episodic</td>" in listed
     assert f"href='{jordan}'" in listed and f"href='{episode}'" in listed
     bot.memories.linkActivated.emit(jordan)
     assert desktop.memories == [jordan]
