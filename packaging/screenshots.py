@@ -77,16 +77,20 @@ def prepare(data_dir: Path, work: Path, server: Any) -> None:
 
 
 @contextlib.contextmanager
-def waiting(signal: Any, seconds: float = 120) -> Iterator[None]:
-    """Run the event loop from the end of the block until ``signal`` fires."""
+def waiting(
+    signal: Any, seconds: float = 120, when: Callable[..., bool] = lambda *_a: True
+) -> Iterator[None]:
+    """Run the event loop from the end of the block until ``signal`` fires (with
+    arguments that satisfy ``when``)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     loop = QEventLoop()
     fired: list[bool] = []
 
-    def done(*_args: Any) -> None:
-        fired.append(True)
-        loop.quit()
+    def done(*args: Any) -> None:
+        if when(*args):
+            fired.append(True)
+            loop.quit()
 
     signal.connect(done)
     yield
@@ -177,7 +181,7 @@ def chat(desktop: Any, server: Any) -> Any:
 def memories(desktop: Any) -> Any:
     window = desktop.open_memories()
     window.resize(1180, 700)
-    with waiting(window.listed):
+    with waiting(window.listed, when=lambda type_name, _rows: type_name == "episodic"):
         window.select_type("episodic")
     tree = window.lists["episodic"]
     target = next(
