@@ -5,7 +5,8 @@ host, on a fresh data directory whose first run is already done, and prints:
 
 - the time from process start to the tray icon being embedded in the tray
   (median of --runs cold starts; goal <= 1.5 s);
-- the resident memory (VmRSS) after --idle seconds with capture on (goal <= 350 MB).
+- the resident memory (VmRSS) after --idle seconds with capture off, then on
+  (goal <= 350 MB with capture on).
 
     python tests/bench/startup.py [--runs 5] [--idle 60]
 
@@ -41,11 +42,11 @@ def app_env(display: str, home: Path) -> dict[str, str]:
     }
 
 
-def fresh_home(root: Path, name: str) -> Path:
+def fresh_home(root: Path, name: str, *, capture: bool = True) -> Path:
     home = root / name
     home.mkdir()
     (home / "settings.json").write_text(
-        json.dumps({"first_run_done": True, "capture_on_start": True})
+        json.dumps({"first_run_done": True, "capture_on_start": capture})
     )
     return home
 
@@ -102,14 +103,16 @@ def main() -> None:
             f"start to tray icon: median {statistics.median(times):.2f} s, "
             f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} runs"
         )
-        with tray_host(display):
-            _s, pid = time_to_tray(display, fresh_home(Path(tmp), "idle"))
-            time.sleep(args.idle)
-            print(
-                f"resident memory after {args.idle:.0f} s idle with capture on: "
-                f"{rss_mb(pid):.0f} MB"
-            )
-            stop(pid)
+        for capture in (False, True):
+            with tray_host(display):
+                home = fresh_home(Path(tmp), f"idle-{capture}", capture=capture)
+                _s, pid = time_to_tray(display, home)
+                time.sleep(args.idle)
+                print(
+                    f"resident memory after {args.idle:.0f} s idle with capture "
+                    f"{'on' if capture else 'off'}: {rss_mb(pid):.0f} MB"
+                )
+                stop(pid)
 
 
 if __name__ == "__main__":
