@@ -127,7 +127,10 @@ class Desktop(QObject):
 
             self.capture = CaptureControl(assistant, self)
             self.capture.state_changed.connect(self._on_capture_state)
-            if assistant.settings.flag("capture_on_start"):
+            first_run = self._show_first_run and not assistant.settings.flag("first_run_done")
+            # Nothing is captured before the user has seen the privacy defaults: the
+            # first-run dialog starts capture itself when asked to.
+            if assistant.settings.flag("capture_on_start") and not first_run:
                 self.capture.start()
         else:
             self.actions["capture"].setText("Capture unavailable")

@@ -3,6 +3,7 @@ the GUI thread, and pause / resume run on a worker."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -28,6 +29,7 @@ class CaptureControl(QObject):
         self.state = "stopped"
         self.reason = ""
         self._expecting: str | None = None
+        self._calls = threading.Lock()
         self._event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         # The service calls on_event from its own thread; a queued signal brings it here.
         self.service = assistant.capture_service(on_event=lambda _event: self._event.emit())
@@ -50,13 +52,20 @@ class CaptureControl(QObject):
             self.resume()
 
     def stop_now(self) -> None:
-        """At quit: stop the service on this thread (the app is going away anyway)."""
-        self.service.stop()
+        """At quit: stop the service on this thread (the app is going away anyway),
+        after a start or pause still running on a worker."""
+        with self._calls:
+            self.service.stop()
 
     def _run(self, call: Any, expected: str) -> None:
         self._expecting = expected
+
+        def run(_emit: Any) -> None:
+            with self._calls:  # one control call at a time, stop_now included
+                call()
+
         self.jobs.submit(
-            lambda _emit: call(),
+            run,
             on_done=lambda _r: self._on_event(),
             on_error=lambda exc: self._set("error", str(exc), by_user=True),
         )

@@ -109,6 +109,7 @@ def test_first_start_opens_first_run_and_finishing_saves(
         dialog = desktop.windows.get("first_run")
         assert isinstance(dialog, FirstRunDialog) and dialog.isVisible()
         assert dialog.local.isChecked()  # no provider configured yet
+        assert desktop.capture.state == "stopped"  # nothing captured before the user chose
         assert "keepassxc" in dialog.exclude_apps.toPlainText()
         assert "incognito" in dialog.exclude_titles.toPlainText()
         dialog.exclude_apps.setPlainText("keepassxc\nsignal")
@@ -141,5 +142,20 @@ def test_first_run_with_a_provider_needs_a_model(qtbot: Any, opener: Any) -> Non
         dialog.finish_button.click()
         assert "model" in dialog.message.text()
         assert dialog.isVisible()
+    finally:
+        close(desktop)
+
+
+def test_first_run_starts_capture_only_when_asked(qtbot: Any, opener: Any) -> None:
+    desktop = start(qtbot, opener, use_tray=False, show_first_run=True)
+    try:
+        dialog = desktop.windows["first_run"]
+        assert isinstance(dialog, FirstRunDialog)
+        assert desktop.capture.state == "stopped"
+        dialog.capture_now.setChecked(True)
+        with qtbot.waitSignal(desktop.capture.state_changed, timeout=WAIT) as changed:
+            dialog.finish_button.click()
+        # capturing, or paused by itself where the test machine has no display
+        assert changed.args[0] in ("capturing", "paused")
     finally:
         close(desktop)
