@@ -6,6 +6,7 @@ it survives a restart."""
 from __future__ import annotations
 
 import html
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -38,6 +39,8 @@ TYPE_LABELS = {
 }
 NO_LLM_NOTICE = "I have no language model to answer with yet. These memories match your message:"
 BUBBLE_MAX = 520
+LINK = "color:#4656d9; text-decoration:none"
+CITATION = re.compile(r"\[((?:[a-z]+_[0-9a-z]+)(?:\s*,\s*[a-z]+_[0-9a-z]+)*)\]")
 USER_STYLE = "background:#4656d9; color:white; border-radius:12px; padding:8px 12px"
 BOT_STYLE = "background:#f1f3f9; color:#111827; border-radius:12px; padding:8px 12px"
 
@@ -106,16 +109,51 @@ class Bubble(QFrame):
         )
         self.label.setMinimumWidth(min(widest + 28, BUBBLE_MAX))
 
-    def show_memories(self, hits: list[Any]) -> None:
+    def show_answer(self, text: str, hits: list[Any]) -> dict[str, int]:
+        """The final answer, its citations ``[id]`` of given memories turned into
+        numbered links; returns the numbers by id."""
+        given = {h.id for h in hits}
+        numbers: dict[str, int] = {}
+
+        def cite(match: re.Match[str]) -> str:
+            ids = [i.strip() for i in match.group(1).split(",")]
+            if not all(i in given for i in ids):
+                return match.group(0)
+            links = []
+            for item_id in ids:
+                n = numbers.setdefault(item_id, len(numbers) + 1)
+                links.append(f"<a style='{LINK}' href='{item_id}'><sup>{n}</sup></a>")
+            return "".join(links)
+
+        body = CITATION.sub(cite, html.escape(text))
+        if not numbers:
+            self.set_text(text)
+            return numbers
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.set_text(body.replace("\n", "<br>"))
+        self._fit_plain(CITATION.sub("", text))
+        return numbers
+
+    def _fit_plain(self, text: str) -> None:
+        metrics = self.label.fontMetrics()
+        widest = max(metrics.horizontalAdvance(line) for line in text.splitlines() or [""])
+        self.label.setMinimumWidth(min(widest + 28, BUBBLE_MAX))
+
+    def show_memories(self, hits: list[Any], numbers: dict[str, int] | None = None) -> None:
         if not hits:
             return
+        numbers = numbers or {}
         groups: dict[str, list[str]] = defaultdict(list)
         for hit in hits:
             text = " ".join(str(hit.text).split())
             short = text if len(text) <= 44 else text[:43] + "…"
+            mark = f"<sup>{numbers[hit.id]}</sup>&nbsp;" if hit.id in numbers else ""
             groups[hit.type].append(
-                f"<a style='color:#4656d9; text-decoration:none' href='{hit.id}'>"
-                f"{html.escape(short)}</a>"
+                f"<a style='{LINK}' href='{hit.id}'>{mark}{html.escape(short)}</a>"
             )
         rows = "".join(
             f"<tr><td style='color:#6b7280; padding-right:10px'>{TYPE_LABELS.get(t, t)}</td>"
@@ -211,6 +249,7 @@ class ChatWindow(QMainWindow):
         self.empty.hide()
         bubble = Bubble(role, text)
         bubble.memories.linkActivated.connect(self._open_memory)
+        bubble.label.linkActivated.connect(self._open_memory)
         self.turns.insertWidget(self.turns.count() - 1, bubble)
         self.bubbles.append(bubble)
         QTimer.singleShot(0, self._scroll_to_end)
@@ -256,8 +295,10 @@ class ChatWindow(QMainWindow):
     def _on_answer(self, bubble: Bubble, result: Any) -> None:
         self.send_button.setEnabled(True)
         self.session = result.session
+        numbers: dict[str, int] = {}
         if getattr(result, "answered", True):
-            bubble.set_text(result.answer)  # the final text, whatever the stream said
+            # the final text, whatever the stream said, with its citations as links
+            numbers = bubble.show_answer(result.answer, list(result.memories))
         else:
             bubble.set_text(NO_LLM_NOTICE)
             self.banner_text.setText(
@@ -266,7 +307,7 @@ class ChatWindow(QMainWindow):
             )
             self.settings_button.show()
             self.banner.show()
-        bubble.show_memories(list(result.memories))
+        bubble.show_memories(list(result.memories), numbers)
         QTimer.singleShot(0, self._scroll_to_end)
         self.answered.emit(result.answer)
 

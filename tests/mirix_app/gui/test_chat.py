@@ -65,15 +65,19 @@ def test_round_trip_streams_the_answer_and_shows_the_memories(
     assert len(tokens) > 3 and "".join(tokens) == text  # it arrived in pieces
     user, bot = window.bubbles
     assert user.label.text() == "Who is my climbing partner Jordan?"
-    assert bot.label.text() == text
+    # the citation became a numbered link, in the answer and on the memory it names
+    cited = f"<a style='color:#4656d9; text-decoration:none' href='{jordan}'><sup>1</sup></a>"
+    assert bot.label.text().endswith(f"together {cited}.")
+    assert "<sup>1</sup>&nbsp;Jordan" in bot.memories.text()
+    bot.label.linkActivated.emit(jordan)
     assert window.input.toPlainText() == ""
 
     listed = bot.memories.text()
     assert bot.memories.isVisibleTo(window)
     assert ">Semantic</td>" in listed and ">Episodic</td>" in listed
     assert f"href='{jordan}'" in listed and f"href='{episode}'" in listed
-    bot.memories.linkActivated.emit(jordan)
-    assert desktop.memories == [jordan]
+    bot.memories.linkActivated.emit(episode)
+    assert desktop.memories == [jordan, episode]
     (body,) = llm_server.bodies()
     assert body["stream"] is True and jordan in str(body["messages"][0]["content"])
 
@@ -146,3 +150,13 @@ def test_without_an_llm_it_says_so_and_lists_what_it_found(
     assert window.banner.isVisibleTo(window) and window.settings_button.isVisibleTo(window)
     assert "Settings" in window.banner_text.text()
     assert jordan in window.bubbles[-1].memories.text()
+
+
+def test_only_citations_of_given_memories_become_links(qtbot: Any) -> None:
+    from mirix_app.gui.chat import Bubble
+
+    bubble = Bubble("assistant", "")
+    qtbot.addWidget(bubble)
+    assert bubble.show_answer("See [sem_unknown] and <b>this</b>.", []) == {}
+    assert bubble.label.text() == "See [sem_unknown] and <b>this</b>."
+    assert bubble.label.textFormat() == Qt.TextFormat.PlainText
