@@ -37,9 +37,9 @@ import demo_seed  # noqa: E402
 from xsession import paint_root, tray_host, virtual_display  # noqa: E402
 
 ANSWER = (
-    "Miso's first vaccination is on Thursday at 17:15 at the Elm Street clinic, so you "
-    "can go straight after the release freeze. Before the launch on Thursday at 10:00: "
-    "the freeze is Wednesday at noon and Maya still needs the final slides."
+    "Miso's first vaccination is on Thursday at 17:15 at the Elm Street clinic [{miso}], so "
+    "you can go straight after work. Before the launch on Thursday at 10:00: the freeze is "
+    "Wednesday at noon and Maya still needs the final slides [{launch}]."
 )
 HISTORY = [
     (
@@ -54,7 +54,8 @@ HISTORY = [
 ]
 
 
-def prepare(data_dir: Path, work: Path, server: Any) -> None:
+def prepare(data_dir: Path, work: Path, server: Any) -> dict[str, str]:
+    """Seed the demo data; returns the ids the scripted answer cites."""
     from agents.embeddings import MiniLMEmbedder
     from tests.llm_server import MODEL
 
@@ -72,6 +73,13 @@ def prepare(data_dir: Path, work: Path, server: Any) -> None:
         for question, answer in HISTORY:
             server.reply_text(answer)
             session = assistant.ask(question, session=session).session
+        miso = next(r.id for r in assistant.browse("semantic") if r.fields["name"] == "Miso")
+        launch = next(
+            r.id
+            for r in assistant.browse("episodic")
+            if str(r.fields["summary"]).startswith("Launch moved")
+        )
+        return {"miso": miso, "launch": launch}
     finally:
         assistant.close()
 
@@ -117,7 +125,7 @@ def save(widget: Any, out: Path, name: str) -> None:
     print(f"wrote {path} ({widget.width()}x{widget.height()})")
 
 
-def shoot(data_dir: Path, out: Path, server: Any) -> None:
+def shoot(data_dir: Path, out: Path, server: Any, cited: dict[str, str]) -> None:
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QApplication
 
@@ -138,7 +146,7 @@ def shoot(data_dir: Path, out: Path, server: Any) -> None:
         pass
 
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("chat", lambda: chat(desktop, server)),
+        ("chat", lambda: chat(desktop, server, cited)),
         ("memories", lambda: memories(desktop)),
         ("screens", lambda: screens(desktop)),
         ("settings", lambda: settings(desktop)),
@@ -166,12 +174,12 @@ def shoot(data_dir: Path, out: Path, server: Any) -> None:
     desktop.quit()
 
 
-def chat(desktop: Any, server: Any) -> Any:
+def chat(desktop: Any, server: Any, cited: dict[str, str]) -> Any:
     window = desktop.open_chat()
     with waiting(window.history_loaded):
         pass
     window.resize(760, 820)
-    server.reply_text(ANSWER)
+    server.reply_text(ANSWER.format(**cited))
     window.input.setPlainText("When is Miso's vaccination, and what is left before the launch?")
     with waiting(window.answered):
         window.send()
@@ -234,11 +242,11 @@ def main() -> None:
         work = Path(tmp)
         data_dir = work / "data"
         print("seeding the demo data directory (OCR and embeddings take a minute)…")
-        prepare(data_dir, work, server)
+        cited = prepare(data_dir, work, server)
         with virtual_display("1600x1000x24") as display, tray_host(display):
             paint_root(display)
             os.environ["DISPLAY"] = display
-            shoot(data_dir, args.out, server)
+            shoot(data_dir, args.out, server, cited)
 
 
 if __name__ == "__main__":
