@@ -388,6 +388,12 @@ def stats(data_dir: Path | None, as_json: bool) -> None:
                 f"History entries: {info['history_entries']}, "
                 f"provenance links: {info['provenance_links']}"
             )
+            shots = info["screenshots"]
+            click.echo(
+                f"Screenshot images: {shots['image_bytes'] / 1e6:.1f} MB of a "
+                f"{shots['budget_bytes'] / 1024**3:g} GB budget "
+                f"({shots['images_deleted_for_budget']} deleted for the budget)"
+            )
 
         emit(as_json, info, human)
 

@@ -39,19 +39,23 @@ class ScreenFilter:
 _budget = TermBudget()
 
 
-def text_ranking(conn: sqlite3.Connection, text: str, where: ScreenFilter, depth: int) -> list[int]:
-    """Screenshot rowids by BM25 over app, window title and OCR text."""
+def text_ranking(
+    conn: sqlite3.Connection, text: str, where: ScreenFilter, depth: int
+) -> list[tuple[int, float]]:
+    """(rowid, BM25 score, higher is better) of the best screenshots by their app,
+    window title and OCR text, best first."""
     expression = _budget.plan(conn, "screenshots", query_terms(text)).expression()
     if expression is None:
         return []
     clause, params = where.where()
     rows = conn.execute(
-        f"""SELECT f.rowid FROM screenshots_fts f CROSS JOIN screenshots t ON t.rowid = f.rowid
+        f"""SELECT f.rowid, bm25(screenshots_fts, 1.0, 0.5) AS rank
+            FROM screenshots_fts f CROSS JOIN screenshots t ON t.rowid = f.rowid
             WHERE screenshots_fts MATCH ? AND {clause}
-            ORDER BY bm25(screenshots_fts, 1.0, 0.5) LIMIT ?""",
+            ORDER BY rank LIMIT ?""",
         (expression, *params, depth),
     ).fetchall()
-    return [int(r[0]) for r in rows]
+    return [(int(r[0]), -float(r[1])) for r in rows]
 
 
 def filtered_rowids(conn: sqlite3.Connection, where: ScreenFilter) -> set[int]:
@@ -120,3 +124,38 @@ def unbatched(conn: sqlite3.Connection, after_rowid: int, limit: int) -> list[sq
         "AND deleted_at IS NULL ORDER BY rowid LIMIT ?",
         (after_rowid, limit),
     ).fetchall()
+
+
+def term_coverage(conn: sqlite3.Connection, text: str, rowids: Sequence[int]) -> dict[int, float]:
+    """For each screenshot in ``rowids``: the share of the query's weight (the IDF
+    of each of its words, words no screenshot holds counting the most) that the
+    screenshot matches. A page matching one side word of a question scores low."""
+    terms = query_terms(text)
+    if not terms or not rowids:
+        return {}
+    total = int(conn.execute("SELECT count(*) FROM screenshots").fetchone()[0])
+    marks = ",".join("?" * len(rowids))
+    weights: dict[str, float] = {}
+    holders: dict[str, set[int]] = {}
+    for term in terms:
+        quoted = '"' + term.replace('"', '""') + '"'
+        count = int(
+            conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM screenshots_fts WHERE screenshots_fts "
+                "MATCH ? LIMIT 10000)",
+                (quoted,),
+            ).fetchone()[0]
+        )
+        weights[term] = float(np.log(1.0 + (total - count + 0.5) / (count + 0.5)))
+        holders[term] = {
+            int(r[0])
+            for r in conn.execute(
+                f"SELECT rowid FROM screenshots_fts WHERE screenshots_fts MATCH ? "
+                f"AND rowid IN ({marks})",
+                (quoted, *rowids),
+            )
+        }
+    mass = sum(weights.values()) or 1.0
+    return {
+        rowid: sum(w for t, w in weights.items() if rowid in holders[t]) / mass for rowid in rowids
+    }

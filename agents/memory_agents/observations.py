@@ -3,6 +3,11 @@
 In a prompt, observations are DATA: each one is a single JSON object on its own
 line between two marker lines. JSON escapes line breaks, so no text inside an
 observation can end the block or start a line of its own.
+
+Screen text (what OCR read, and window titles) is redacted on its way into a
+prompt: secrets and personal data become placeholders such as ``[API_KEY]``
+(see :mod:`agents.privacy.redact`). A provider always gets redacted text; the
+embedded local model only with the ``redact_local`` setting.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ DATA_RULE = (
 )
 QUERY_CHARS = 2000
 _SHOWN_FIELDS = ("at", "speaker", "role", "app", "title", "text")
+_SCREEN_TEXT = ("app", "title", "text")
 
 
 def render_observations(items: Sequence[dict[str, Any]], *, redact_screens: bool = True) -> str:
@@ -36,7 +42,7 @@ def render_observations(items: Sequence[dict[str, Any]], *, redact_screens: bool
         shown = {"n": n, "kind": item["kind"]}
         shown |= {k: item[k] for k in _SHOWN_FIELDS if item.get(k)}
         if redact_screens and item["kind"] == "screenshot":
-            shown |= {k: redact(str(shown[k])).text for k in ("title", "text") if k in shown}
+            shown |= {k: redact(str(shown[k])).text for k in _SCREEN_TEXT if k in shown}
         lines.append(json.dumps(shown, ensure_ascii=False))
     lines.append(DATA_END)
     return "\n".join(lines)

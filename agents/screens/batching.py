@@ -56,6 +56,8 @@ class ScreenBatcher:
         self.batch_seconds = batch_minutes * 60.0
         self._lock = threading.Lock()
         self._after: int | None = None
+        self.queued = 0
+        """Batches queued since this batcher was made."""
         self._waiting_since: float | None = None
 
     def _start(self, conn: sqlite3.Connection) -> int:
@@ -87,3 +89,4 @@ class ScreenBatcher:
                 self._after = int(rows[-1]["rowid"])
                 self._waiting_since = None
                 queued += 1
+                self.queued += 1

@@ -125,6 +125,7 @@ def import_manifest(
     lines, problems = read_manifest(manifest)
     report = ScreenImportReport(problems=problems)
     seen: dict[str, int] = {}
+    batches_before = pipeline.batches_queued
     for done, entry in enumerate(lines, start=1):
         try:
             if entry.external_id is not None:
@@ -146,7 +147,8 @@ def import_manifest(
                 report.existing += 1
         if progress is not None:
             progress(done, len(lines))
-    report.batches = pipeline.flush_batches()
+    pipeline.flush_batches()
+    report.batches = pipeline.batches_queued - batches_before
     report.problems.sort()
     report.seconds = time.perf_counter() - started
     return report

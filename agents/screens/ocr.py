@@ -24,6 +24,8 @@ CHANGED_AREA_MAX = 0.5
 """Read only the changed regions while they cover at most this share of the
 frame; past it one full pass is cheaper than many crops."""
 MIN_SCORE = 0.5
+REGION_PAD = 12
+"""Pixels added around a region read alone: text detection needs a margin."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class IncrementalOcr:
             lines = self.engine.read(image)
             self.full_reads += 1
         else:
+            regions = _whole_lines(regions, previous.lines, image.size)
             lines = [ln for ln in previous.lines if not any(_overlaps(ln.box, r) for r in regions)]
             for region in regions:
                 lines.extend(_shifted(self.engine.read(image.crop(region)), region))
@@ -137,6 +140,55 @@ class IncrementalOcr:
 
     def forget(self) -> None:
         self._seen.clear()
+
+
+def _whole_lines(regions: list[Box], lines: list[OcrLine], size: tuple[int, int]) -> list[Box]:
+    """Grow the regions until no earlier line is cut by one (a crop through the
+    middle of a line reads half words), pad them, and merge the ones that meet."""
+    width, height = size
+    grown = [
+        (
+            max(0, r[0] - REGION_PAD),
+            max(0, r[1] - REGION_PAD),
+            min(width, r[2] + REGION_PAD),
+            min(height, r[3] + REGION_PAD),
+        )
+        for r in regions
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for i, region in enumerate(grown):
+            for line in lines:
+                if _overlaps(line.box, region) and not _inside(line.box, region):
+                    region = _union(region, _padded(line.box, size))
+                    changed = True
+            for j in range(len(grown)):
+                if j != i and grown[j] != region and _overlaps(grown[j], region):
+                    region = _union(region, grown[j])
+                    grown[j] = region
+                    changed = True
+            grown[i] = region
+        grown = sorted(set(grown))
+        grown = [r for r in grown if not any(o != r and _inside(r, o) for o in grown)]
+    return grown
+
+
+def _padded(box: Box, size: tuple[int, int]) -> Box:
+    return (
+        max(0, box[0] - REGION_PAD),
+        max(0, box[1] - REGION_PAD),
+        min(size[0], box[2] + REGION_PAD),
+        min(size[1], box[3] + REGION_PAD),
+    )
+
+
+def _inside(a: Box, b: Box) -> bool:
+    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+def _union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _overlaps(a: Box, b: Box) -> bool:

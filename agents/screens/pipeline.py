@@ -27,7 +27,7 @@ from agents.screens.clip import ClipEmbedder
 from agents.screens.dedup import Fingerprint, fingerprint, is_near_duplicate
 from agents.screens.frame import Frame, FrameError, check_size
 from agents.screens.ocr import IncrementalOcr, OcrEngine, RapidOcr, lines_text
-from agents.screens.store import StoredFrame, embed_text, keep_frame
+from agents.screens.store import StoredFrame, embed_screen, keep_frame
 from storage import Storage
 from storage.frames import FrameFiles
 from storage.kinds import parse_time
@@ -161,6 +161,10 @@ class ScreenPipeline:
             return FrameResult("duplicate")
         return FrameResult("kept", self._keep(frame, print_))
 
+    @property
+    def batches_queued(self) -> int:
+        return self.batcher.queued if self.batcher else 0
+
     def flush_batches(self) -> int:
         """Queue whatever frames still wait for a batch (end of an import)."""
         return self.batcher.poll(force=True) if self.batcher else 0
@@ -182,7 +186,7 @@ class ScreenPipeline:
         with self._work_lock:
             lines = self.ocr.read(frame.image, print_, frame.monitor)
         text = lines_text(lines)
-        vector = self.embedder.embed([embed_text(frame.app, frame.title, text)])[0]
+        vector = embed_screen(self.embedder, frame.app, frame.title, text)
         image_vector = self.clip.embed_images([frame.image])[0] if self.clip else None
         stored = keep_frame(
             self.storage,

@@ -23,6 +23,7 @@ from storage.screens import (
     hourly_activity,
     image_vectors,
     rows_by_rowid,
+    term_coverage,
     text_ranking,
 )
 
@@ -31,11 +32,17 @@ SNIPPET_CHARS = 160
 
 @dataclass(frozen=True, kw_only=True)
 class ScreenSearchParams:
-    rrf_k: float = 10.0
+    """Fusion of scores, not ranks: each list's scores are scaled to [0, 1] (the
+    keyword list by its best BM25 score, times the share of the query it covers;
+    the embedding lists from their weakest to their best candidate) and added
+    with these weights. Measured on tests/bench/screens_websrc.py: unlike rank
+    fusion, a page that only shares a side word with the question ("called")
+    no longer outranks the page the embeddings clearly point to."""
+
     depth: int = 50
     text_weight: float = 1.0
-    vector_weight: float = 1.0
-    image_weight: float = 0.5
+    vector_weight: float = 0.6
+    image_weight: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -95,23 +102,31 @@ def search_screens(
     depth = max(p.depth, limit)
     vector = embedder.embed([query])[0]
     with storage.db.reading() as conn:
-        lists: list[tuple[str, float, list[int]]] = [
-            ("text", p.text_weight, text_ranking(conn, query, where, depth)),
-            ("vector", p.vector_weight, _vector_ranking(storage, conn, vector, where, depth)),
+        keyword = text_ranking(conn, query, where, depth)
+        coverage = term_coverage(conn, query, [r for r, _ in keyword])
+        best = max((score for _, score in keyword), default=0.0)
+        lists = [
+            ("text", p.text_weight, [(r, coverage[r] * s / best) for r, s in keyword if best > 0]),
+            (
+                "vector",
+                p.vector_weight,
+                _scaled(_vector_ranking(storage, conn, vector, where, depth)),
+            ),
         ]
         if clip is not None:
-            lists.append(("image", p.image_weight, _image_ranking(conn, clip, query, where, depth)))
+            image = _image_ranking(conn, clip, query, where, depth)
+            lists.append(("image", p.image_weight, _scaled(image)))
         fused: dict[int, tuple[float, tuple[str, ...]]] = {}
-        for name, weight, ranking in lists:
-            for rank, rowid in enumerate(ranking, start=1):
-                score, via = fused.get(rowid, (0.0, ()))
-                fused[rowid] = (score + weight / (p.rrf_k + rank), (*via, name))
-        best = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-        rows = rows_by_rowid(conn, [rowid for rowid, _ in best])
+        for name, weight, scored in lists:
+            for rowid, value in scored:
+                total, via = fused.get(rowid, (0.0, ()))
+                fused[rowid] = (total + weight * value, (*via, name))
+        ranked = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        rows = rows_by_rowid(conn, [rowid for rowid, _ in ranked])
     terms = query_terms(query)
     return [
         _hit(rows[rowid], score, via, terms, storage)
-        for rowid, (score, via) in best
+        for rowid, (score, via) in ranked
         if rowid in rows
     ]
 
@@ -122,22 +137,22 @@ def _vector_ranking(
     vector: npt.NDArray[np.float32],
     where: ScreenFilter,
     depth: int,
-) -> list[int]:
+) -> list[tuple[int, float]]:
     index = storage.vectors.get(conn, SCREENSHOT)
     # The index filters by time itself; an app filter is applied to a deeper list.
     wanted = depth * 20 if where.app else depth
     with storage.vectors.searching():
         matches = index.search(vector, wanted, since=where.since, until=where.until)
-    rowids = [int(r) for r in matches.rowids]
+    scored = [(int(r), float(s)) for r, s in zip(matches.rowids, matches.scores, strict=True)]
     if where.app:
         allowed = filtered_rowids(conn, where)
-        rowids = [r for r in rowids if r in allowed]
-    return rowids[:depth]
+        scored = [(r, s) for r, s in scored if r in allowed]
+    return scored[:depth]
 
 
 def _image_ranking(
     conn: sqlite3.Connection, clip: ClipEmbedder, query: str, where: ScreenFilter, depth: int
-) -> list[int]:
+) -> list[tuple[int, float]]:
     rowids, matrix = image_vectors(conn, where)
     if len(rowids) == 0:
         return []
@@ -146,7 +161,18 @@ def _image_ranking(
         return []  # embeddings from another CLIP model: not comparable
     scores = matrix @ query_vector
     order = np.argsort(-scores, kind="stable")[:depth]
-    return [int(rowids[i]) for i in order]
+    return [(int(rowids[i]), float(scores[i])) for i in order]
+
+
+def _scaled(scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Similarities scaled so the weakest candidate is 0 and the best 1."""
+    if not scored:
+        return []
+    values = [s for _, s in scored]
+    low, high = min(values), max(values)
+    if high - low < 1e-9:
+        return [(r, 1.0) for r, _ in scored]
+    return [(r, (s - low) / (high - low)) for r, s in scored]
 
 
 def _hit(

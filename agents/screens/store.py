@@ -16,12 +16,14 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from agents.embeddings import TextEmbedder
 from agents.screens.frame import Frame
 from storage import Storage
 from storage.frames import FrameFiles
 from storage.kinds import SCREENSHOT, validate_fields
 from storage.rows import encode_vector, new_id
 
+CHUNK_WORDS = 40
 THUMB_WIDTH = 320
 WEBP_METHOD = 2
 """libwebp effort (0-6): 2 is about three times faster than the default 4 on a
@@ -57,11 +59,38 @@ def date_words(stored_time: str) -> str:
     return moment.strftime("%A %d %B %Y %H:%M").replace(" 0", " ")
 
 
-def embed_text(app: str, title: str, text: str) -> str:
-    """What the text embedder reads for a screenshot: window first, then its text."""
+def screen_chunks(app: str, title: str, text: str) -> list[str]:
+    """The pieces of a screen the text embedder reads: runs of whole lines of
+    about CHUNK_WORDS words, the first led by the window's title and app (the
+    embedder truncates long input, and a full screen holds several topics)."""
     head = " — ".join(p for p in (title, app) if p and p != "unknown")
-    body = "\n".join(p for p in (head, text) if p)
-    return body or "(a screen without text)"
+    chunks: list[str] = []
+    current: list[str] = [f"{head}:"] if head else []
+    words = 0
+    for line in text.splitlines():
+        current.append(line)
+        words += len(line.split())
+        if words >= CHUNK_WORDS:
+            chunks.append(" ".join(current))
+            current, words = [], 0
+    if current:
+        chunks.append(" ".join(current))
+    return chunks or ["(a screen without text)"]
+
+
+def embed_screen(
+    embedder: TextEmbedder, app: str, title: str, text: str
+) -> npt.NDArray[np.float32]:
+    """One vector per screen: the normalised mean of its chunks' vectors, so every
+    part of a long screen counts (measured against one vector of the whole text on
+    tests/bench/screens_websrc.py)."""
+    vectors = embedder.embed(screen_chunks(app, title, text))
+    mean = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    if norm == 0.0 or not np.isfinite(norm):
+        mean, norm = vectors[0], 1.0
+    out: npt.NDArray[np.float32] = (mean / norm).astype(np.float32)
+    return out
 
 
 def keep_frame(

@@ -1,0 +1,84 @@
+"""The screens commands through the CLI: import with bad lines and dedup, search
+with filters, the batch form and its JSON shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.mirix_app.clirun import fails, ok, ok_json, run
+from tests.screens_data import save_screen, write_manifest
+
+
+def test_import_reports_bad_lines_and_search_finds_the_rest(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    save_screen(tmp_path / "a.png", ["Dentist appointment Friday"])
+    save_screen(tmp_path / "b.png", ["Dentist appointment Friday"])
+    save_screen(tmp_path / "c.png", ["Weekly grocery list", "eggs milk bread"], shade=220)
+    (tmp_path / "bad.png").write_text("not an image")
+    manifest = write_manifest(
+        tmp_path / "m.jsonl",
+        [
+            {"path": "a.png", "at": "2024-04-01T10:00:00Z", "app": "calendar", "external_id": "a"},
+            {"path": "b.png", "at": "2024-04-01T10:00:02Z", "app": "calendar", "external_id": "b"},
+            "[1, 2]",
+            {"path": "bad.png"},
+            {"path": "c.png", "at": "2024-04-02T10:00:00Z", "app": "notes", "external_id": "c"},
+        ],
+    )
+    result = ok(data, "screens", "import", str(manifest))
+    assert "Imported 2 screenshot(s); 1 near-duplicate(s)" in result.stdout
+    assert "Skipped line 3: expected a JSON object." in result.stderr
+    assert "Skipped line 4:" in result.stderr and "not an image" in result.stderr
+
+    out = ok_json(data, "screens", "search", "dentist appointment")
+    assert set(out) == {"id", "hits"}
+    top = out["hits"][0]
+    assert set(top) == {
+        "screenshot_id",
+        "external_id",
+        "at",
+        "app",
+        "title",
+        "score",
+        "snippet",
+        "path",
+    }
+    assert (top["external_id"], top["app"]) == ("a", "calendar")
+    assert Path(top["path"]).exists()
+    only_notes = ok_json(data, "screens", "search", "dentist grocery", "--app", "notes")
+    assert [h["external_id"] for h in only_notes["hits"]] == ["c"]
+    later = ok_json(data, "screens", "search", "dentist grocery", "--since", "2024-04-02")
+    assert [h["external_id"] for h in later["hits"]] == ["c"]
+
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        json.dumps({"id": "q1", "query": "grocery list", "limit": 1})
+        + "\n"
+        + json.dumps({"id": "q2", "query": "dentist"})
+        + "\n",
+        encoding="utf-8",
+    )
+    lines = ok(data, "screens", "search", "--queries", str(queries), "--json").stdout.splitlines()
+    answers = [json.loads(line) for line in lines]
+    assert [a["id"] for a in answers] == ["q1", "q2"]
+    assert [h["external_id"] for h in answers[0]["hits"]] == ["c"]
+    assert "Screenshot images:" in ok(data, "stats").stdout
+    human = ok(data, "screens", "search", "grocery list").stdout
+    assert "c.png" not in human and "notes" in human and "eggs milk bread" in human
+
+
+def test_no_dedup_keeps_repeated_frames(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        save_screen(tmp_path / f"{name}.png", ["Same screen"])
+    manifest = write_manifest(tmp_path / "m.jsonl", [{"path": "a.png"}, {"path": "b.png"}])
+    report = ok_json(tmp_path / "data", "screens", "import", str(manifest), "--no-dedup")
+    assert (report["imported"], report["duplicates"]) == (2, 0)
+
+
+def test_clear_errors(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    fails(run(data, "screens", "import", str(tmp_path / "missing.jsonl")), "cannot read")
+    fails(run(data, "screens", "search"), "QUERY or --queries")
+    fails(run(data, "screens", "search", "x", "--since", "soon"), "ISO-8601")
+    fails(run(data, "screens", "search", "   "), "empty")
