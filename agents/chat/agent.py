@@ -107,15 +107,23 @@ class ChatAgent:
         text = _checked_question(question)
         session = _checked_session(session) if session is not None else new_session()
         earlier = self.history(session, limit=HISTORY_MESSAGES)
-        asked = self._store("user", text, session)
+        vectors: dict[str, Any] = {}  # the message's vector also serves the search
+
+        def embed(t: str) -> Any:
+            if t not in vectors:
+                vectors[t] = self.embedder.embed([t])[0]
+            return vectors[t]
+
+        asked = self._store("user", text, session, embed)
         before = self.usage.total()
         answer_client, topic_client = self._clients()
         turns = [(str(r.fields["role"]), str(r.fields["text"])) for r in earlier]
         topic = derive_topic(topic_client, self.topic_mode, text, turns)
         memories = retrieve(
             self.storage,
-            lambda t: self.embedder.embed([t])[0],
+            embed,
             topic.text,
+            question=text,
             vector_text=f"{text} {topic.text}" if topic.mode == "llm" else text,
             per_type=self.per_type,
             exclude={asked, *(r.id for r in earlier)},  # already in the conversation
@@ -132,7 +140,7 @@ class ChatAgent:
             ]
             result.answer = self._stream(answer_client, conversation, on_token)
             result.answered = True
-            result.message_ids.append(self._store("assistant", result.answer, session))
+            result.message_ids.append(self._store("assistant", result.answer, session, embed))
         spent = self.usage.total()
         result.llm_calls = spent.calls - before.calls
         result.prompt_tokens = spent.prompt_tokens - before.prompt_tokens
@@ -167,7 +175,7 @@ class ChatAgent:
             raise LLMBadOutputError("The model sent an empty answer.")
         return answer
 
-    def _store(self, role: str, text: str, session: str) -> str:
+    def _store(self, role: str, text: str, session: str, embed: Callable[[str], Any]) -> str:
         """Store one chat message and, with an LLM configured, queue it for the
         memory agents, in one transaction. Returns the message id."""
         at = now_iso()
@@ -178,7 +186,7 @@ class ChatAgent:
             "at": at,
             "session": session,
         }
-        item = self.storage.messages.prepare(values, embedding=self.embedder.embed([text])[0])
+        item = self.storage.messages.prepare(values, embedding=embed(text))
 
         def write(conn: sqlite3.Connection) -> str:
             (message_id,) = self.storage.messages.insert_many(conn, [item])

@@ -37,6 +37,7 @@ def retrieve(
     embed: Embed,
     topic: str,
     *,
+    question: str,
     vector_text: str,
     per_type: int,
     exclude: Collection[str] = (),
@@ -46,11 +47,24 @@ def retrieve(
     vector = embed(vector_text)
     for type_name in SEARCHED_TYPES:
         query = Query(text=topic, vector=vector, kinds=(kind_named(type_name),), limit=per_type + 4)
-        found = [h for h in storage.search.run(query) if h.id not in exclude]
+        found = [
+            h
+            for h in storage.search.run(query)
+            if h.id not in exclude and not _same_question(h, question)
+        ]
         if type_name == "knowledge_vault":
             found = _vault_safe(storage, found)
         hits.extend(found[:per_type])
     return hits
+
+
+def _same_question(hit: Hit, question: str) -> bool:
+    """The same question asked before (in another session) tells nothing new."""
+    return hit.type == "message" and _normal(hit.text) == _normal(question)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def core_hits(storage: Storage) -> list[Hit]:

@@ -68,14 +68,15 @@ def keyword_topic(question: str, previous_user_turns: Sequence[str] = ()) -> str
 
 def needs_context(question: str, has_history: bool) -> bool:
     """Whether the keywords of ``question`` alone may miss its topic: it follows
-    earlier turns and is short or points back at them ("and when did she go?")."""
+    earlier turns, is short and points back at them ("and when did she go?")."""
     if not has_history:
         return False
-    own = keywords(question)
-    if len(own) >= ENOUGH_KEYWORDS:
+    if len(keywords(question)) >= ENOUGH_KEYWORDS:
         return False
+    # Only a pointer back needs resolving; a bare "ok" or "and the dates?" keeps
+    # the previous message's topic, which the keywords borrow without a call.
     words = {w.lower() for w in _WORD.findall(question)}
-    return len(own) < 2 or bool(words & _REFERRING)
+    return bool(words & _REFERRING)
 
 
 def check_mode(mode: str) -> str:

@@ -1,18 +1,28 @@
 """Absorbing batches: one meta-agent call, then only the memory agents with work.
 
-Per batch: the meta-agent makes ONE call with the single tool ``dispatch`` and
-names the memory types with work; those agents then run in parallel (a small
-thread pool: each waits on the network, and storage writes go through the one
-writer thread anyway), each with its own whitelisted tools, its instruction, the
-batch as DATA and the existing memories of its type that match the batch. An agent
-gets one round of tool calls, and one more only when a call of the first round was
-refused (so it can correct itself).
+Per batch the meta-agent makes ONE call. It sees the observations, the core
+blocks and the existing memories of every type that match the batch, and it
+writes each NEW memory itself (``core_append`` and ``<type>_insert``: tools that
+cannot touch an existing memory), and calls ``dispatch`` only for the types
+where existing memories must be updated, merged or deleted (or a core block
+rewritten). So a batch of new facts costs one call, not one per type; with
+``direct_writes=False`` the meta-agent only dispatches, as in MIRIX. A direct
+write that is refused (bad arguments) goes to that type's agent instead, with
+the error, so nothing is dropped silently.
+
+The dispatched agents run in parallel (a small thread pool: each waits on the
+network, and storage writes go through the one writer thread anyway), each with
+its own whitelisted tools, its instruction, the batch as DATA and the existing
+memories of its type that match the batch. An agent gets one round of tool
+calls, and one more only when a call of the first round was refused (so it can
+correct itself).
 
 Before a run, an open batch older than ``seal_after_s`` is sealed, so a few chat
 turns do not wait for a full batch forever.
 
-A provider failure (any LLMError, in any agent) leaves the batch pending with the attempt counted
-and the error kept; the next absorb retries it. Nothing in it is lost.
+A provider failure (any LLMError, in any agent) leaves the batch pending with the
+attempt counted and the error kept; the next absorb retries it. Nothing in it is
+lost.
 """
 
 from __future__ import annotations
@@ -24,18 +34,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agents.embeddings import TextEmbedder
-from agents.errors import LLMBadOutputError, LLMError
+from agents.errors import LLMBadOutputError, LLMError, ToolInputError
 from agents.llm import LLMClient, LLMSettings, UsageCounter, client_for
-from agents.llm.tools import check_call
+from agents.llm.tools import ToolCall, check_call
 from agents.memory_agents.observations import batch_sources, query_text, render_observations
 from agents.memory_agents.prompts import (
     agent_prompt,
     core_rules,
+    direct_meta_prompt,
     meta_prompt,
     show_core,
     show_memories,
 )
-from agents.memory_agents.tools import DISPATCH, tools_for
+from agents.memory_agents.tools import DISPATCH, meta_tools, tools_for, type_of_tool
 from agents.memory_agents.writer import MemoryWriter
 from storage import MEMORY_TYPE_NAMES, Query, Record, Storage, kind_named
 from storage.batches import Batch
@@ -43,6 +54,8 @@ from storage.core import BLOCK_LABELS
 from storage.kinds import format_time
 
 EXISTING_SHOWN = 5
+EXISTING_SHOWN_META = 3
+"""Matching memories per type shown to the meta-agent (to tell new from known)."""
 AGENT_ROUNDS = 1
 """Tool rounds per agent; one correction round is added only after a refused call."""
 START = "Process the observations now, using your tools."
@@ -109,12 +122,14 @@ class Absorber:
         *,
         seal_after_s: float | None = None,
         workers: int = AGENT_WORKERS,
+        direct_writes: bool = True,
     ) -> None:
         self.storage = storage
         self.embedder = embedder
         self.llm = llm
         self.seal_after_s = seal_after_s
         self.workers = workers
+        self.direct_writes = direct_writes
 
     def seal_stale(self) -> int:
         """Seal the open batch when it is older than ``seal_after_s``."""
@@ -139,10 +154,10 @@ class Absorber:
         client = client_for(self.llm, usage=usage)
         result = BatchReport(batch.id, "pending")
         try:
-            assignments = self._dispatch(client, batch)
+            assignments = self._dispatch(client, batch, result)
             result.memory_types = [t for t in MEMORY_TYPE_NAMES if t in assignments]
             writers = self._run_agents(client, batch, result.memory_types, assignments)
-            result.memories_written = sum(len(w.written) for w in writers)
+            result.memories_written += sum(len(w.written) for w in writers)
         except LLMError as exc:
             result.error = str(exc)
             self.storage.batches.mark_failed(batch.id, str(exc))
@@ -155,26 +170,87 @@ class Absorber:
 
     # -- the meta-agent ------------------------------------------------------------------
 
-    def _dispatch(self, client: LLMClient, batch: Batch) -> dict[str, str]:
+    def _dispatch(self, client: LLMClient, batch: Batch, result: BatchReport) -> dict[str, str]:
+        """The meta-agent's call: its direct writes are carried out here; returns the
+        instruction for each memory type whose agent must run."""
+        observations = render_observations(batch.items)
+        if self.direct_writes:
+            blocks = [self.storage.core.block(label) for label in BLOCK_LABELS]
+            prompt = direct_meta_prompt(
+                observations,
+                self._existing_by_type(batch),
+                show_core(blocks) + "\n" + core_rules(blocks),
+            )
+            tools = meta_tools()
+        else:
+            prompt, tools = meta_prompt(observations), [DISPATCH]
         messages = [
-            {"role": "system", "content": meta_prompt(render_observations(batch.items))},
+            {"role": "system", "content": prompt},
             {"role": "user", "content": "Dispatch the work for these observations."},
         ]
-        reply = client.complete(
-            messages, tools=[DISPATCH], operation="meta", tool_choice="required"
-        )
+        reply = client.complete(messages, tools=tools, operation="meta", tool_choice="required")
         calls = [c for c in reply.tool_calls if c.name == DISPATCH.name]
-        if len(calls) != 1:
+        writes = [c for c in reply.tool_calls if c.name != DISPATCH.name]
+        if len(calls) > 1 or (not calls and not (self.direct_writes and writes)):
             raise LLMBadOutputError("The meta-agent did not call dispatch exactly once.")
-        problem = check_call(calls[0], [DISPATCH])
-        if problem is not None:
-            raise LLMBadOutputError(f"The meta-agent's dispatch call was invalid. {problem}")
         assignments: dict[str, str] = {}
-        for item in calls[0].arguments["assignments"]:
-            type_name, instruction = item["memory_type"], item["instruction"].strip()
+
+        def assign(type_name: str, instruction: str) -> None:
             previous = assignments.get(type_name)
             assignments[type_name] = f"{previous} {instruction}" if previous else instruction
+
+        if calls:
+            problem = check_call(calls[0], [DISPATCH])
+            if problem is not None:
+                raise LLMBadOutputError(f"The meta-agent's dispatch call was invalid. {problem}")
+            for item in calls[0].arguments["assignments"]:
+                assign(item["memory_type"], item["instruction"].strip())
+        for call in writes if self.direct_writes else ():
+            refused = self._write_directly(call, batch, result)
+            type_name = type_of_tool(call.name)
+            offered = any(t.name == call.name for t in meta_tools())
+            # A known write with bad arguments goes to its agent; an unknown tool
+            # (a delete, say) is refused outright.
+            if refused is not None and type_name is not None and offered:
+                assign(
+                    type_name,
+                    f"Store what this refused call meant: {call.name} {call.raw_arguments[:500]} "
+                    f"({refused})",
+                )
         return assignments
+
+    def _write_directly(self, call: ToolCall, batch: Batch, result: BatchReport) -> str | None:
+        """Carry out one of the meta-agent's writes; the reason when it is refused."""
+        type_name = type_of_tool(call.name)
+        problem = check_call(call, meta_tools())
+        if problem is None and type_name is not None:
+            writer = MemoryWriter(
+                self.storage,
+                self.embedder,
+                type_name,
+                shown_ids=(),
+                sources=batch_sources(batch.items),
+            )
+            try:
+                writer(call.name, call.arguments)
+            except ToolInputError as exc:
+                problem = f"Error: {exc}"
+            else:
+                result.memories_written += len(writer.written)
+                return None
+        result.refused_calls += 1
+        return problem or f"Error: there is no tool named {call.name!r}."
+
+    def _existing_by_type(self, batch: Batch) -> str:
+        text = query_text(batch.items)
+        vector = self.embedder.embed([text])[0] if text.strip() else None
+        parts = []
+        for type_name in MEMORY_TYPE_NAMES:
+            if type_name == "core":
+                continue
+            records = self._existing(type_name, batch, limit=EXISTING_SHOWN_META, vector=vector)
+            parts.append(f"[{type_name}]\n{show_memories(records)}")
+        return "\n".join(parts)
 
     # -- the memory agents ---------------------------------------------------------------
 
@@ -237,16 +313,17 @@ class Absorber:
             one_round.run_tools(reply.messages, tools, operation=operation, handler=writer)
         return writer
 
-    def _existing(self, type_name: str, batch: Batch) -> list[Record]:
+    def _existing(
+        self, type_name: str, batch: Batch, *, limit: int = EXISTING_SHOWN, vector: Any = None
+    ) -> list[Record]:
         """The memories of this type that match the batch (vault: never high sensitivity)."""
         text = query_text(batch.items)
         if not text.strip():
             return []
         kind = kind_named(type_name)
-        vector = self.embedder.embed([text])[0]
-        hits = self.storage.search.run(
-            Query(text=text, vector=vector, kinds=(kind,), limit=EXISTING_SHOWN)
-        )
+        if vector is None:
+            vector = self.embedder.embed([text])[0]
+        hits = self.storage.search.run(Query(text=text, vector=vector, kinds=(kind,), limit=limit))
         store = self.storage.memories[type_name]
         records = [store.get(hit.id) for hit in hits]
         if type_name == "knowledge_vault":

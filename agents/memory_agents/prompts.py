@@ -26,6 +26,11 @@ TYPE_GUIDE = {
     "addresses",
 }
 CORE_REWRITE_AT = 0.9
+CHAT_RULE = (
+    "An observation with role assistant is this assistant's own reply in a chat: it "
+    "often repeats stored memories, so store from it only what the user's own "
+    "messages confirm or add."
+)
 
 
 def meta_prompt(observations: str) -> str:
@@ -36,7 +41,27 @@ def meta_prompt(observations: str) -> str:
         "dispatch exactly once, with one assignment per memory type that has work and a "
         "short instruction naming what to record. Leave out types with nothing to do; an "
         "empty list is right when nothing is worth remembering.\n\n"
-        f"Memory types:\n{types}\n\n{DATA_RULE}\n\n{observations}"
+        f"Memory types:\n{types}\n\n{DATA_RULE} {CHAT_RULE}\n\n{observations}"
+    )
+
+
+def direct_meta_prompt(observations: str, existing: str, core: str) -> str:
+    """The meta-agent that writes new memories itself and dispatches only edits."""
+    types = "\n".join(f"- {name}: {guide}" for name, guide in TYPE_GUIDE.items())
+    return (
+        "You are the meta-agent of a personal memory system. Read the observations and "
+        "store what is worth remembering, in as few steps as you can:\n"
+        "- write each NEW memory yourself, with the insert tool of its type (core_append "
+        "for a lasting fact about the user or how to treat them);\n"
+        "- call dispatch only for a memory type where a memory listed below must be "
+        "updated, merged into or deleted, or a core block must be rewritten: that type's "
+        "agent does it. You cannot change existing memories yourself.\n"
+        "Call all your tools in this one reply. Store nothing when nothing is worth "
+        "remembering (then call dispatch with an empty list).\n\n"
+        f"Memory types:\n{types}\n\n"
+        f"Core blocks:\n{core}\n\n"
+        f"Existing memories that match these observations, by type:\n{existing}\n\n"
+        f"{DATA_RULE} {CHAT_RULE}\n\n{observations}"
     )
 
 
@@ -53,7 +78,7 @@ def agent_prompt(
         f"{extra_rules}"
         f"\nYour instruction from the meta-agent: {instruction}\n\n"
         f"Existing {type_name} memories that match these observations:\n{existing}\n\n"
-        f"{DATA_RULE}\n\n{observations}"
+        f"{DATA_RULE} {CHAT_RULE}\n\n{observations}"
     )
 
 

@@ -155,3 +155,19 @@ DISPATCH = Tool(
         ["assignments"],
     ),
 )
+
+
+def meta_tools() -> list[Tool]:
+    """The meta-agent's tools when it writes new memories itself: dispatch, plus each
+    type's tool for a NEW memory (core_append, <type>_insert). It gets no tool that
+    changes or deletes an existing memory; that is the dispatched agents' work."""
+    return [DISPATCH, *(tools_for(t)[0] for t in MEMORY_TYPE_NAMES)]
+
+
+def type_of_tool(name: str) -> str | None:
+    """The memory type a tool name belongs to (``knowledge_vault_insert`` ->
+    ``knowledge_vault``), or None."""
+    for type_name in sorted(MEMORY_TYPE_NAMES, key=len, reverse=True):
+        if name.startswith(type_name + "_"):
+            return type_name
+    return None

@@ -92,6 +92,19 @@ def test_the_exchange_is_stored_in_its_session_and_queued(
     assert assistant.status()["batches"]["open"] == 1
 
 
+def test_the_same_question_asked_before_is_not_a_memory(
+    assistant: Assistant, llm_server: ScriptedLLMServer, jordan: str
+) -> None:
+    configure(assistant, llm_server)
+    llm_server.reply_text("Jordan.").reply_text("Still Jordan.")
+    first = assistant.ask("Who is my climbing partner Jordan?")
+    second = assistant.ask("Who is my climbing partner Jordan?")  # a new session
+    assert first.session != second.session
+    assert first.message_ids[0] not in [h.id for h in second.memories]
+    assert first.message_ids[1] in [h.id for h in second.memories]  # the answer may help
+    assert jordan in [h.id for h in second.memories]
+
+
 def test_a_full_batch_is_sealed_for_the_agents(
     assistant: Assistant, llm_server: ScriptedLLMServer
 ) -> None:
@@ -192,6 +205,10 @@ def test_auto_topic_calls_the_llm_only_for_a_follow_up(
     assert second.topic_mode == "llm" and second.topic == "Jordan met user 2019"
     topic_prompt = llm_server.bodies()[1]["messages"][-1]["content"]
     assert "Who is my climbing partner Jordan?" in topic_prompt  # it saw the turn before
+    llm_server.reply_text("You're welcome.")
+    third = assistant.ask("thanks!", session=first.session)  # nothing to resolve: no call
+    assert third.topic_mode == "keywords" and len(llm_server.requests) == 4
+    assert third.topic == "meet"  # its own words are none: the previous message's stand in
 
 
 def test_keyword_topics() -> None:

@@ -13,6 +13,7 @@ import pytest
 from agents import Assistant
 from agents.llm import LLMSettings
 from agents.memory_agents import Absorber, tools_for
+from agents.memory_agents.tools import meta_tools
 from storage import SourceRef
 from storage.batches import Batch
 from tests.fakes import BODIES, FakeEmbedder, message, write_jsonl
@@ -80,7 +81,7 @@ def test_the_meta_agent_runs_only_the_agents_with_work(
 
     bodies = llm_server.bodies()
     assert len(bodies) == 1 + 2  # one meta call, one call per assigned agent
-    assert tool_names(bodies[0]) == ["dispatch"]
+    assert tool_names(bodies[0]) == [t.name for t in meta_tools()]
     agents = sorted(bodies[1:], key=lambda b: tool_names(b)[0])  # they ran in parallel
     assert tool_names(agents[0]) == [t.name for t in tools_for("episodic")]
     assert tool_names(agents[1]) == [t.name for t in tools_for("semantic")]
@@ -332,3 +333,66 @@ def test_import_queues_batches_and_absorb_uses_the_configured_llm(
     absorbed = assistant.absorb(progress=lambda n, total, _: seen.append((n, total)))
     assert (absorbed.done, absorbed.failed, seen) == (1, 0, [(1, 1)])
     assert absorbed.to_dict()["llm_calls"] == 1
+
+
+def test_the_meta_agent_writes_new_memories_itself_in_one_call(
+    assistant: Assistant, absorber: Absorber, llm_server: ScriptedLLMServer
+) -> None:
+    batch = make_batch(assistant, "Jordan is my climbing partner. Call me Ann.")
+    llm_server.reply_tool_calls(
+        ("semantic_insert", {"name": "Jordan", "summary": "Ann's climbing partner"}),
+        ("core_append", {"label": "human", "line": "Name: Ann"}),
+        ("dispatch", {"assignments": []}),
+    )
+    report = absorber.absorb()
+
+    (body,) = llm_server.bodies()  # one call for the whole batch
+    names = tool_names(body)
+    assert "semantic_insert" in names and "core_append" in names
+    assert not [n for n in names if n.endswith(("_update", "_delete", "_merge", "_rewrite"))]
+    (result,) = report.batches
+    assert (result.status, result.memories_written, result.llm_calls) == ("done", 2, 1)
+    (memory,) = assistant.storage.memories["semantic"].list()
+    assert [s.id for s in memory.sources] == [batch.items[0]["source_id"]]
+    assert assistant.storage.core.lines("human") == ["Name: Ann"]
+
+
+def test_the_meta_agent_sees_known_memories_and_dispatches_the_edits(
+    assistant: Assistant, absorber: Absorber, llm_server: ScriptedLLMServer
+) -> None:
+    known = assistant.add("semantic", BODIES["semantic"])  # Jordan, climbing partner
+    make_batch(assistant, "Jordan is now my running partner, not climbing.")
+    dispatch(llm_server, "semantic")
+    llm_server.reply_tool_calls(
+        ("semantic_update", {"memory_id": known.id, "summary": "Ann's running partner"})
+    )
+    report = absorber.absorb()
+    meta = system_prompt(llm_server.bodies()[0])
+    assert known.id in meta and "[semantic]" in meta
+    assert report.batches[0].memories_written == 1
+    assert assistant.show(known.id).fields["summary"] == "Ann's running partner"
+
+
+def test_a_refused_direct_write_goes_to_its_agent_and_a_delete_is_refused(
+    assistant: Assistant, absorber: Absorber, llm_server: ScriptedLLMServer
+) -> None:
+    known = assistant.add("semantic", BODIES["semantic"])
+    make_batch(assistant, "Jordan's sister Lee is a pilot.")
+    llm_server.reply_tool_calls(
+        ("semantic_insert", {"name": "Lee"}),  # no summary: refused
+        ("semantic_delete", {"memory_id": known.id}),  # not a meta-agent tool
+    )
+    llm_server.reply_tool_calls(
+        ("semantic_insert", {"name": "Lee", "summary": "Jordan's sister, a pilot"})
+    )
+    report = absorber.absorb()
+    (result,) = report.batches
+    assert (result.memory_types, result.memories_written, result.refused_calls) == (
+        ["semantic"],
+        1,
+        2,
+    )
+    agent = system_prompt(llm_server.bodies()[1])
+    assert "Store what this refused call meant: semantic_insert" in agent
+    assert "semantic_delete" not in agent
+    assert not assistant.show(known.id).deleted

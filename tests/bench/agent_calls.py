@@ -24,8 +24,9 @@ the request's messages and tools, as a provider would count them roughly.
 ``--quality`` also scores the topic modes on a small retrieval set (is the
 memory that answers a follow-up among those put into the prompt?), with the
 oracle's topic and, when llama-cpp-python is installed, with the real
-SmolLM2-135M writing the topic. ``--screens`` is the hook for screen-text
-batches, which come with the screen pipeline (issue 4).
+SmolLM2-135M writing the topic. ``--screens`` adds a working day of screen text
+(kept frames with app, window title and OCR text, batched by the screen
+pipeline's ScreenBatcher as compact text).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def estimate_tokens(body: dict[str, Any]) -> int:
 
 def operation(request: Request) -> str:
     tools = request.tool_names()
-    if tools == ["dispatch"]:
+    if tools and tools[0] == "dispatch":
         return "meta"
     if tools:
         return "agent:" + tools[0].rsplit("_", 1)[0].replace("core_append", "core")
@@ -127,25 +128,82 @@ def operation(request: Request) -> str:
     return "topic"
 
 
+def sections(prompt: str) -> dict[str, str]:
+    """The meta-agent's "Existing memories ... by type" block, per type."""
+    if "by type:\n" not in prompt:
+        return {}
+    block = prompt.split("by type:\n", 1)[1].split("\n\n", 1)[0]
+    out: dict[str, str] = {}
+    for part in block.split("\n["):
+        head, _, body = part.lstrip("[").partition("]\n")
+        out[head] = body
+    return out
+
+
+def known_id(existing: str, text: str) -> str | None:
+    """The id of a shown memory that names someone the observation names."""
+    names = {n.lower() for n in re.findall(r"\b[A-Z][a-z]+\b", text)} - {"i", "my", "the"}
+    for line in existing.splitlines():
+        if not line.startswith("{"):
+            continue
+        memory = json.loads(line)
+        words = {w.lower() for w in re.findall(r"\w+", json.dumps(memory))}
+        if names & words:
+            return str(memory["id"])
+    return None
+
+
+def meta_reply(system: str, direct: bool) -> list[tuple[str, dict[str, Any]]]:
+    existing = sections(system)
+    shown = observations(system)
+    # A type is dispatched when it has work and (without direct writes, always)
+    # some of that work touches a memory already shown; its agent then does all of
+    # that type's work, so nothing is written twice.
+    dispatched: list[str] = []
+    for obs in shown:
+        for type_name in types_of(obs["text"]):
+            edits_known = known_id(existing.get(type_name, ""), obs["text"]) is not None
+            if type_name not in dispatched and (
+                not direct or (type_name != "core" and edits_known)
+            ):
+                dispatched.append(type_name)
+    writes = [
+        agent_call(type_name, obs)
+        for obs in shown
+        for type_name in types_of(obs["text"])
+        if direct and type_name not in dispatched
+    ]
+    work = [{"memory_type": t, "instruction": f"Record the {t} facts."} for t in dispatched]
+    return [*writes, ("dispatch", {"assignments": work})]
+
+
+def agent_reply(system: str, type_name: str) -> list[tuple[str, dict[str, Any]]]:
+    shown = system.split("memories that match these observations:\n", 1)[-1].split("\n\n")[0]
+    calls = []
+    for obs in observations(system):
+        if type_name not in types_of(obs["text"]):
+            continue
+        memory_id = known_id(shown, obs["text"]) if type_name != "core" else None
+        if memory_id and type_name == "episodic":
+            calls.append(
+                ("episodic_merge", {"memory_id": memory_id, "details_to_append": obs["text"]})
+            )
+        elif memory_id:
+            calls.append((f"{type_name}_update", {"memory_id": memory_id, "summary": obs["text"]}))
+        else:
+            calls.append(agent_call(type_name, obs))
+    return calls
+
+
 def oracle(request: Request) -> Reply:
     op, body = operation(request), request.body
     usage = (estimate_tokens(body), 0)
     system = str(body["messages"][0]["content"])
     if op == "meta":
-        seen: list[str] = []
-        for obs in observations(system):
-            seen += [t for t in types_of(obs["text"]) if t not in seen]
-        work = [{"memory_type": t, "instruction": f"Record the {t} facts."} for t in seen]
-        return Reply(tool_calls=[("dispatch", {"assignments": work})], usage=usage)
+        direct = len(request.tool_names()) > 1
+        return Reply(tool_calls=meta_reply(system, direct), usage=usage)
     if op.startswith("agent:"):
-        type_name = op.split(":", 1)[1]
-        if type_name == "core":
-            type_name = "core"
-        calls = [
-            agent_call(type_name, o)
-            for o in observations(system)
-            if type_name in types_of(o["text"])
-        ]
+        calls = agent_reply(system, op.split(":", 1)[1])
         if not calls:
             return Reply(text="Nothing to store.", usage=usage)
         return Reply(tool_calls=calls, usage=usage)
@@ -249,7 +307,57 @@ def conversation_file(path: Path) -> Path:
     return path
 
 
-def run_mix(topic_mode: str, batch_items: int) -> dict[str, Any]:
+# A working day on screen: (app, window title, text). Many frames repeat their
+# window; the batcher sends only the lines a window did not show before.
+SCREENS: list[tuple[str, str, str]] = [
+    ("code", "app.py - orion", "def deploy(env):\n    run('make build')\n    run('make push')"),
+    ("code", "app.py - orion", "def deploy(env):\n    run('make build')\n    run('make push')"),
+    ("firefox", "Deploy guide - Orion docs", "To deploy the app, you build, then push, then tag."),
+    ("firefox", "Deploy guide - Orion docs", "Steps: 1. make build 2. make push 3. git tag"),
+    ("thunderbird", "Inbox", "From: Priya. Subject: offsite next week in Porto"),
+    ("thunderbird", "Offsite plan", "Priya is my manager. The offsite is next week in Porto."),
+    ("slack", "#team", "Ken: I finished the migration yesterday"),
+    ("slack", "#team", "Ken: I finished the migration yesterday\nLee: nice!"),
+    ("terminal", "bash", "$ git status\nOn branch main\nnothing to commit"),
+    ("terminal", "bash", "$ pytest -q\n412 passed"),
+    ("firefox", "Q3 report.pdf", "Q3 report: revenue grew 12 percent. https://intra/q3.pdf"),
+    ("firefox", "YouTube", "Cat videos compilation"),
+    ("firefox", "YouTube", "Cat videos compilation\nUp next: more cats"),
+    ("code", "notes.md", "Meeting with Priya on Tuesday about the roadmap"),
+    ("code", "notes.md", "Meeting with Priya on Tuesday about the roadmap\n- hiring"),
+    ("settings", "Wi-Fi", "Network: home-5G"),
+    ("spotify", "Spotify", "Now playing: Blue in Green"),
+    ("spotify", "Spotify", "Now playing: So What"),
+    ("calendar", "Calendar", "Dentist on Friday at 9"),
+    ("firefox", "Hacker News", "Show HN: a tiny database"),
+]
+
+
+def add_screens(app: Any, batch_items: int, repeat: int = 2) -> int:
+    """Store the day's frames (as the screen pipeline would after OCR) and batch
+    them with its ScreenBatcher. Returns the batches queued."""
+    try:
+        from agents.screens.batching import ScreenBatcher
+    except ImportError:
+        sys.exit("--screens needs the screen pipeline (agents.screens, issue 4).")
+    for day in range(repeat):
+        for n, (name, title, text) in enumerate(SCREENS):
+            app.storage.screenshots.add(
+                {
+                    "at": f"2024-06-{3 + day:02d}T{9 + n // 4:02d}:{(n * 7) % 60:02d}:00Z",
+                    "app": name,
+                    "window_title": title,
+                    "ocr_text": text,
+                },
+                embedding=app.embedder.embed([f"{title} {text}"])[0],
+            )
+    batcher = ScreenBatcher(app.storage, batch_items=batch_items, batch_minutes=10.0)
+    return batcher.poll(force=True)
+
+
+def run_mix(
+    topic_mode: str, batch_items: int, *, direct: bool = True, screens: bool = False
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, ScriptedLLMServer() as server:
         server.responder = oracle
         app = open_assistant(Path(tmp) / "data")
@@ -269,7 +377,10 @@ def run_mix(topic_mode: str, batch_items: int) -> dict[str, Any]:
             for text in session:
                 sid = chat.ask(text, session=sid).session
         app.import_messages(conversation_file(Path(tmp) / "conv.jsonl"))
-        absorber = Absorber(app.storage, app.embedder, settings, seal_after_s=0.0)
+        screen_batches = add_screens(app, batch_items) if screens else 0
+        absorber = Absorber(
+            app.storage, app.embedder, settings, seal_after_s=0.0, direct_writes=direct
+        )
         report = absorber.absorb()
         by_op: dict[str, Counter[str]] = defaultdict(Counter)
         for request in server.requests:
@@ -281,6 +392,8 @@ def run_mix(topic_mode: str, batch_items: int) -> dict[str, Any]:
     batches = len(report.batches)
     return {
         "topic_mode": topic_mode,
+        "meta_writes": direct,
+        "screen_batches": screen_batches,
         "batches": batches,
         "failed": report.failed,
         "memories_written": report.memories_written,
@@ -300,9 +413,11 @@ def per_batch(result: dict[str, Any]) -> tuple[float, float, float]:
 
 
 def print_mix(result: dict[str, Any]) -> None:
-    print(f"\n== topic mode: {result['topic_mode']}")
+    how = "meta-agent writes new memories" if result["meta_writes"] else "dispatch only (MIRIX)"
+    print(f"\n== topic mode: {result['topic_mode']}; {how}")
     print(
-        f"batches absorbed: {result['batches']} (failed {result['failed']}), memory writes: "
+        f"batches absorbed: {result['batches']} ({result['screen_batches']} of screen text; "
+        f"failed {result['failed']}), memory writes: "
         f"{result['memories_written']}, chat messages: {result['chat_messages']}"
     )
     print(f"{'operation':<26}{'calls':>7}{'prompt tok':>12}{'per call':>10}{'per batch':>11}")
@@ -348,6 +463,70 @@ QUALITY_MEMORIES: list[tuple[str, dict[str, Any]]] = [
     ("semantic", {"name": "Ken", "summary": "Ken, the user's brother, is a chef in Lyon"}),
     ("episodic", {"occurred_at": "2023-06-01", "summary": "Ken moved to Lyon"}),
 ]
+# Distractors: other people, with the same kinds of facts and events.
+_PEOPLE = [
+    ("Anna", "cousin", "teacher", "Madrid"),
+    ("Ben", "neighbour", "plumber", "Leeds"),
+    ("Chloe", "colleague", "designer", "Paris"),
+    ("Dev", "friend", "pilot", "Delhi"),
+    ("Eli", "uncle", "baker", "Vienna"),
+    ("Fatima", "friend", "lawyer", "Cairo"),
+    ("Gus", "trainer", "coach", "Oslo"),
+    ("Hana", "aunt", "doctor", "Kyoto"),
+    ("Ivan", "colleague", "engineer", "Riga"),
+    ("Jade", "friend", "nurse", "Dublin"),
+    ("Kofi", "brother-in-law", "chef", "Accra"),
+    ("Lena", "friend", "climber", "Munich"),
+]
+for _name, _rel, _job, _city in _PEOPLE:
+    QUALITY_MEMORIES.append(
+        (
+            "semantic",
+            {"name": _name, "summary": f"{_name}, the user's {_rel}, is a {_job} in {_city}"},
+        )
+    )
+    QUALITY_MEMORIES.append(
+        ("episodic", {"occurred_at": "2024-03-01", "summary": f"{_name} moved to {_city}"})
+    )
+    QUALITY_MEMORIES.append(
+        (
+            "episodic",
+            {"occurred_at": "2024-04-01", "summary": f"Went climbing at the gym with {_name}"},
+        )
+    )
+QUALITY_MEMORIES.append(
+    (
+        "procedural",
+        {
+            "entry_type": "workflow",
+            "summary": "Release the mobile app",
+            "steps": ["bump version", "build the bundle", "upload to the store"],
+        },
+    )
+)
+QUALITY_MEMORIES.append(
+    (
+        "resource",
+        {
+            "title": "Budget sheet",
+            "summary": "the family budget",
+            "resource_type": "link",
+            "content": "https://sheets.example.com/budget",
+        },
+    )
+)
+QUALITY_MEMORIES.append(
+    (
+        "resource",
+        {
+            "title": "Release doc",
+            "summary": "how releases of the app work",
+            "resource_type": "document",
+            "content": "release.pdf",
+        },
+    )
+)
+
 # (earlier user turn, follow-up, index of the memory that answers the follow-up)
 QUALITY_CASES: list[tuple[str, str, int]] = [
     ("Tell me about my sister Maria.", "When did she move?", 1),
@@ -389,6 +568,7 @@ def run_quality(per_type: int) -> None:
 
     modes: list[tuple[str, str, Any]] = [
         ("keywords", "keywords", None),
+        ("auto (oracle)", "auto", None),
         ("llm (oracle)", "llm", None),
     ]
     try:
@@ -436,15 +616,14 @@ def main() -> None:
     parser.add_argument("--per-type", type=int, default=3)
     parser.add_argument("--screens", action="store_true", help="add screen-text batches")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the dispatch-only comparison run"
+    )
     args = parser.parse_args()
-    if args.screens:
-        sys.exit(
-            "--screens: screen-text batches come from the screen pipeline (agents.screens, "
-            "issue 4), which does not queue observations on this branch yet; add its frames "
-            "here once ScreenPipeline enqueues them."
-        )
     modes = ("keywords", "auto", "llm") if args.topic == "all" else (args.topic,)
-    results = [run_mix(mode, args.batch_items) for mode in modes]
+    results = [run_mix(mode, args.batch_items, screens=args.screens) for mode in modes]
+    if not args.no_baseline:
+        results.append(run_mix(modes[0], args.batch_items, direct=False, screens=args.screens))
     if args.json:
         print(json.dumps(results, indent=2))
     else:

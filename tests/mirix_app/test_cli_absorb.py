@@ -40,6 +40,7 @@ def test_absorb_processes_queued_batches_with_progress(
     assert progress[0].startswith("[1/2] batch_") and "1 memory write(s) in semantic" in progress[0]
     assert progress[1].startswith("[2/2] batch_") and "kept for a retry" in progress[1]
     assert "Batches done: 1, failed (kept for a retry): 1; memories written: 1" in result.stdout
+    assert "failed 1 time(s), kept for a retry" in ok(data_dir, "status").stdout
 
     llm_server.reply_tool_calls(("dispatch", {"assignments": []}))
     report = ok_json(data_dir, "absorb")

@@ -76,3 +76,37 @@ def test_an_unknown_batch_is_not_found(storage: Storage) -> None:
         storage.batches.mark_done("batch_nope")
     with pytest.raises(NotFoundError):
         storage.batches.get("batch_nope")
+
+
+def test_an_open_batch_fills_then_seals_and_survives_a_restart(data_dir: Path) -> None:
+    with Storage.open(data_dir) as storage:
+        first = storage.batches.append([_item(1), _item(2)], max_items=3)
+        assert first.sealed_at is None
+        assert storage.batches.pending() == []  # open: not work yet
+        assert storage.batches.counts()["open"] == 1
+    with Storage.open(data_dir) as storage:  # persisted before it was acknowledged
+        kept = storage.batches.open_batch()
+        assert kept is not None and kept.id == first.id and len(kept.items) == 2
+        full = storage.batches.append([_item(3), _item(4)], max_items=3)
+        assert full.id == first.id and full.sealed_at is not None  # an exchange stays whole
+        assert [i["source_id"] for i in full.items] == ["msg_1", "msg_2", "msg_3", "msg_4"]
+        assert [b.id for b in storage.batches.pending()] == [first.id]
+        second = storage.batches.append([_item(5)], max_items=3)
+        assert second.id != first.id and storage.batches.open_batch() == second
+
+
+def test_seal_older_than_seals_only_old_open_batches(storage: Storage) -> None:
+    whole = storage.batches.enqueue([_item(1)])
+    partial = storage.batches.append([_item(2)], max_items=10)
+    assert storage.batches.seal_older_than("2000-01-01T00:00:00Z") == 0
+    assert storage.batches.seal_older_than(partial.created_at) == 1
+    assert [b.id for b in storage.batches.pending()] == [whole.id, partial.id]
+    assert storage.batches.open_batch() is None
+
+
+def test_append_refuses_bad_items(storage: Storage) -> None:
+    with pytest.raises(InvalidInputError):
+        storage.batches.append([], max_items=3)
+    with pytest.raises(InvalidInputError):
+        storage.batches.append([{"kind": "email"}], max_items=3)
+    assert storage.batches.open_batch() is None

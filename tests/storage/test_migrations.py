@@ -83,3 +83,20 @@ def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CorruptDatabaseError, match="newer"):
         apply_migrations(conn, MIGRATIONS)
     conn.close()
+
+
+def test_batches_queued_before_open_batches_existed_stay_pending(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    conn = _conn(data / "mirix.db")
+    apply_migrations(conn, MIGRATIONS[:2])  # the schema before open batches
+    conn.execute(
+        "INSERT INTO batches (id, created_at, updated_at, status, attempts, items) VALUES "
+        """('batch_old', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', 'pending', 0, """
+        """'[{"kind": "message", "source_id": "msg_1", "at": "2024-01-01", "text": "hi"}]')"""
+    )
+    conn.close()
+    with Storage.open(data) as storage:
+        (batch,) = storage.batches.pending()
+        assert batch.id == "batch_old" and batch.sealed_at == "2024-01-01T00:00:00Z"
+        assert storage.batches.open_batch() is None
