@@ -240,7 +240,10 @@ class MemoryBrowser(QMainWindow):
     def _on_source(self, kind: str, target: str) -> None:
         if kind == "image":
             if self.desktop is not None:
-                self.desktop.open_image(target)
+                path = Path(target)
+                if not path.is_absolute():  # kept relative to the data directory
+                    path = self.assistant.storage.data_dir / path
+                self.desktop.open_image(str(path))
             return
         self.open_item(target)
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mirix_app.gui.errors import describe, is_llm_unreachable
+from mirix_app.gui.image_view import image_file
 from mirix_app.gui.worker import Jobs
 
 TYPE_LABELS = {
@@ -336,8 +337,8 @@ class ChatWindow(QMainWindow):
         if item_id.startswith("scr_"):
             app = self.assistant
             self.jobs.submit(
-                lambda _e: app.show(item_id),
-                on_done=lambda r: self.desktop.open_image(str(r.fields.get("image_path"))),
+                lambda _e: image_file(app, app.show(item_id)),
+                on_done=self.desktop.open_image,
                 on_error=self._on_failed,
             )
         else:

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea
 
 from mirix_app.gui.worker import Jobs
+
+
+def image_file(assistant: Any, record: Any) -> str:
+    """A screenshot record's image as an absolute path (records keep it relative to
+    the data directory)."""
+    stored = record.fields.get("image_path")
+    if not stored:
+        raise FileNotFoundError(
+            f"The image of {record.id} is no longer stored (the storage budget removed it)."
+        )
+    path = Path(str(stored))
+    return str(path if path.is_absolute() else assistant.storage.data_dir / path)
 
 
 class ImageWindow(QMainWindow):

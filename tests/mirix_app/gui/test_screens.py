@@ -166,3 +166,42 @@ def test_mark_escapes_html_and_marks_words() -> None:
     assert mark("a <b> total of 3", "total") == (
         "a &lt;b&gt; <b style='background:#fde68a'>total</b> of 3"
     )
+
+
+def test_a_screenshot_cited_in_chat_opens_its_image(
+    qtbot: Any, screens_assistant: Assistant
+) -> None:
+    from mirix_app.gui.chat import ChatWindow
+
+    (hit,) = screens_assistant.screens_search("invoice", limit=1)
+    desktop = Opened()
+    window = ChatWindow(screens_assistant, desktop=desktop)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.history_loaded, timeout=WAIT):
+        pass
+    window._open_memory(hit.screenshot_id)
+    with qtbot.waitSignal(window.jobs.idle, timeout=WAIT):
+        pass
+    assert desktop.images == [hit.path] and Path(hit.path).is_file()
+
+
+def test_browser_screenshots_tab_links_the_image(qtbot: Any, screens_assistant: Assistant) -> None:
+    from mirix_app.gui.browser import MemoryBrowser
+
+    desktop = Opened()
+    window = MemoryBrowser(screens_assistant, desktop=desktop)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.listed, timeout=WAIT, check_params_cb=lambda t, _n: t == "core"):
+        pass
+    with qtbot.waitSignal(window.listed, timeout=WAIT) as listed:
+        window.select_type("screenshot")
+    assert listed.args == ["screenshot", 3]
+    tree = window.lists["screenshot"]
+    with qtbot.waitSignal(window.shown, timeout=WAIT):
+        tree.setCurrentItem(tree.topLevelItem(0))
+    assert "open the image" in window.detail.sources.text()
+    href = window.detail.sources.text().split("href='")[-1].split("'")[0]
+    window.detail.sources.linkActivated.emit(href)
+    (opened,) = desktop.images
+    assert Path(opened).is_absolute() and Path(opened).is_file()
+    assert not window.detail.save_button.isVisible()  # raw sources are kept as they came
