@@ -118,6 +118,23 @@ class Assistant:
     def restore(self, item_id: str) -> Record:
         return self.storage.memory_store_for_id(item_id).restore(item_id)
 
+    def browse(
+        self,
+        type_name: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Record]:
+        """Memories or raw sources of one type, newest first (the memory browser's lists)."""
+        kind = kind_named(type_name)
+        since_t = parse_time(since, what="since") if since else None
+        until_t = parse_time(until, what="until") if until else None
+        return self.storage.store_for_kind(kind.name).list(
+            limit=limit, offset=offset, since=since_t, until=until_t
+        )
+
     def history(self, item_id: str) -> list[HistoryEntry]:
         return self.storage.memory_store_for_id(item_id).history(item_id)
 

@@ -204,6 +204,21 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("clip_model", "ViT-B-32", "The open_clip architecture of clip_checkpoint."),
     # -- desktop app --------------------------------------------------------------------
+    Setting(
+        "capture_on_start",
+        True,
+        "Start capturing the screen when the desktop app starts (pause it from the tray).",
+    ),
+    Setting(
+        "start_at_login",
+        False,
+        "Start the desktop app when you log in (writes an XDG autostart entry on Linux).",
+    ),
+    Setting(
+        "first_run_done",
+        False,
+        "Set when the first-run dialog has been completed; false opens it at the next start.",
+    ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

@@ -1,3 +1,3 @@
-from mirix_app.cli import main
+from mirix_app.entry import main
 
 main()

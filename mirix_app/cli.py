@@ -118,16 +118,25 @@ def print_hits(hits: list[Hit]) -> None:
 # -- the group -----------------------------------------------------------------------
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(package_name="mirix-app")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """mirix-app: a local memory assistant.
+
+    With no command, starts the desktop app (tray icon; data directory from
+    $MIRIX_APP_HOME, else the platform's user data dir).
 
     Memories live in one SQLite database per data directory, in six types
     (core, episodic, semantic, procedural, resource, knowledge_vault), next to
     the raw messages they came from.
     """
     _offline_defaults()
+    if ctx.invoked_subcommand is None:
+        # Qt is imported only here, so every other command (and --help) stays light.
+        from mirix_app.gui.app import run
+
+        sys.exit(run())
 
 
 @cli.group("import", cls=DefaultGroup, default="all", default_if_no_args=False)

@@ -134,7 +134,10 @@ class Storage:
         return store
 
     def store_for_id(self, item_id: str) -> RowStore:
-        kind = kind_of_id(item_id)
+        return self.store_for_kind(kind_of_id(item_id).name)
+
+    def store_for_kind(self, name: str) -> RowStore:
+        kind = kind_named(name)
         if kind.name == "message":
             return self.messages
         if kind.name == "screenshot":

@@ -122,14 +122,27 @@ class RowStore:
             return self.to_record(self.row(conn, item_id), self.sources_for(conn, [item_id]))
 
     def list(
-        self, *, limit: int = 50, offset: int = 0, include_deleted: bool = False
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        include_deleted: bool = False,
+        since: str | None = None,
+        until: str | None = None,
     ) -> list[Record]:
-        where = "" if include_deleted else "WHERE deleted_at IS NULL"
+        """Newest first; ``since`` / ``until`` (stored-form times) bound the kind's time."""
+        clauses: list[str] = [] if include_deleted else ["deleted_at IS NULL"]
+        params: list[object] = []
+        for bound, op in ((since, ">="), (until, "<=")):
+            if bound is not None:
+                clauses.append(f"{self.kind.time_column} {op} ?")
+                params.append(bound)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self.db.reading() as conn:
             rows = conn.execute(
                 f"SELECT * FROM {self.kind.table} {where} ORDER BY {self.kind.time_column} DESC, "
                 "rowid DESC LIMIT ? OFFSET ?",
-                (limit, offset),
+                (*params, limit, offset),
             ).fetchall()
             sources = self.sources_for(conn, [r["id"] for r in rows])
         return [self.to_record(r, sources) for r in rows]

@@ -8,7 +8,13 @@ is reached the same way, through :func:`client_for`.
 
 from agents.llm.client import LLMClient, LLMResponse, client_for
 from agents.llm.local_model import LocalModelCheck, check_local_model
-from agents.llm.settings import KEYRING_SERVICE, LLMSettings, LocalModelSettings, resolve_api_key
+from agents.llm.settings import (
+    KEYRING_SERVICE,
+    LLMSettings,
+    LocalModelSettings,
+    resolve_api_key,
+    store_api_key,
+)
 from agents.llm.tools import Tool, ToolCall, Usage
 from agents.llm.usage import OperationUsage, UsageCounter
 
@@ -27,4 +33,5 @@ __all__ = [
     "check_local_model",
     "client_for",
     "resolve_api_key",
+    "store_api_key",
 ]

@@ -7,6 +7,7 @@ provider)``. A key is never read from, or written to, a config file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
@@ -87,3 +88,35 @@ def resolve_api_key(settings: LLMSettings) -> str | None:
     except Exception:  # no backend, locked or broken keyring: treat as "no key stored"
         return None
     return stored or None
+
+
+def store_api_key(provider: str, key: str) -> None:
+    """Save ``key`` for ``provider`` in the OS keyring (an empty key removes it).
+
+    Keys never go to the settings file; raises AgentError with a plain message
+    when the keyring is switched off or has no usable backend.
+    """
+    from agents.errors import AgentError
+
+    if not provider.strip():
+        raise AgentError("Choose an LLM model before saving its API key.")
+    if os.environ.get(KEYRING_ENV, "").strip().lower() in ("off", "0", "false", "no"):
+        raise AgentError(
+            f"The OS keyring is switched off ({KEYRING_ENV}); put the key in an environment "
+            "variable and name it in llm_api_key_env instead."
+        )
+    try:
+        import keyring
+        import keyring.errors
+
+        if key:
+            keyring.set_password(KEYRING_SERVICE, provider, key)
+        else:
+            # Nothing stored is as good as removed.
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                keyring.delete_password(KEYRING_SERVICE, provider)
+    except Exception as exc:  # no backend, locked keyring: the user must choose another way
+        raise AgentError(
+            f"Cannot store the API key in the OS keyring ({exc}); put it in an environment "
+            "variable and name it in llm_api_key_env instead."
+        ) from exc

@@ -1,0 +1,269 @@
+"""The desktop app's controller: the tray (or, where the desktop has none, a small
+launcher window with the same actions), the windows it opens, and capture.
+
+The tray appears before anything slow happens: the Assistant (database, and
+later the models, which load lazily on first use) opens on a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
+
+from mirix_app.gui import assets
+from mirix_app.gui.errors import describe
+from mirix_app.gui.launcher import LauncherWindow
+from mirix_app.gui.worker import Jobs
+
+AssistantFactory = Callable[[], Any]
+OPEN_DELAY_MS = 150
+
+STATE_LABELS = {
+    "capturing": "Capturing the screen",
+    "paused": "Capture paused",
+    "error": "Capture stopped by an error",
+    "stopped": "Capture off",
+}
+
+
+class Desktop(QObject):
+    """Owns the assistant, the actions, the tray or launcher, and the windows."""
+
+    ready = Signal()
+    """The assistant is open; windows can be used."""
+    failed = Signal(str)
+    notified = Signal(str, str)
+    """(title, message) of a notification shown to the user."""
+
+    def __init__(
+        self,
+        open_assistant: AssistantFactory,
+        *,
+        use_tray: bool | None = None,
+        show_first_run: bool = True,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.jobs = Jobs(self)
+        self.assistant: Any = None
+        self.capture: Any = None
+        self.windows: dict[str, QWidget] = {}
+        self._show_first_run = show_first_run
+        self.actions = self._make_actions()
+        if use_tray is None:
+            use_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        self.tray: QSystemTrayIcon | None = None
+        self.launcher: LauncherWindow | None = None
+        if use_tray:
+            self._make_tray()
+        else:
+            self.launcher = LauncherWindow(self.actions)
+            self.launcher.closed.connect(self.quit)
+            self.launcher.show()
+        self._show_capture("stopped", "")
+        self._open_assistant = open_assistant
+        # Let the event loop put the icon in the tray before the agents layer loads.
+        QTimer.singleShot(OPEN_DELAY_MS, self._start_opening)
+
+    def _start_opening(self) -> None:
+        self.jobs.submit(
+            lambda _emit: self._open_assistant(),
+            on_done=self._on_opened,
+            on_error=self._on_open_failed,
+        )
+
+    # -- actions ---------------------------------------------------------------------
+
+    def _make_actions(self) -> dict[str, QAction]:
+        spec: list[tuple[str, str, Callable[[], object]]] = [
+            ("chat", "Chat", self.open_chat),
+            ("screens", "Search screenshots", self.open_screens),
+            ("memories", "Memories", lambda: self.open_memories()),
+            ("capture", "Pause capture", self.toggle_capture),
+            ("settings", "Settings", self.open_settings),
+            ("quit", "Quit", self.quit),
+        ]
+        actions: dict[str, QAction] = {}
+        for key, text, slot in spec:
+            action = QAction(text, self)
+            action.setObjectName(f"action_{key}")
+            action.triggered.connect(slot)
+            action.setEnabled(key == "quit")  # the rest wait for the assistant
+            actions[key] = action
+        return actions
+
+    def _make_tray(self) -> None:
+        menu = QMenu()
+        for key in ("chat", "screens", "memories"):
+            menu.addAction(self.actions[key])
+        menu.addSeparator()
+        menu.addAction(self.actions["capture"])
+        menu.addAction(self.actions["settings"])
+        menu.addSeparator()
+        menu.addAction(self.actions["quit"])
+        self._menu = menu
+        self.tray = QSystemTrayIcon(assets.tray_icon("stopped"), self)
+        self.tray.setContextMenu(menu)
+        self.tray.activated.connect(self._on_tray_activated)
+        self.tray.show()
+
+    def _on_tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger and self.assistant is not None:
+            self.open_chat()
+
+    # -- opening ---------------------------------------------------------------------
+
+    def _on_opened(self, assistant: Any) -> None:
+        self.assistant = assistant
+        for key, action in self.actions.items():
+            action.setEnabled(key != "capture" or hasattr(assistant, "capture_service"))
+        if hasattr(assistant, "capture_service"):
+            from mirix_app.gui.capture import CaptureControl
+
+            self.capture = CaptureControl(assistant, self)
+            self.capture.state_changed.connect(self._on_capture_state)
+            first_run = self._show_first_run and not assistant.settings.flag("first_run_done")
+            # Nothing is captured before the user has seen the privacy defaults: the
+            # first-run dialog starts capture itself when asked to.
+            if assistant.settings.flag("capture_on_start") and not first_run:
+                self.capture.start()
+        else:
+            self.actions["capture"].setText("Capture unavailable")
+        self.ready.emit()
+        if self._show_first_run and not assistant.settings.flag("first_run_done"):
+            self.open_first_run()
+
+    def _on_open_failed(self, exc: Exception) -> None:
+        message = describe(exc)
+        self.failed.emit(message)
+        QMessageBox.critical(None, "mirix-app cannot start", message)
+        self.quit()
+
+    # -- capture ---------------------------------------------------------------------
+
+    def toggle_capture(self) -> None:
+        if self.capture is not None:
+            self.capture.toggle()
+
+    def _on_capture_state(self, state: str, reason: str, by_user: bool) -> None:
+        self._show_capture(state, reason)
+        if not by_user and state in ("paused", "error"):
+            self.notify(STATE_LABELS[state], reason or "Capture stopped on its own.")
+
+    def _show_capture(self, state: str, reason: str) -> None:
+        label = STATE_LABELS.get(state, state)
+        tip = f"mirix-app: {label}" + (f" ({reason})" if reason else "")
+        self.actions["capture"].setText(
+            "Pause capture"
+            if state == "capturing"
+            else "Resume capture"
+            if state in ("paused", "error")
+            else "Start capture"
+        )
+        if self.tray is not None:
+            self.tray.setIcon(assets.tray_icon(state))
+            self.tray.setToolTip(tip)
+        if self.launcher is not None:
+            self.launcher.show_state(state, label, reason)
+
+    def notify(self, title: str, message: str) -> None:
+        self.notified.emit(title, message)
+        if self.tray is not None and QSystemTrayIcon.supportsMessages():
+            self.tray.showMessage(title, message, assets.tray_icon("paused"), 8000)
+        elif self.launcher is not None:
+            self.launcher.show_notice(f"{title}: {message}")
+
+    # -- windows ---------------------------------------------------------------------
+
+    def _window(self, key: str, build: Callable[[], QWidget]) -> QWidget:
+        window = self.windows.get(key)
+        if window is None:
+            window = build()
+            window.setWindowIcon(assets.app_icon())
+            self.windows[key] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def open_chat(self) -> QWidget:
+        from mirix_app.gui.chat import ChatWindow
+
+        return self._window("chat", lambda: ChatWindow(self.assistant, desktop=self))
+
+    def open_memories(self, item_id: str | None = None) -> QWidget:
+        from mirix_app.gui.browser import MemoryBrowser
+
+        window = self._window("memories", lambda: MemoryBrowser(self.assistant, desktop=self))
+        if item_id is not None:
+            assert isinstance(window, MemoryBrowser)
+            window.open_item(item_id)
+        return window
+
+    def open_screens(self) -> QWidget:
+        from mirix_app.gui.screens import ScreenSearchWindow
+
+        return self._window("screens", lambda: ScreenSearchWindow(self.assistant, desktop=self))
+
+    def open_settings(self) -> QWidget:
+        from mirix_app.gui.settings_dialog import SettingsDialog
+
+        return self._window("settings", lambda: SettingsDialog(self.assistant, desktop=self))
+
+    def open_first_run(self) -> QWidget:
+        from mirix_app.gui.first_run import FirstRunDialog
+
+        return self._window("first_run", lambda: FirstRunDialog(self.assistant, desktop=self))
+
+    def open_image(self, path: str) -> None:
+        from mirix_app.gui.image_view import ImageWindow
+
+        window = ImageWindow(Path(path))
+        window.setWindowIcon(assets.app_icon())
+        self.windows[f"image:{path}"] = window
+        window.show()
+
+    # -- quitting --------------------------------------------------------------------
+
+    def quit(self) -> None:
+        for window in list(self.windows.values()):
+            window.close()
+        if self.capture is not None:
+            self.capture.stop_now()
+        if self.assistant is not None:
+            self.assistant.close()
+            self.assistant = None
+        if self.tray is not None:
+            self.tray.hide()
+        launcher, self.launcher = self.launcher, None
+        if launcher is not None:
+            launcher.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+
+def run(data_dir: Path | None = None) -> int:
+    """Start the tray app (``mirix-app`` with no arguments)."""
+    # argv[0] becomes the window class, which docks and taskbars match to the .desktop file.
+    app = QApplication.instance() or QApplication(["mirix-app"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("mirix-app")
+    app.setApplicationDisplayName("mirix-app")
+    app.setDesktopFileName("mirix-app")
+    app.setWindowIcon(assets.app_icon())
+    app.setQuitOnLastWindowClosed(False)
+
+    def opener() -> Any:
+        from agents import open_assistant
+
+        return open_assistant(data_dir)
+
+    desktop = Desktop(opener)
+    app.setProperty("desktop", desktop)  # keeps it alive for the event loop
+    return app.exec()

@@ -1,0 +1,168 @@
+"""The first-run dialog: embedded local model or a provider, the privacy
+defaults (exclusions, redaction) shown and adjustable, and whether to start
+capturing now. Finishing saves it all and marks the first run done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agents.settings import Value
+from mirix_app.gui import settings_apply
+from mirix_app.gui.errors import describe
+from mirix_app.gui.worker import Jobs
+
+
+class FirstRunDialog(QDialog):
+    finished_setup = Signal(dict)
+    failed = Signal(str)
+
+    def __init__(self, assistant: Any, *, desktop: Any = None) -> None:
+        super().__init__()
+        self.assistant = assistant
+        self.desktop = desktop
+        self.jobs = Jobs(self)
+        s = assistant.settings
+        self.setObjectName("first_run")
+        self.setWindowTitle("Welcome to mirix-app")
+        self.resize(640, 700)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        intro = QLabel(
+            "<h2>Welcome to mirix-app</h2>"
+            "It remembers what you see on screen and what you say, and answers questions "
+            "about it. Everything stays in a folder on this computer."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        brain = QGroupBox("Who writes the memories")
+        b = QVBoxLayout(brain)
+        self.local = QRadioButton("Embedded local model — private, no account, slower")
+        self.local.setObjectName("choice_local")
+        self.provider = QRadioButton("A provider (OpenAI, Gemini, Anthropic, Ollama, …)")
+        self.provider.setObjectName("choice_provider")
+        group = QButtonGroup(self)
+        group.addButton(self.local)
+        group.addButton(self.provider)
+        b.addWidget(self.local)
+        b.addWidget(self.provider)
+        self.provider_form = QWidget()
+        pf = QFormLayout(self.provider_form)
+        pf.setContentsMargins(24, 0, 0, 0)
+        self.model = QLineEdit(s.text("llm_model"))
+        self.model.setObjectName("model")
+        self.model.setPlaceholderText("openai/gpt-4o-mini")
+        self.api_base = QLineEdit(s.text("llm_api_base"))
+        self.api_base.setPlaceholderText("only for Ollama or your own server")
+        self.api_key = QLineEdit()
+        self.api_key.setObjectName("api_key")
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("kept in the OS keyring")
+        pf.addRow("model", self.model)
+        pf.addRow("API base", self.api_base)
+        pf.addRow("API key", self.api_key)
+        b.addWidget(self.provider_form)
+        (self.provider if s.text("llm_model") else self.local).setChecked(True)
+        self.provider.toggled.connect(self.provider_form.setEnabled)
+        self.provider_form.setEnabled(self.provider.isChecked())
+        layout.addWidget(brain)
+
+        privacy = QGroupBox("Privacy")
+        p = QFormLayout(privacy)
+        self.exclude_apps = QPlainTextEdit("\n".join(s.texts("capture_exclude_apps")))
+        self.exclude_apps.setObjectName("exclude_apps")
+        self.exclude_titles = QPlainTextEdit("\n".join(s.texts("capture_exclude_titles")))
+        self.exclude_titles.setObjectName("exclude_titles")
+        for edit in (self.exclude_apps, self.exclude_titles):
+            edit.setFixedHeight(88)
+        p.addRow("never capture these apps", self.exclude_apps)
+        p.addRow("nor windows titled", self.exclude_titles)
+        note = QLabel(
+            "Passwords, keys and personal details are redacted from screen text before it "
+            "goes to a provider. Vault secrets are encrypted on disk."
+        )
+        note.setWordWrap(True)
+        note.setStyleSheet("color:#4b5563")
+        p.addRow(note)
+        self.redact_local = QCheckBox("Redact also for the embedded local model")
+        self.redact_local.setObjectName("redact_local")
+        self.redact_local.setChecked(s.flag("redact_local"))
+        p.addRow(self.redact_local)
+        layout.addWidget(privacy)
+
+        self.capture_now = QCheckBox(
+            "Start capturing the screen now (pause any time from the tray)"
+        )
+        self.capture_now.setObjectName("capture_now")
+        self.capture_now.setChecked(s.flag("capture_on_start"))
+        layout.addWidget(self.capture_now)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color:#b91c1c")
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        box = QDialogButtonBox()
+        self.finish_button = box.addButton("Finish", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.finish_button.setObjectName("button_finish")
+        box.accepted.connect(self.finish)
+        layout.addWidget(box)
+
+    def choices(self) -> dict[str, Value]:
+        use_provider = self.provider.isChecked()
+        return {
+            "local_llm": not use_provider,
+            "llm_model": self.model.text().strip() if use_provider else "",
+            "llm_api_base": self.api_base.text().strip() if use_provider else "",
+            "capture_exclude_apps": _lines(self.exclude_apps),
+            "capture_exclude_titles": _lines(self.exclude_titles),
+            "redact_local": self.redact_local.isChecked(),
+            "capture_on_start": self.capture_now.isChecked(),
+            "first_run_done": True,
+        }
+
+    def finish(self) -> None:
+        choices = self.choices()
+        if self.provider.isChecked() and not choices["llm_model"]:
+            self.message.setText("Name the provider's model, e.g. openai/gpt-4o-mini.")
+            return
+        key = self.api_key.text().strip() if self.provider.isChecked() else ""
+        app = self.assistant
+        self.finish_button.setEnabled(False)
+        self.jobs.submit(
+            lambda _e: settings_apply.apply(app, choices, api_key=key or None),
+            on_done=lambda _saved: self._done(choices),
+            on_error=self._on_failed,
+        )
+
+    def _done(self, choices: dict[str, Value]) -> None:
+        self.finished_setup.emit(choices)
+        capture = getattr(self.desktop, "capture", None)
+        if choices["capture_on_start"] and capture is not None and capture.state != "capturing":
+            capture.toggle()
+        self.accept()
+
+    def _on_failed(self, exc: Exception) -> None:
+        self.finish_button.setEnabled(True)
+        message = describe(exc)
+        self.message.setText(message)
+        self.failed.emit(message)
+
+
+def _lines(edit: QPlainTextEdit) -> tuple[str, ...]:
+    return tuple(x.strip() for x in edit.toPlainText().splitlines() if x.strip())

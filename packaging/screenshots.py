@@ -1,0 +1,253 @@
+"""Screenshots of every window for the README, taken from the real app.
+
+Seeds a demo data directory (packaging/demo_seed.py), starts Xvfb with trayer
+as the tray host, runs the desktop app in this process on the xcb platform,
+opens each window, waits until it has loaded what it shows, and saves PNGs to
+packaging/screenshots/. Chat answers come from a scripted OpenAI-compatible
+server on 127.0.0.1 (tests/llm_server.py), so no provider is needed.
+
+    python packaging/screenshots.py [--out packaging/screenshots]
+
+Needs the Debian packages xvfb, trayer and x11-utils, and a checkout (it uses
+tests/llm_server.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "packaging")]
+os.environ.update(
+    HF_HUB_OFFLINE="1",
+    TRANSFORMERS_OFFLINE="1",
+    LITELLM_LOCAL_MODEL_COST_MAP="True",
+    MIRIX_APP_KEYRING="off",
+    QT_QPA_PLATFORM="xcb",
+)
+
+import demo_seed  # noqa: E402
+from xsession import paint_root, tray_host, virtual_display  # noqa: E402
+
+ANSWER = (
+    "Miso's first vaccination is on Thursday at 17:15 at the Elm Street clinic [{miso}], so "
+    "you can go straight after work. Before the launch on Thursday at 10:00: the freeze is "
+    "Wednesday at noon and Maya still needs the final slides [{launch}]."
+)
+HISTORY = [
+    (
+        "Where is the team offsite this year?",
+        "In Lisbon, from May 12 to May 15. Priya is booking the flights, and the hotel is "
+        "Casa do Largo in Alfama.",
+    ),
+    (
+        "How do I deploy the blog again?",
+        "Three steps: make build, rsync the public folder to the server, then purge the CDN cache.",
+    ),
+]
+
+
+def prepare(data_dir: Path, work: Path, server: Any) -> dict[str, str]:
+    """Seed the demo data; returns the ids the scripted answer cites."""
+    from agents.embeddings import MiniLMEmbedder
+    from tests.llm_server import MODEL
+
+    assistant = demo_seed.seed(data_dir, work, embedder=MiniLMEmbedder())
+    try:
+        for name, value in (
+            ("llm_model", MODEL),
+            ("llm_api_base", server.api_base),
+            ("chat_topic", "keywords"),
+            ("first_run_done", "true"),
+            ("capture_exclude_apps", "keepassxc,bitwarden,1password,mirix-app"),
+        ):
+            assistant.set_config(name, value)
+        session = None
+        for question, answer in HISTORY:
+            server.reply_text(answer)
+            session = assistant.ask(question, session=session).session
+        miso = next(r.id for r in assistant.browse("semantic") if r.fields["name"] == "Miso")
+        launch = next(
+            r.id
+            for r in assistant.browse("episodic")
+            if str(r.fields["summary"]).startswith("Launch moved")
+        )
+        return {"miso": miso, "launch": launch}
+    finally:
+        assistant.close()
+
+
+@contextlib.contextmanager
+def waiting(
+    signal: Any, seconds: float = 120, when: Callable[..., bool] = lambda *_a: True
+) -> Iterator[None]:
+    """Run the event loop from the end of the block until ``signal`` fires (with
+    arguments that satisfy ``when``)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    fired: list[bool] = []
+
+    def done(*args: Any) -> None:
+        if when(*args):
+            fired.append(True)
+            loop.quit()
+
+    signal.connect(done)
+    yield
+    if not fired:
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+    signal.disconnect(done)
+    if not fired:
+        raise RuntimeError(f"timed out waiting for {signal}")
+
+
+def settle(ms: int = 400) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def save(widget: Any, out: Path, name: str) -> None:
+    settle()
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"wrote {path} ({widget.width()}x{widget.height()})")
+
+
+def shoot(data_dir: Path, out: Path, server: Any, cited: dict[str, str]) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    from agents import open_assistant
+    from agents.embeddings import MiniLMEmbedder
+    from mirix_app.gui import assets
+    from mirix_app.gui.app import Desktop
+
+    app = QApplication(["mirix-app"])
+    app.setWindowIcon(assets.app_icon())
+    app.setQuitOnLastWindowClosed(False)
+    desktop = Desktop(
+        lambda: open_assistant(data_dir, embedder=MiniLMEmbedder()),
+        use_tray=True,
+        show_first_run=False,
+    )
+    with waiting(desktop.ready):
+        pass
+
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("chat", lambda: chat(desktop, server, cited)),
+        ("memories", lambda: memories(desktop)),
+        ("screens", lambda: screens(desktop)),
+        ("settings", lambda: settings(desktop)),
+        ("first-run", lambda: desktop.open_first_run()),
+    ]
+    for name, open_window in steps:
+        window = open_window()
+        save(window, out, name)
+        window.hide()
+
+    # The tray and its menu, as the whole screen's top-right corner shows them.
+    assert desktop.tray is not None
+    geometry = desktop.tray.geometry()
+    menu = desktop.tray.contextMenu()
+    menu.popup(QPoint(geometry.right() - menu.sizeHint().width(), geometry.bottom() + 4))
+    settle(600)
+    screen = app.primaryScreen()
+    shot = screen.grabWindow(0)
+    width = 420
+    shot.copy(shot.width() - width, 0, width, menu.sizeHint().height() + 60).save(
+        str(out / "tray.png")
+    )
+    print(f"wrote {out / 'tray.png'}")
+    menu.hide()
+    desktop.quit()
+
+
+def chat(desktop: Any, server: Any, cited: dict[str, str]) -> Any:
+    window = desktop.open_chat()
+    with waiting(window.history_loaded):
+        pass
+    window.resize(760, 820)
+    server.reply_text(ANSWER.format(**cited))
+    window.input.setPlainText("When is Miso's vaccination, and what is left before the launch?")
+    with waiting(window.answered):
+        window.send()
+    return window
+
+
+def memories(desktop: Any) -> Any:
+    window = desktop.open_memories()
+    window.resize(1180, 700)
+    with waiting(window.listed, when=lambda type_name, _rows: type_name == "episodic"):
+        window.select_type("episodic")
+    tree = window.lists["episodic"]
+    target = next(
+        (
+            tree.topLevelItem(n)
+            for n in range(tree.topLevelItemCount())
+            if "Northwind invoice" in tree.topLevelItem(n).text(1)
+        ),
+        tree.topLevelItem(0),
+    )
+    with waiting(window.shown):
+        tree.setCurrentItem(target)
+    tree.resizeColumnToContents(0)
+    return window
+
+
+def settings(desktop: Any) -> Any:
+    # The chat above was answered by the scripted server; show a provider as a user
+    # would set one up.
+    desktop.assistant.set_config("llm_model", "ollama/llama3.2")
+    desktop.assistant.set_config("llm_api_base", "http://localhost:11434")
+    window = desktop.open_settings()
+    with waiting(window.use_shown):
+        pass
+    return window
+
+
+def screens(desktop: Any) -> Any:
+    window = desktop.open_screens()
+    window.resize(1140, 900)
+    with waiting(window.activity_shown):
+        pass
+    window.query.setText("invoice total due")
+    with waiting(window.searched):
+        window.search()
+    if window.jobs.busy:
+        with waiting(window.jobs.idle):
+            pass
+    return window
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "packaging" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    from tests.llm_server import ScriptedLLMServer
+
+    with tempfile.TemporaryDirectory() as tmp, ScriptedLLMServer() as server:
+        work = Path(tmp)
+        data_dir = work / "data"
+        print("seeding the demo data directory (OCR and embeddings take a minute)…")
+        cited = prepare(data_dir, work, server)
+        with virtual_display("1600x1000x24") as display, tray_host(display):
+            paint_root(display)
+            os.environ["DISPLAY"] = display
+            shoot(data_dir, args.out, server, cited)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Startup time and idle memory of the desktop app.
+
+Starts ``python -m mirix_app`` (the tray app) under Xvfb with trayer as the tray
+host, on a fresh data directory whose first run is already done, and prints:
+
+- the time from process start to the tray icon being embedded in the tray
+  (median of --runs cold starts; goal <= 1.5 s);
+- the resident memory (VmRSS) after --idle seconds with capture off, then on
+  (goal <= 350 MB with capture on).
+
+    python tests/bench/startup.py [--runs 5] [--idle 60]
+
+Needs the Debian packages xvfb, trayer and x11-utils.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "packaging"))
+
+from xsession import tray_host, tray_icons, virtual_display  # noqa: E402
+
+
+def app_env(display: str, home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "MIRIX_APP_HOME": str(home),
+        "MIRIX_APP_KEYRING": "off",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def fresh_home(root: Path, name: str, *, capture: bool = True) -> Path:
+    home = root / name
+    home.mkdir()
+    (home / "settings.json").write_text(
+        json.dumps({"first_run_done": True, "capture_on_start": capture})
+    )
+    return home
+
+
+def time_to_tray(display: str, home: Path, timeout: float = 30.0) -> tuple[float, int]:
+    """Seconds until the icon is in the tray, and the pid (still running)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mirix_app"],
+        env=app_env(display, home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while tray_icons(display) < 1:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with status {proc.returncode}")
+        if time.monotonic() - started > timeout:
+            raise RuntimeError("no tray icon appeared")
+        time.sleep(0.01)
+    return time.monotonic() - started, proc.pid
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def stop(pid: int) -> None:
+    os.kill(pid, 15)
+    for _ in range(100):
+        try:
+            os.waitpid(pid, os.WNOHANG)
+            os.kill(pid, 0)
+        except (ChildProcessError, ProcessLookupError):
+            return
+        time.sleep(0.05)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--idle", type=float, default=60.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, virtual_display() as display:
+        times: list[float] = []
+        for n in range(args.runs):
+            with tray_host(display):
+                seconds, pid = time_to_tray(display, fresh_home(Path(tmp), f"run{n}"))
+                times.append(seconds)
+                stop(pid)
+        print(
+            f"start to tray icon: median {statistics.median(times):.2f} s, "
+            f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} runs"
+        )
+        for capture in (False, True):
+            with tray_host(display):
+                home = fresh_home(Path(tmp), f"idle-{capture}", capture=capture)
+                _s, pid = time_to_tray(display, home)
+                time.sleep(args.idle)
+                print(
+                    f"resident memory after {args.idle:.0f} s idle with capture "
+                    f"{'on' if capture else 'off'}: {rss_mb(pid):.0f} MB"
+                )
+                stop(pid)
+
+
+if __name__ == "__main__":
+    main()

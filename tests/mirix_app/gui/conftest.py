@@ -1,0 +1,94 @@
+"""Fixtures for the desktop app's tests (pytest-qt, offscreen platform).
+
+Every test fails on a Qt warning (through pytest-qt's message handler), and
+each window gets a real assistant on a fresh data directory with the fake
+embedder; nothing of the project is mocked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QThreadPool, QtMsgType
+
+from agents import Assistant, open_assistant
+from tests.fakes import BODIES, SAMPLE_MESSAGES, FakeEmbedder, write_jsonl
+
+# The offscreen platform itself says these (about every top-level window, and about
+# having no tray host when a test forces the tray on); they concern the test
+# platform, not the app.
+PLATFORM_NOISE = (
+    "This plugin does not support ",  # propagateSizeHints(), raise(): window-manager calls
+    "QObject::connect: No such signal QPlatformNativeInterface::systemTrayWindowChanged(QScreen*)",
+)
+SERIOUS = (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+
+
+@pytest.fixture(autouse=True)
+def _qt_warnings_fail(qtlog: Any) -> Iterator[None]:
+    yield
+    # No background job may outlive its test (and report into the next one).
+    QThreadPool.globalInstance().waitForDone(60_000)
+    bad = [
+        r for r in qtlog.records if r.type in SERIOUS and not r.message.startswith(PLATFORM_NOISE)
+    ]
+    if bad:
+        pytest.fail("Qt warnings: " + "; ".join(r.message for r in bad))
+
+
+@pytest.fixture
+def seeded(assistant: Assistant, tmp_path: Path) -> Assistant:
+    """The conftest assistant holding the sample conversation and one memory per type."""
+    assistant.import_messages(write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES))
+    for type_name, body in BODIES.items():
+        assistant.add(type_name, body)
+    assistant.core_append("human", "Prefers short answers.")
+    return assistant
+
+
+@pytest.fixture
+def opener(data_dir: Path) -> Iterator[Any]:
+    """An assistant factory for Desktop; closes what it opened."""
+    opened: list[Assistant] = []
+
+    def make() -> Assistant:
+        app = open_assistant(data_dir, embedder=FakeEmbedder())
+        opened.append(app)
+        return app
+
+    yield make
+    for app in opened:
+        app.close()
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend held in a dict: the tests' own, never the user's."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.stored.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.stored[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.stored.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    monkeypatch.setenv("MIRIX_APP_KEYRING", "on")
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

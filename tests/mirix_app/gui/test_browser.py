@@ -1,0 +1,191 @@
+"""The memory browser against a real seeded data directory: lists per type,
+search, view, edit (validated), delete with undo, history, provenance, vault
+masking, export and import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit, QPushButton
+
+from agents import Assistant
+from mirix_app.gui.browser import MemoryBrowser
+
+WAIT = 10_000
+
+
+def open_browser(qtbot: Any, assistant: Assistant) -> MemoryBrowser:
+    window = MemoryBrowser(assistant)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.listed, timeout=WAIT):
+        window.show()  # the first list was requested by the constructor
+    return window
+
+
+def show_tab(qtbot: Any, window: MemoryBrowser, type_name: str) -> int:
+    with qtbot.waitSignal(window.listed, timeout=WAIT) as blocker:
+        window.select_type(type_name)
+    return int(blocker.args[1])
+
+
+def select_first(qtbot: Any, window: MemoryBrowser, type_name: str) -> str:
+    tree = window.lists[type_name]
+    with qtbot.waitSignal(window.shown, timeout=WAIT) as blocker:
+        tree.setCurrentItem(tree.topLevelItem(0))
+    return str(blocker.args[0])
+
+
+def test_every_type_has_a_tab_with_its_items(qtbot: Any, seeded: Assistant) -> None:
+    window = open_browser(qtbot, seeded)
+    assert window.lists["core"].topLevelItemCount() == 2  # persona and human
+    counts = {
+        t: show_tab(qtbot, window, t)
+        for t in ("episodic", "semantic", "procedural", "resource", "knowledge_vault", "message")
+    }
+    # six imported messages, each with its episodic memory, plus one added episode
+    assert counts == {
+        "episodic": 7,
+        "semantic": 1,
+        "procedural": 1,
+        "resource": 1,
+        "knowledge_vault": 1,
+        "message": 6,
+    }
+    assert "Jordan" in window.lists["semantic"].topLevelItem(0).text(1)
+
+
+def test_search_box_and_time_filter(qtbot: Any, seeded: Assistant) -> None:
+    window = open_browser(qtbot, seeded)
+    show_tab(qtbot, window, "message")
+    with qtbot.waitSignal(window.listed, timeout=WAIT) as blocker:
+        window.search_box.setText("guitar lessons")
+        window.reload()
+    assert blocker.args[1] >= 1
+    assert "guitar" in window.lists["message"].topLevelItem(0).text(1)
+    with qtbot.waitSignal(window.listed, timeout=WAIT) as blocker:
+        window.search_box.clear()
+        window.period.setCurrentIndex(1)  # last 24 hours: the 2023 messages drop out
+    assert blocker.args[1] == 0
+
+
+def test_edit_is_validated_and_kept_in_history(qtbot: Any, seeded: Assistant) -> None:
+    window = open_browser(qtbot, seeded)
+    show_tab(qtbot, window, "semantic")
+    item_id = select_first(qtbot, window, "semantic")
+    summary = window.detail.editors["summary"].widget
+    assert isinstance(summary, QPlainTextEdit)
+
+    summary.setPlainText("")  # required: the facade refuses, and the panel says why
+    with qtbot.waitSignal(window.failed, timeout=WAIT) as failure:
+        window.detail.save_button.click()
+    assert failure.args[0] == "semantic.summary is empty."
+    assert window.detail.error.text() == failure.args[0]
+    assert seeded.show(item_id).version == 1
+
+    summary.setPlainText("Jordan is the user's climbing partner and neighbour")
+    with qtbot.waitSignal(window.changed, timeout=WAIT) as saved:
+        window.detail.save_button.click()
+    assert saved.args == ["saved", item_id]
+    assert seeded.show(item_id).version == 2
+    assert "neighbour" in seeded.show(item_id).fields["summary"]
+
+    with qtbot.waitSignal(window.history_dialog_shown, timeout=WAIT):
+        window.detail.history_button.click()
+    rows = window.history_dialog.tree
+    assert rows.topLevelItemCount() == 2
+    assert rows.topLevelItem(0).text(0) == "v1"
+    assert 'climbing partner"' in rows.topLevelItem(0).text(3)
+    assert rows.topLevelItem(1).text(2) == "current"
+
+
+def test_delete_then_undo_restores(qtbot: Any, seeded: Assistant) -> None:
+    window = open_browser(qtbot, seeded)
+    show_tab(qtbot, window, "procedural")
+    item_id = select_first(qtbot, window, "procedural")
+    with (
+        qtbot.waitSignal(window.listed, timeout=WAIT),
+        qtbot.waitSignal(window.changed, timeout=WAIT) as deleted,
+    ):
+        window.detail.delete_button.click()
+    assert deleted.args == ["deleted", item_id]
+    assert seeded.show(item_id).deleted
+    assert window.undo_bar.isVisible()
+    assert window.lists["procedural"].topLevelItemCount() == 0
+
+    with (
+        qtbot.waitSignal(window.listed, timeout=WAIT),
+        qtbot.waitSignal(window.changed, timeout=WAIT) as restored,
+    ):
+        window.undo_button.click()
+    assert restored.args == ["restored", item_id]
+    assert not seeded.show(item_id).deleted
+    assert not window.undo_bar.isVisible()
+    assert window.lists["procedural"].topLevelItemCount() == 1
+
+
+def test_provenance_link_opens_the_source_message(qtbot: Any, seeded: Assistant) -> None:
+    window = open_browser(qtbot, seeded)
+    show_tab(qtbot, window, "episodic")
+    tree = window.lists["episodic"]
+    # the imported episodes are linked to their messages
+    for n in range(tree.topLevelItemCount()):
+        if "guitar" in tree.topLevelItem(n).text(1):
+            with qtbot.waitSignal(window.shown, timeout=WAIT):
+                tree.setCurrentItem(tree.topLevelItem(n))
+            break
+    assert "D2:1" in window.detail.sources.text()
+    href = window.detail.sources.text().split("href='")[1].split("'")[0]
+    with qtbot.waitSignal(window.shown, timeout=WAIT) as opened:
+        window.detail.sources.linkActivated.emit(href)
+    assert opened.args[0].startswith("msg_")
+    assert window.current_type == "message"
+    assert "guitar" in str(window.detail.editors["text"].value())
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_vault_secret_masked_and_reveal_asks(
+    qtbot: Any, seeded: Assistant, monkeypatch: pytest.MonkeyPatch, confirm: bool
+) -> None:
+    asked: list[str] = []
+
+    def answer(_parent: Any, title: str, _text: str, *a: Any) -> QMessageBox.StandardButton:
+        asked.append(title)
+        return QMessageBox.StandardButton.Yes if confirm else QMessageBox.StandardButton.No
+
+    # The modal question is the one thing a test cannot click; answer it here.
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    window = open_browser(qtbot, seeded)
+    show_tab(qtbot, window, "knowledge_vault")
+    select_first(qtbot, window, "knowledge_vault")
+    secret = window.detail.editors["secret_value"].widget
+    assert isinstance(secret, QLineEdit)
+    assert secret.echoMode() == QLineEdit.EchoMode.Password
+    assert "ghp_" not in window.lists["knowledge_vault"].topLevelItem(0).text(1)
+    reveal = window.detail.findChild(QPushButton, "button_reveal")
+    reveal.click()
+    assert asked == ["Reveal a high-sensitivity secret?"]
+    assert window.detail.secret_visible() is confirm
+    assert secret.text() == "ghp_s3cr3t-VALUE"
+
+
+def test_export_then_import(qtbot: Any, seeded: Assistant, tmp_path: Path) -> None:
+    window = open_browser(qtbot, seeded)
+    target = tmp_path / "backup.jsonl"
+    with qtbot.waitSignal(window.transferred, timeout=WAIT) as done:
+        window.export_to(target)
+    assert "Exported" in done.args[0] and target.exists()
+    with qtbot.waitSignal(window.transferred, timeout=WAIT) as done:
+        window.import_from(target)
+    assert done.args[0].startswith("Imported")
+
+
+def test_import_of_a_bad_file_is_reported(qtbot: Any, seeded: Assistant, tmp_path: Path) -> None:
+    window = open_browser(qtbot, seeded)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    with qtbot.waitSignal(window.failed, timeout=WAIT) as failure:
+        window.import_from(bad)
+    assert "\n" not in failure.args[0]
+    assert window.status.text() == failure.args[0]

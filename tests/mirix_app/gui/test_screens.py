@@ -1,0 +1,207 @@
+"""Screenshot search on a seeded database: results as thumbnails with time, app,
+title and the marked snippet; the app filter; the activity timeline; the full
+image. The screenshots are imported through the facade (OCR included) once per
+module and copied for each test."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from agents import Assistant, open_assistant
+from mirix_app.gui.image_view import ImageWindow
+from mirix_app.gui.screens import ScreenSearchWindow, mark
+from tests.fake_screen import screen_with
+from tests.fakes import FakeEmbedder
+
+WAIT = 30_000
+SCREENS = (
+    (
+        "firefox",
+        "Invoice 4471 - Mozilla Firefox",
+        ["Invoice 4471", "Total due: 1,240.00 EUR", "Due date: 30 November"],
+    ),
+    (
+        "code",
+        "release.py - Visual Studio Code",
+        ["def release(version):", "    tag the build", "    upload the wheel"],
+    ),
+    (
+        "slack",
+        "Slack | #launch",
+        ["Maya: launch moved to Thursday", "Leo: I will update the slides"],
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def screens_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("screens")
+    now = datetime.now(UTC)
+    lines = []
+    for n, (app, title, text) in enumerate(SCREENS):
+        image = root / f"screen{n}.png"
+        screen_with(text).save(image)
+        at = (now - timedelta(hours=3 - n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lines.append(
+            {"path": str(image), "at": at, "app": app, "title": title, "external_id": f"screen-{n}"}
+        )
+    manifest = root / "manifest.jsonl"
+    manifest.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    assistant = open_assistant(root / "data", embedder=FakeEmbedder())
+    try:
+        report = assistant.import_screens(manifest)
+        assert report.imported == 3, report.to_dict()
+    finally:
+        assistant.close()
+    return root / "data"
+
+
+@pytest.fixture
+def screens_assistant(screens_template: Path, tmp_path: Path) -> Any:
+    data = tmp_path / "data"
+    shutil.copytree(screens_template, data)
+    assistant = open_assistant(data, embedder=FakeEmbedder())
+    yield assistant
+    assistant.close()
+
+
+class Opened:
+    def __init__(self) -> None:
+        self.images: list[str] = []
+
+    def open_image(self, path: str) -> None:
+        self.images.append(path)
+
+
+def search_window(qtbot: Any, assistant: Assistant, desktop: Any = None) -> ScreenSearchWindow:
+    window = ScreenSearchWindow(assistant, desktop=desktop)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.activity_shown, timeout=WAIT):
+        window.show()
+    return window
+
+
+def run_search(qtbot: Any, window: ScreenSearchWindow, query: str) -> int:
+    window.query.setText(query)
+    with qtbot.waitSignal(window.searched, timeout=WAIT) as searched:
+        window.search()
+    with qtbot.waitSignal(window.jobs.idle, timeout=WAIT):
+        pass  # thumbnails
+    return int(searched.args[0])
+
+
+def test_results_show_thumbnail_time_app_title_and_marked_snippet(
+    qtbot: Any, screens_assistant: Assistant
+) -> None:
+    desktop = Opened()
+    window = search_window(qtbot, screens_assistant, desktop)
+    assert run_search(qtbot, window, "invoice total") >= 1
+    card = window.cards[0]
+    assert card.hit.app == "firefox" and card.hit.title.startswith("Invoice 4471")
+    texts = " ".join(label.text() for label in card.findChildren(type(card.thumb)))
+    assert "firefox" in texts and "Invoice 4471 - Mozilla Firefox" in texts
+    snippet = card.findChild(type(card.thumb), "snippet").text()
+    assert "<b style='background:#fde68a'>Invoice</b>" in snippet
+    assert "<b style='background:#fde68a'>Total</b>" in snippet
+    assert card.thumb.pixmap() is not None and not card.thumb.pixmap().isNull()
+    qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+    assert desktop.images == [card.hit.path]
+    assert "match" in window.status.text()
+
+
+def test_app_filter_narrows_the_results(qtbot: Any, screens_assistant: Assistant) -> None:
+    window = search_window(qtbot, screens_assistant)
+    apps = [window.app_filter.itemText(i) for i in range(window.app_filter.count())]
+    assert apps == ["All applications", "code", "firefox", "slack"]
+    window.app_filter.setCurrentText("slack")
+    assert run_search(qtbot, window, "launch moved to Thursday") >= 1
+    assert {c.hit.app for c in window.cards} == {"slack"}
+
+
+def test_activity_timeline_counts_frames_per_hour_by_app(
+    qtbot: Any, screens_assistant: Assistant
+) -> None:
+    window = search_window(qtbot, screens_assistant)
+    timeline = window.timeline
+    assert len(timeline.hours) == 3
+    assert sorted(a for counts in timeline.counts.values() for a in counts) == [
+        "code",
+        "firefox",
+        "slack",
+    ]
+    assert sum(n for c in timeline.counts.values() for n in c.values()) == 3
+    image = timeline.grab().toImage()
+    assert not image.isNull() and image.width() > 100
+
+
+def test_a_query_with_no_match_says_so(qtbot: Any, screens_assistant: Assistant) -> None:
+    window = search_window(qtbot, screens_assistant)
+    window.range.setCurrentIndex(0)  # last 24 hours
+    count = run_search(qtbot, window, "zebra xylophone quartz")
+    if count == 0:
+        assert "No screenshot matches" in window.status.text()
+    else:  # meaning search may still return something; it must say how many
+        assert f"{count} screenshot(s)" in window.status.text()
+
+
+def test_full_image_opens(qtbot: Any, screens_assistant: Assistant) -> None:
+    window = search_window(qtbot, screens_assistant)
+    run_search(qtbot, window, "release version")
+    viewer = ImageWindow(Path(window.cards[0].hit.path))
+    qtbot.addWidget(viewer)
+    with qtbot.waitSignal(viewer.loaded, timeout=WAIT) as loaded:
+        viewer.show()
+    assert loaded.args == [True]
+    assert viewer.label.pixmap().width() == 1280
+
+
+def test_mark_escapes_html_and_marks_words() -> None:
+    assert mark("a <b> total of 3", "total") == (
+        "a &lt;b&gt; <b style='background:#fde68a'>total</b> of 3"
+    )
+
+
+def test_a_screenshot_cited_in_chat_opens_its_image(
+    qtbot: Any, screens_assistant: Assistant
+) -> None:
+    from mirix_app.gui.chat import ChatWindow
+
+    (hit,) = screens_assistant.screens_search("invoice", limit=1)
+    desktop = Opened()
+    window = ChatWindow(screens_assistant, desktop=desktop)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.history_loaded, timeout=WAIT):
+        pass
+    window._open_memory(hit.screenshot_id)
+    with qtbot.waitSignal(window.jobs.idle, timeout=WAIT):
+        pass
+    assert desktop.images == [hit.path] and Path(hit.path).is_file()
+
+
+def test_browser_screenshots_tab_links_the_image(qtbot: Any, screens_assistant: Assistant) -> None:
+    from mirix_app.gui.browser import MemoryBrowser
+
+    desktop = Opened()
+    window = MemoryBrowser(screens_assistant, desktop=desktop)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.listed, timeout=WAIT, check_params_cb=lambda t, _n: t == "core"):
+        pass
+    with qtbot.waitSignal(window.listed, timeout=WAIT) as listed:
+        window.select_type("screenshot")
+    assert listed.args == ["screenshot", 3]
+    tree = window.lists["screenshot"]
+    with qtbot.waitSignal(window.shown, timeout=WAIT):
+        tree.setCurrentItem(tree.topLevelItem(0))
+    assert "open the image" in window.detail.sources.text()
+    href = window.detail.sources.text().split("href='")[-1].split("'")[0]
+    window.detail.sources.linkActivated.emit(href)
+    (opened,) = desktop.images
+    assert Path(opened).is_absolute() and Path(opened).is_file()
+    assert not window.detail.save_button.isVisible()  # raw sources are kept as they came
