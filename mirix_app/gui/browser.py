@@ -208,12 +208,13 @@ class MemoryBrowser(QMainWindow):
             item.setData(0, ID_ROLE, row.id)
             item.setToolTip(1, text[:500])
             tree.addTopLevelItem(item)
-        noun = "match" if self.search_box.text().strip() else "item"
-        self.status.setText(
-            f"{len(rows)} {noun}{'es' if noun == 'match' else 's'}"
-            if len(rows) != 1
-            else f"1 {noun}"
-        )
+        if type_name == self.current_type:  # a slower load of another tab keeps its count
+            noun = "match" if self.search_box.text().strip() else "item"
+            self.status.setText(
+                f"{len(rows)} {noun}{'es' if noun == 'match' else 's'}"
+                if len(rows) != 1
+                else f"1 {noun}"
+            )
         self.listed.emit(type_name, len(rows))
 
     def _on_current(self, item: QTreeWidgetItem | None, _previous: Any) -> None:
