@@ -13,6 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.capture import CaptureResult, PauseFlag
+from agents.capture.build import (
+    build_capturer,
+    capture_once,
+    capture_service,
+    queued_sink,
+    stored_sink,
+)
+from agents.capture.service import CaptureService, EventHandler
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
@@ -226,6 +235,24 @@ class Assistant:
         """Where the vault key is kept: ``{"backend": "keyring" | "key-file",
         "location": ...}`` (for ``status``); None when secrets are not encrypted."""
         return self.vault.describe() if self.vault is not None else None
+
+    # -- live capture (agents/capture) -------------------------------------------------
+
+    def capture_once(self) -> CaptureResult:
+        """Grab every monitor now and keep what is new (OCR included) before returning."""
+        sink = stored_sink(self.screens.pipeline())
+        return capture_once(build_capturer(self.storage, self.settings, sink))
+
+    def capture_service(self, on_event: EventHandler | None = None) -> CaptureService:
+        """Capture on a thread (call start()); kept frames queue for OCR and storage."""
+        sink = queued_sink(self.screens.pipeline())
+        return capture_service(build_capturer(self.storage, self.settings, sink), on_event)
+
+    def capture_pause(self, reason: str = "paused by the user") -> None:
+        PauseFlag(self.storage.data_dir).set(reason)
+
+    def capture_resume(self) -> None:
+        PauseFlag(self.storage.data_dir).clear()
 
     # -- settings and status ------------------------------------------------------------
 

@@ -604,6 +604,7 @@ def _progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], Non
             bar.__exit__(None, None, None)
 
 
+import mirix_app.cli_capture  # noqa: E402  (registers the capture commands)
 import mirix_app.cli_screens  # noqa: E402, F401  (registers the screens commands)
 
 

@@ -34,6 +34,9 @@ _SCREEN_TEXT = ("app", "title", "text")
 
 
 def render_observations(items: Sequence[dict[str, Any]], *, redact_screens: bool = True) -> str:
+    """The prompt block; screen text and window titles are redacted (secrets and
+    personal data become placeholders, see agents.privacy) unless ``redact_screens``
+    is off (the embedded local model with redact_local off)."""
     lines = [DATA_START]
     for n, item in enumerate(items, start=1):
         shown = {"n": n, "kind": item["kind"]}

@@ -1,0 +1,123 @@
+"""Building capture from the settings and handing its frames to the screen pipeline.
+
+The Assistant calls :func:`capture_once` and :func:`capture_service`; tests and
+the benchmark pass their own grabber, probe, clock or disk-space function.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from agents.capture.capturer import Capturer, FrameSink, Seed
+from agents.capture.errors import CaptureError
+from agents.capture.events import CaptureResult
+from agents.capture.grabber import Grabber, MssGrabber
+from agents.capture.rules import ExclusionRules
+from agents.capture.scheduler import Scheduler
+from agents.capture.service import CaptureService, EventHandler
+from agents.capture.window import WindowProbe, probe_for_platform
+from agents.screens.dedup import Fingerprint, fingerprint
+from agents.screens.frame import Frame, FrameError, open_image
+from agents.screens.pipeline import ScreenPipeline
+from agents.settings import Settings
+from storage import Storage
+
+
+def scheduler_from_settings(settings: Settings) -> Scheduler:
+    return Scheduler(
+        interval_s=settings.number("capture_interval_s"),
+        max_interval_s=settings.number("capture_max_interval_s"),
+        keyframe_s=settings.number("capture_keyframe_s"),
+    )
+
+
+def monitors_from_settings(settings: Settings) -> tuple[int, ...]:
+    chosen: list[int] = []
+    for item in settings.texts("capture_monitors"):
+        if not item.isdigit() or int(item) < 1:
+            raise CaptureError(
+                f"capture_monitors: {item!r} is not a monitor number (1 is the first monitor)."
+            )
+        chosen.append(int(item))
+    return tuple(chosen)
+
+
+def build_capturer(
+    storage: Storage,
+    settings: Settings,
+    sink: FrameSink,
+    *,
+    grabber: Grabber | None = None,
+    probe: WindowProbe | None = None,
+    clock: Callable[[], float] = time.time,
+    free_bytes: Callable[[Path], int] | None = None,
+) -> Capturer:
+    rules = ExclusionRules.from_settings(settings)  # a bad pattern fails before any grab
+    return Capturer(
+        grabber=grabber or MssGrabber(),
+        probe=probe or probe_for_platform(),
+        rules=rules,
+        sink=sink,
+        scheduler=scheduler_from_settings(settings),
+        data_dir=storage.data_dir,
+        monitors=monitors_from_settings(settings),
+        seed=seed_from_storage(storage),
+        clock=clock,
+        free_bytes=free_bytes,
+    )
+
+
+def stored_sink(pipeline: ScreenPipeline) -> FrameSink:
+    """Keep each frame now (OCR included) and return its screenshot id."""
+
+    def keep(frame: Frame) -> str | None:
+        result = pipeline.process(frame, dedup=False)
+        return result.stored.id if result.stored is not None else None
+
+    return keep
+
+
+def queued_sink(pipeline: ScreenPipeline) -> FrameSink:
+    """Queue each frame for the pipeline's OCR worker: capture never waits for OCR."""
+
+    def queue(frame: Frame) -> str | None:
+        pipeline.submit(frame, dedup=False)
+        return None
+
+    return queue
+
+
+def seed_from_storage(storage: Storage) -> Seed:
+    """The last stored frame of a monitor, so a new process (``capture once``) still
+    skips a screen it already kept."""
+
+    def seed(monitor: int) -> tuple[Fingerprint, float] | None:
+        rows = storage.db.query(
+            "SELECT at, image_path FROM screenshots WHERE monitor = ? AND deleted_at IS NULL "
+            "AND image_path IS NOT NULL ORDER BY at DESC LIMIT 1",
+            (monitor,),
+        )
+        if not rows:
+            return None
+        try:
+            image = open_image(storage.data_dir / str(rows[0]["image_path"]))
+        except FrameError:
+            return None  # deleted for the budget, or damaged: compare with nothing
+        at = datetime.fromisoformat(str(rows[0]["at"]).replace("Z", "+00:00"))
+        return fingerprint(image), at.timestamp()
+
+    return seed
+
+
+def capture_once(capturer: Capturer) -> CaptureResult:
+    try:
+        return capturer.grab_once()
+    finally:
+        capturer.close()
+
+
+def capture_service(capturer: Capturer, on_event: EventHandler | None = None) -> CaptureService:
+    return CaptureService(capturer, on_event=on_event)

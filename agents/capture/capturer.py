@@ -1,0 +1,244 @@
+"""One grab of the screen: privacy checks, grab, dedup, hand-off.
+
+:meth:`Capturer.grab_once` runs, in this order:
+
+1. the pause flag and free disk space (too little: :class:`DiskFullError`);
+2. the active and visible windows, then the exclusion rules per monitor: an
+   excluded monitor is never grabbed; when the windows cannot be read, nothing
+   is grabbed either;
+3. the grab of each remaining monitor (in memory only);
+4. the active window again: when an excluded window became active during the
+   grab, every image of this grab is dropped unseen;
+5. dedup against the last kept frame of each monitor, with a forced keyframe
+   every ``keyframe_s``; the rest go to the sink (the screen pipeline), which is
+   the only place a frame is written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image
+
+from agents.capture.errors import CaptureError, DiskFullError, MonitorGoneError
+from agents.capture.events import CaptureEvent, CaptureResult, EventKind
+from agents.capture.grabber import Grabber, Monitor
+from agents.capture.pause import PauseFlag
+from agents.capture.rules import ExclusionRules
+from agents.capture.scheduler import Scheduler
+from agents.capture.window import Window, WindowProbe
+from agents.screens.dedup import Fingerprint, fingerprint, is_near_duplicate
+from agents.screens.frame import Frame
+
+MIN_FREE_BYTES = 500 * 1024**2
+"""Below this much free space on the data disk, capture pauses."""
+
+
+class FrameSink(Protocol):
+    def __call__(self, frame: Frame) -> str | None:
+        """Keep ``frame``; the new screenshot's id, or None when it was queued."""
+        ...
+
+
+Seed = Callable[[int], tuple[Fingerprint, float] | None]
+"""The last kept frame of a monitor from an earlier run: (fingerprint, epoch seconds)."""
+
+
+@dataclass
+class _Grabbed:
+    monitor: Monitor
+    image: Image.Image
+    window: Window
+
+
+class Capturer:
+    def __init__(
+        self,
+        *,
+        grabber: Grabber,
+        probe: WindowProbe,
+        rules: ExclusionRules,
+        sink: FrameSink,
+        scheduler: Scheduler,
+        data_dir: Path,
+        monitors: tuple[int, ...] = (),
+        seed: Seed | None = None,
+        clock: Callable[[], float] = time.time,
+        free_bytes: Callable[[Path], int] | None = None,
+    ) -> None:
+        self.grabber = grabber
+        self.probe = probe
+        self.rules = rules
+        self.sink = sink
+        self.scheduler = scheduler
+        self.data_dir = data_dir
+        self.chosen = monitors
+        self.pause_flag = PauseFlag(data_dir)
+        self.clock = clock
+        self._seed = seed
+        self._free_bytes = free_bytes or (lambda p: shutil.disk_usage(p).free)
+        self._last: dict[int, Fingerprint] = {}
+        self.last_idle_s: float | None = None
+
+    def grab_once(self) -> CaptureResult:
+        now = self.clock()
+        at = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
+        paused = self.pause_flag.reason()
+        if paused is not None:
+            return CaptureResult(at, (CaptureEvent("paused", at, reason=paused),))
+        self._check_disk()
+        self.last_idle_s = self.probe.idle_seconds()
+        try:
+            active = self.probe.active_window()
+            visible = self.probe.visible_windows()
+        except CaptureError as exc:
+            why = f"{exc} Nothing was grabbed, to be safe."
+            return CaptureResult(at, (CaptureEvent("skipped", at, reason=why),))
+        events: list[CaptureEvent] = []
+        grabbed: list[_Grabbed] = []
+        for monitor in self._monitors(events, at):
+            window = _window_on(monitor, active, visible)
+            reason = self.rules.monitor_reason(monitor, active, visible)
+            if reason is not None:
+                events.append(_event("excluded", at, monitor, window, reason=reason))
+                continue
+            try:
+                grabbed.append(_Grabbed(monitor, self.grabber.grab(monitor), window))
+            except MonitorGoneError as exc:
+                events.append(_event("error", at, monitor, window, reason=str(exc)))
+        grabbed = self._recheck(grabbed, events, at)
+        for item in grabbed:
+            events.append(self._decide(item, at, now))
+        return CaptureResult(at, tuple(events))
+
+    def signals(self) -> tuple[tuple[str, str] | None, float | None]:
+        """Cheap looks between grabs: (active app and title, idle seconds)."""
+        try:
+            window = self.probe.active_window()
+            key: tuple[str, str] | None = (window.app, window.title)
+        except CaptureError:
+            key = None
+        return key, self.probe.idle_seconds()
+
+    def close(self) -> None:
+        self.grabber.close()
+        self.probe.close()
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _check_disk(self) -> None:
+        free = self._free_bytes(self.data_dir)
+        if free < MIN_FREE_BYTES:
+            raise DiskFullError(
+                f"The disk holding {self.data_dir} is full ({free // 1024**2} MB free, "
+                f"capture needs {MIN_FREE_BYTES // 1024**2} MB): capture is paused until "
+                "space is freed."
+            )
+
+    def _monitors(self, events: list[CaptureEvent], at: str) -> list[Monitor]:
+        available = self.grabber.monitors()
+        if not self.chosen:
+            if not available:
+                raise MonitorGoneError("No monitor is connected.")
+            return available
+        by_number = {m.number: m for m in available}
+        missing = [n for n in self.chosen if n not in by_number]
+        present = [by_number[n] for n in self.chosen if n in by_number]
+        if missing:
+            connected = ", ".join(str(m.number) for m in available) or "none"
+            message = (
+                f"Monitor {', '.join(map(str, missing))} of capture_monitors is not "
+                f"connected (connected: {connected})."
+            )
+            if not present:
+                raise MonitorGoneError(message)
+            events.extend(CaptureEvent("error", at, reason=message, monitor=n) for n in missing)
+        return present
+
+    def _recheck(
+        self, grabbed: list[_Grabbed], events: list[CaptureEvent], at: str
+    ) -> list[_Grabbed]:
+        """Drop the grab when an excluded window became active while it ran."""
+        if not grabbed:
+            return grabbed
+        try:
+            after = self.probe.active_window()
+            reason = self.rules.reason(after)
+        except CaptureError as exc:
+            reason = f"the active window could not be read after the grab ({exc})"
+        if reason is None:
+            return grabbed
+        for item in grabbed:
+            events.append(
+                _event("excluded", at, item.monitor, item.window, reason=f"{reason} (during grab)")
+            )
+        return []
+
+    def _decide(self, item: _Grabbed, at: str, now: float) -> CaptureEvent:
+        number = item.monitor.number
+        print_ = fingerprint(item.image)
+        previous = self._last.get(number)
+        if previous is None and self._seed is not None:
+            seeded = self._seed(number)
+            if seeded is not None:
+                previous = seeded[0]
+                self.scheduler.kept(number, seeded[1])
+        keyframe = self.scheduler.keyframe_due(number, now)
+        if is_near_duplicate(previous, print_):
+            if not keyframe:
+                why = "nothing new since the last kept frame"
+                return _event("duplicate", at, item.monitor, item.window, reason=why)
+        else:
+            keyframe = False  # kept for being new, not for being due
+        frame = Frame(
+            image=item.image, at=at, monitor=number, app=item.window.app, title=item.window.title
+        )
+        screenshot_id = self.sink(frame)
+        self._last[number] = print_
+        self.scheduler.kept(number, now)
+        return _event(
+            "kept", at, item.monitor, item.window, screenshot_id=screenshot_id, keyframe=keyframe
+        )
+
+
+def _event(
+    kind: EventKind,
+    at: str,
+    monitor: Monitor,
+    window: Window,
+    *,
+    reason: str = "",
+    screenshot_id: str | None = None,
+    keyframe: bool = False,
+) -> CaptureEvent:
+    return CaptureEvent(
+        kind,
+        at,
+        reason=reason,
+        monitor=monitor.number,
+        app=window.app,
+        title=window.title,
+        screenshot_id=screenshot_id,
+        keyframe=keyframe,
+    )
+
+
+def _window_on(monitor: Monitor, active: Window, visible: list[Window]) -> Window:
+    """The window a monitor's frame is labelled with: the active one when it is on
+    that monitor (or its place is unknown), else the topmost window there."""
+    if active.box is None or _overlaps(active.box, monitor.box):
+        return active
+    for window in reversed(visible):
+        if window.box is not None and _overlaps(window.box, monitor.box):
+            return window
+    return active
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
