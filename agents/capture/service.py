@@ -62,12 +62,21 @@ class CaptureService:
         self._thread.start()
 
     def pause(self, reason: str = "paused by the user") -> None:
+        """Pause now (the state says so on return) until :meth:`resume`."""
         self.capturer.pause_flag.set(reason)
+        if self._thread is not None and self._thread.is_alive():
+            self._set("paused", reason, "paused")
         self._poke()
 
     def resume(self) -> None:
+        """Resume after a pause; after an error, or before any start, start again."""
         self.capturer.pause_flag.clear()
         self.scheduler.last_grab = None  # grab at once
+        if self._thread is None or not self._thread.is_alive():
+            self.start()
+            return
+        self._env_retry_at = None
+        self._set("capturing", "capturing", "resumed")
         self._poke()
 
     def stop(self, timeout: float | None = 10.0) -> None:
@@ -109,6 +118,8 @@ class CaptureService:
                 self._set("paused", paused, "paused")
             self._sleep(self.scheduler.interval_s)
             return
+        if self.state == "paused" and self._env_retry_at is None:
+            self._set("capturing", "capturing", "resumed")  # the pause file was removed
         now = clock()
         if self._env_retry_at is not None and now < self._env_retry_at:
             self._sleep(min(self.scheduler.interval_s, self._env_retry_at - now))
@@ -130,13 +141,14 @@ class CaptureService:
             if self.state != "paused" or self.reason != str(exc):
                 self._set("paused", str(exc), "paused")
             return
-        if self._env_retry_at is not None or self.state != "capturing":
+        if self._env_retry_at is not None:  # the display, monitor or disk is back
             self._env_retry_at = None
             self._set("capturing", "capturing", "resumed")
         self._last_window, _ = self.capturer.signals()
         for event in result.events:
             if event.kind == "paused":
-                self._set("paused", event.reason, "paused")
+                if (self.state, self.reason) != ("paused", event.reason):
+                    self._set("paused", event.reason, "paused")
                 return
             if event.kind == "kept":
                 self.kept += 1

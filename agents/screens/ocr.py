@@ -144,24 +144,26 @@ class IncrementalOcr:
 
 def _whole_lines(regions: list[Box], lines: list[OcrLine], size: tuple[int, int]) -> list[Box]:
     """Grow the regions until no earlier line is cut by one (a crop through the
-    middle of a line reads half words), pad them, and merge the ones that meet."""
-    width, height = size
-    grown = [
-        (
-            max(0, r[0] - REGION_PAD),
-            max(0, r[1] - REGION_PAD),
-            min(width, r[2] + REGION_PAD),
-            min(height, r[3] + REGION_PAD),
-        )
-        for r in regions
-    ]
+    middle of a line reads half words), pad them, and merge the ones that meet.
+
+    The padding stops short of the lines next to a region: padding into them
+    would cut them too, and growing to take them in would cascade through a
+    whole page of closely spaced lines (a 12 px pad spans the gap between lines
+    of most screen text)."""
+    grown = _grow(list(regions), lines)
+    return _grow([_pad_clear(r, lines, size) for r in grown], lines)
+
+
+def _grow(regions: list[Box], lines: list[OcrLine]) -> list[Box]:
+    """Take in every line a region cuts, and merge regions that meet."""
+    grown = list(regions)
     changed = True
     while changed:
         changed = False
         for i, region in enumerate(grown):
             for line in lines:
                 if _overlaps(line.box, region) and not _inside(line.box, region):
-                    region = _union(region, _padded(line.box, size))
+                    region = _union(region, line.box)
                     changed = True
             for j in range(len(grown)):
                 if j != i and grown[j] != region and _overlaps(grown[j], region):
@@ -174,12 +176,30 @@ def _whole_lines(regions: list[Box], lines: list[OcrLine], size: tuple[int, int]
     return grown
 
 
-def _padded(box: Box, size: tuple[int, int]) -> Box:
+def _pad_clear(region: Box, lines: list[OcrLine], size: tuple[int, int]) -> Box:
+    """``region`` padded by up to REGION_PAD on each side, but never into a line
+    that lies outside it."""
+    left, top, right, bottom = region
+    pads = [REGION_PAD] * 4
+    for line in lines:
+        x0, y0, x1, y1 = line.box
+        if _overlaps(line.box, region):
+            continue
+        beside_h = y0 < bottom + REGION_PAD and top - REGION_PAD < y1
+        beside_v = x0 < right + REGION_PAD and left - REGION_PAD < x1
+        if beside_v and y1 <= top:
+            pads[1] = min(pads[1], top - y1)
+        if beside_v and y0 >= bottom:
+            pads[3] = min(pads[3], y0 - bottom)
+        if beside_h and x1 <= left:
+            pads[0] = min(pads[0], left - x1)
+        if beside_h and x0 >= right:
+            pads[2] = min(pads[2], x0 - right)
     return (
-        max(0, box[0] - REGION_PAD),
-        max(0, box[1] - REGION_PAD),
-        min(size[0], box[2] + REGION_PAD),
-        min(size[1], box[3] + REGION_PAD),
+        max(0, left - pads[0]),
+        max(0, top - pads[1]),
+        min(size[0], right + pads[2]),
+        min(size[1], bottom + pads[3]),
     )
 
 

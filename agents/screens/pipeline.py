@@ -165,6 +165,11 @@ class ScreenPipeline:
     def batches_queued(self) -> int:
         return self.batcher.queued if self.batcher else 0
 
+    def poll_batches(self) -> int:
+        """Queue the batches that are due (for a timer while the screen is static:
+        ``batch_minutes`` counts even when no frame arrives)."""
+        return self.batcher.poll() if self.batcher else 0
+
     def flush_batches(self) -> int:
         """Queue whatever frames still wait for a batch (end of an import)."""
         return self.batcher.poll(force=True) if self.batcher else 0

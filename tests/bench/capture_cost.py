@@ -1,6 +1,6 @@
 """What live capture costs, on 1920x1080 frames.
 
-    python tests/bench/capture_cost.py [--minutes 5] [--skip-cpu]
+    python tests/bench/capture_cost.py [--minutes 5] [--parts dedup,ocr,bytes,cpu]
 
 Prints:
 
@@ -297,13 +297,21 @@ def _proc_cpu(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="static-screen run length")
-    parser.add_argument("--skip-cpu", action="store_true", help="skip the static-screen run")
+    parser.add_argument(
+        "--parts",
+        default="dedup,ocr,bytes,cpu",
+        help="comma-separated parts to run (default: dedup,ocr,bytes,cpu)",
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     cases = scenarios()
-    bench_dedup([pair for pairs in cases.values() for pair in pairs])
-    bench_ocr(cases)
-    bench_bytes(cases)
-    if not args.skip_cpu:
+    if "dedup" in parts:
+        bench_dedup([pair for pairs in cases.values() for pair in pairs])
+    if "ocr" in parts:
+        bench_ocr(cases)
+    if "bytes" in parts:
+        bench_bytes(cases)
+    if "cpu" in parts:
         bench_cpu(args.minutes)
 
 

@@ -71,15 +71,16 @@ def test_pause_and_resume(tmp_path: Path) -> None:
     rig.service.start()
     wait_until(lambda: len(rig.frames) == 1)
     rig.service.pause()
-    wait_until(lambda: rig.service.state == "paused")
+    assert rig.service.state == "paused"  # at once, for the tray
     assert rig.service.reason == "paused by the user"
     grabs = len(rig.screen.grabs)
     time.sleep(0.1)  # ten intervals: none may grab
     assert len(rig.screen.grabs) == grabs
     rig.service.resume()
-    wait_until(lambda: rig.service.state == "capturing" and len(rig.screen.grabs) > grabs)
+    assert rig.service.state == "capturing"
+    wait_until(lambda: len(rig.screen.grabs) > grabs)
     rig.service.stop()
-    assert "paused" in rig.kinds() and "resumed" in rig.kinds()
+    assert rig.kinds().count("paused") == 1 and rig.kinds().count("resumed") == 1
 
 
 def test_pause_file_from_another_process_pauses_a_running_service(tmp_path: Path) -> None:
@@ -127,3 +128,23 @@ def test_a_bug_is_an_error_state_not_a_silent_hang(tmp_path: Path) -> None:
     assert rig.service.state == "error"
     assert "sink exploded" in rig.service.reason
     assert rig.kinds()[-1] == "error"
+
+
+def test_resume_after_an_error_starts_again(tmp_path: Path) -> None:
+    calls = []
+
+    def flaky(frame: Frame) -> str | None:
+        calls.append(frame)
+        if len(calls) == 1:
+            raise RuntimeError("sink exploded once")
+        return None
+
+    rig = Rig(tmp_path, sink=flaky)
+    rig.service.start()
+    assert rig.service.wait_stopped(10)
+    assert rig.service.state == "error"
+    rig.service.resume()
+    wait_until(lambda: len(calls) == 2)
+    assert rig.service.state == "capturing"
+    rig.service.stop()
+    assert rig.service.state == "stopped"
