@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from agents.settings import load_settings
@@ -102,8 +103,11 @@ def test_launcher_notice_when_capture_pauses_itself(qtbot: Any, opener: Any) -> 
 
 
 def test_first_start_opens_first_run_and_finishing_saves(
-    qtbot: Any, opener: Any, data_dir: Path
+    qtbot: Any, opener: Any, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # conftest turns the embedded model off through the environment, which would
+    # override the choice this dialog saves to the settings file.
+    monkeypatch.delenv("MIRIX_APP_LOCAL_LLM")
     desktop = start(qtbot, opener, use_tray=False, show_first_run=True)
     try:
         dialog = desktop.windows.get("first_run")
