@@ -42,6 +42,11 @@ class Database:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        # Reads in flight, so close() never closes a connection under a running query
+        # (which crashes the sqlite3 module) and later reads get a clean error.
+        self._reads = threading.Condition()
+        self._active_reads = 0
+        self._closed = False
         self._jobs: queue.Queue[
             tuple[Callable[[sqlite3.Connection], object], Future[object]] | None
         ]
@@ -57,10 +62,15 @@ class Database:
 
     # -- lifecycle -----------------------------------------------------------------
 
-    def close(self) -> None:
+    def close(self, *, wait_s: float = 30.0) -> None:
+        """Finish the queued writes, wait (up to ``wait_s``) for reads running on
+        other threads, then close every connection; later calls raise StorageError."""
         if self._thread.is_alive():
             self._jobs.put(None)
             self._thread.join()
+        with self._reads:
+            self._closed = True
+            self._reads.wait_for(lambda: self._active_reads == 0, timeout=wait_s)
         with self._readers_lock:
             for conn in self._readers:
                 conn.close()
@@ -130,14 +140,24 @@ class Database:
     def query(
         self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
     ) -> list[sqlite3.Row]:
-        with self._translated():
-            return self.read().execute(sql, params).fetchall()
+        with self.reading() as conn:
+            return conn.execute(sql, params).fetchall()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        """A read connection with environment errors translated."""
-        with self._translated():
-            yield self.read()
+        """This thread's read connection, for the length of the block, with
+        environment errors translated; StorageError once the database is closed."""
+        with self._reads:
+            if self._closed:
+                raise StorageError("The database is closed.")
+            self._active_reads += 1
+        try:
+            with self._translated():
+                yield self.read()
+        finally:
+            with self._reads:
+                self._active_reads -= 1
+                self._reads.notify_all()
 
     # -- helpers ---------------------------------------------------------------------
 

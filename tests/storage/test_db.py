@@ -125,3 +125,30 @@ def test_damaged_pages_are_reported_as_corrupt(tmp_path: Path) -> None:
             reopened.query("SELECT sum(row) FROM vec_log")
         finally:
             reopened.close()
+
+
+def test_close_waits_for_a_read_on_another_thread_then_refuses_reads(tmp_path: Path) -> None:
+    database = Database(tmp_path / "test.db")
+    inside, release, finished = threading.Event(), threading.Event(), threading.Event()
+    rows: list[int] = []
+
+    def reader() -> None:
+        with database.reading() as conn:
+            inside.set()
+            release.wait(10)
+            rows.append(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+        finished.set()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    assert inside.wait(10)
+    closer = threading.Thread(target=database.close)
+    closer.start()
+    closer.join(0.3)
+    assert closer.is_alive()  # the read in flight holds the close back
+    release.set()
+    closer.join(10)
+    thread.join(10)
+    assert finished.is_set() and rows and rows[0] > 0
+    with pytest.raises(StorageError, match="closed"):
+        database.query("SELECT 1")
