@@ -219,6 +219,17 @@ class Assistant:
         absorber = Absorber(self.storage, self.embedder, settings, seal_after_s=seal_after_s)
         return absorber.absorb(progress)
 
+    def absorb_due(self) -> AbsorbReport | None:
+        """The background step the desktop app and ``capture run`` take every
+        minute: queue the screen frames whose batch is due (``batch_minutes`` counts
+        even while the screen is static), then absorb what is pending. None when no
+        LLM is configured (the rule-based floor needs no agents)."""
+        if self.screen_service is not None:
+            self.screen_service.poll_batches()
+        if self.settings.llm() is None:
+            return None
+        return self.absorb()
+
     # -- screenshots (agents/screens) ---------------------------------------------------
 
     @property

@@ -9,13 +9,16 @@ import json
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
 import click
 
+from agents import AgentError, Assistant
 from agents.capture import CaptureEvent
 from mirix_app.cli import assistant, cli, common_options, emit, fail
+from storage import StorageError
 
 # What `capture run` prints for humans: kept frames on stdout, state changes on stderr.
 _STATE_KINDS = {"paused", "resumed", "error", "stopped"}
@@ -39,6 +42,25 @@ def capture_once(data_dir: Path | None, as_json: bool) -> None:
                 click.echo(event.line())
 
         emit(as_json, result.to_dict(), human)
+
+
+ABSORB_EVERY_S = 60.0
+
+
+def _absorb_due(app: Assistant) -> None:
+    """With an LLM configured, the memory agents take the due batches as capture
+    goes on; a failure leaves them queued for the next minute (or ``absorb``)."""
+    try:
+        report = app.absorb_due()
+    except (AgentError, StorageError) as exc:
+        click.echo(f"Memory agents: {' '.join(str(exc).splitlines())}", err=True)
+        return
+    if report is not None and report.batches:
+        click.echo(
+            f"Memory agents: {report.done} batch(es) absorbed, {report.failed} kept for a "
+            f"retry, {report.memories_written} memories written.",
+            err=True,
+        )
 
 
 @capture_group.command("run")
@@ -65,8 +87,11 @@ def capture_run(verbose: bool, data_dir: Path | None, as_json: bool) -> None:
         service = app.capture_service(on_event=on_event)
         service.start()
         try:
+            last_absorb = time.monotonic()
             while not stop.is_set() and not service.wait_stopped(0.25):
-                pass
+                if time.monotonic() - last_absorb >= ABSORB_EVERY_S:
+                    _absorb_due(app)
+                    last_absorb = time.monotonic()
         except KeyboardInterrupt:
             pass
         finally:

@@ -69,6 +69,12 @@ class ScreenService:
                 )
             return self._pipeline
 
+    def poll_batches(self) -> int:
+        """Queue the frame batches that are due, on a pipeline already running
+        (none running: no frames were kept in this process, so nothing is new)."""
+        pipeline = self._pipeline
+        return pipeline.poll_batches() if pipeline is not None else 0
+
     def import_manifest(
         self, manifest: Path, *, dedup: bool = True, progress: Progress | None = None
     ) -> ScreenImportReport:

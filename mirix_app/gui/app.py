@@ -7,6 +7,7 @@ later the models, which load lazily on first use) opens on a worker.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,11 @@ from mirix_app.gui.launcher import LauncherWindow
 from mirix_app.gui.worker import Jobs
 
 AssistantFactory = Callable[[], Any]
+log = logging.getLogger(__name__)
+
 OPEN_DELAY_MS = 150
+ABSORB_INTERVAL_MS = 60_000
+"""How often the memory agents look for due batches (they run on a worker)."""
 
 STATE_LABELS = {
     "capturing": "Capturing the screen",
@@ -38,6 +43,8 @@ class Desktop(QObject):
     """The assistant is open; windows can be used."""
     failed = Signal(str)
     notified = Signal(str, str)
+    absorbed = Signal(object)
+    """A background round of the memory agents ended (its AbsorbReport, or None)."""
     """(title, message) of a notification shown to the user."""
 
     def __init__(
@@ -67,6 +74,10 @@ class Desktop(QObject):
             self.launcher.show()
         self._show_capture("stopped", "")
         self._open_assistant = open_assistant
+        self._absorbing = False
+        self.absorb_timer = QTimer(self)
+        self.absorb_timer.setInterval(ABSORB_INTERVAL_MS)
+        self.absorb_timer.timeout.connect(self.absorb_due)
         # Let the event loop put the icon in the tray before the agents layer loads.
         QTimer.singleShot(OPEN_DELAY_MS, self._start_opening)
 
@@ -134,6 +145,8 @@ class Desktop(QObject):
                 self.capture.start()
         else:
             self.actions["capture"].setText("Capture unavailable")
+        if hasattr(assistant, "absorb_due"):
+            self.absorb_timer.start()
         self.ready.emit()
         if self._show_first_run and not assistant.settings.flag("first_run_done"):
             self.open_first_run()
@@ -143,6 +156,29 @@ class Desktop(QObject):
         self.failed.emit(message)
         QMessageBox.critical(None, "mirix-app cannot start", message)
         self.quit()
+
+    # -- memory agents ---------------------------------------------------------------
+
+    def absorb_due(self) -> None:
+        """Hand due batches (chat turns, screen frames) to the memory agents, on a
+        worker; a failed batch stays queued for the next round, so errors only log."""
+        if self.assistant is None or self._absorbing:
+            return
+        self._absorbing = True
+        app = self.assistant
+        self.jobs.submit(
+            lambda _emit: app.absorb_due(),
+            on_done=self._absorbed,
+            on_error=self._absorb_failed,
+        )
+
+    def _absorbed(self, report: Any) -> None:
+        self._absorbing = False
+        self.absorbed.emit(report)
+
+    def _absorb_failed(self, exc: Exception) -> None:
+        self._absorbing = False
+        log.warning("memory agents: %s", describe(exc))
 
     # -- capture ---------------------------------------------------------------------
 
@@ -231,6 +267,7 @@ class Desktop(QObject):
     # -- quitting --------------------------------------------------------------------
 
     def quit(self) -> None:
+        self.absorb_timer.stop()
         for window in list(self.windows.values()):
             window.close()
         if self.capture is not None:

@@ -12,6 +12,7 @@ import agents
 from agents import Assistant, open_assistant
 from storage import InvalidInputError, NotFoundError, Query
 from tests.fakes import BODIES, SAMPLE_MESSAGES, FakeEmbedder, db_dump, write_jsonl
+from tests.llm_server import MODEL, ScriptedLLMServer
 
 
 def test_public_surface_is_pinned() -> None:
@@ -187,3 +188,26 @@ def test_emptying_a_core_block_drops_its_vector(assistant: Assistant) -> None:
     assert assistant.search("cello", types=["core"]) == []
     assistant.core_rewrite("human", "Plays the cello again")
     assert [h.id for h in assistant.search("cello", types=["core"])] == ["core_human"]
+
+
+def test_absorb_due_runs_the_agents_on_queued_batches_only_with_an_llm(
+    tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    app = open_assistant(tmp_path / "data", embedder=FakeEmbedder())
+    try:
+        assert app.absorb_due() is None  # no LLM: the rule-based floor needs no agents
+        app.set_config("llm_model", MODEL)
+        app.set_config("llm_api_base", llm_server.api_base)
+        app.set_config("batch_items", "4")
+        messages = write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES[:4])
+        assert app.import_messages(messages).batches == 1
+        llm_server.reply_tool_calls(("dispatch", {"assignments": []}))
+        report = app.absorb_due()
+        assert report is not None and (report.done, report.failed) == (1, 0)
+        assert len(llm_server.requests) == 1  # the meta-agent's one call
+        assert app.storage.batches.pending() == []
+        again = app.absorb_due()
+        assert again is not None and again.batches == []  # nothing due: no call
+        assert len(llm_server.requests) == 1
+    finally:
+        app.close()

@@ -14,6 +14,8 @@ from mirix_app.gui.app import Desktop
 from mirix_app.gui.browser import MemoryBrowser
 from mirix_app.gui.first_run import FirstRunDialog
 from mirix_app.gui.settings_dialog import SettingsDialog
+from tests.fakes import SAMPLE_MESSAGES, write_jsonl
+from tests.llm_server import MODEL, ScriptedLLMServer
 
 WAIT = 10_000
 
@@ -161,5 +163,27 @@ def test_first_run_starts_capture_only_when_asked(qtbot: Any, opener: Any) -> No
             dialog.finish_button.click()
         # capturing, or paused by itself where the test machine has no display
         assert changed.args[0] in ("capturing", "paused")
+    finally:
+        close(desktop)
+
+
+def test_the_memory_agents_take_due_batches_in_the_background(
+    qtbot: Any, opener: Any, data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    desktop = start(qtbot, opener, use_tray=False)
+    try:
+        app = desktop.assistant
+        assert desktop.absorb_timer.isActive()
+        app.set_config("llm_model", MODEL)
+        app.set_config("llm_api_base", llm_server.api_base)
+        app.set_config("batch_items", "4")
+        app.import_messages(write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES[:4]))
+        assert len(app.storage.batches.pending()) == 1
+        llm_server.reply_tool_calls(("dispatch", {"assignments": []}))
+        with qtbot.waitSignal(desktop.absorbed, timeout=60_000) as done:  # litellm loads
+            desktop.absorb_due()  # what the timer does every minute
+        assert done.args[0].done == 1
+        assert app.storage.batches.pending() == []
+        assert len(llm_server.requests) == 1
     finally:
         close(desktop)
