@@ -216,7 +216,13 @@ class Assistant:
                 f"agents did not run ({pending} batch(es) pending).",
             )
         seal_after_s = 60 * self.settings.number("batch_minutes")
-        absorber = Absorber(self.storage, self.embedder, settings, seal_after_s=seal_after_s)
+        absorber = Absorber(
+            self.storage,
+            self.embedder,
+            settings,
+            seal_after_s=seal_after_s,
+            redact_local=self.settings.flag("redact_local"),
+        )
         return absorber.absorb(progress)
 
     def absorb_due(self) -> AbsorbReport | None:

@@ -35,7 +35,7 @@ from typing import Any
 
 from agents.embeddings import TextEmbedder
 from agents.errors import LLMBadOutputError, LLMError, ToolInputError
-from agents.llm import LLMClient, LLMSettings, UsageCounter, client_for
+from agents.llm import LLMClient, LLMSettings, LocalModelSettings, UsageCounter, client_for
 from agents.llm.tools import ToolCall, check_call
 from agents.memory_agents.observations import batch_sources, query_text, render_observations
 from agents.memory_agents.prompts import (
@@ -123,10 +123,14 @@ class Absorber:
         seal_after_s: float | None = None,
         workers: int = AGENT_WORKERS,
         direct_writes: bool = True,
+        redact_local: bool = False,
     ) -> None:
         self.storage = storage
         self.embedder = embedder
         self.llm = llm
+        # Screen text is always redacted for a provider; for the embedded model (the
+        # text never leaves this process) only with the redact_local setting.
+        self.redact_screens = redact_local or not isinstance(llm, LocalModelSettings)
         self.seal_after_s = seal_after_s
         self.workers = workers
         self.direct_writes = direct_writes
@@ -173,7 +177,7 @@ class Absorber:
     def _dispatch(self, client: LLMClient, batch: Batch, result: BatchReport) -> dict[str, str]:
         """The meta-agent's call: its direct writes are carried out here; returns the
         instruction for each memory type whose agent must run."""
-        observations = render_observations(batch.items)
+        observations = render_observations(batch.items, redact_screens=self.redact_screens)
         if self.direct_writes:
             blocks = [self.storage.core.block(label) for label in BLOCK_LABELS]
             prompt = direct_meta_prompt(
@@ -279,7 +283,7 @@ class Absorber:
     def _run_agent(
         self, client: LLMClient, batch: Batch, type_name: str, instruction: str
     ) -> MemoryWriter:
-        observations = render_observations(batch.items)
+        observations = render_observations(batch.items, redact_screens=self.redact_screens)
         rules = ""
         if type_name == "core":
             blocks = [self.storage.core.block(label) for label in BLOCK_LABELS]

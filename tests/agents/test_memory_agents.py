@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from agents import Assistant
-from agents.llm import LLMSettings
+from agents.llm import LLMSettings, LocalModelSettings
 from agents.memory_agents import Absorber, tools_for
 from agents.memory_agents.tools import meta_tools
 from storage import SourceRef
@@ -396,3 +396,15 @@ def test_a_refused_direct_write_goes_to_its_agent_and_a_delete_is_refused(
     assert "Store what this refused call meant: semantic_insert" in agent
     assert "semantic_delete" not in agent
     assert not assistant.show(known.id).deleted
+
+
+def test_screen_text_is_redacted_for_providers_and_for_the_local_model_only_when_asked(
+    assistant: Assistant, embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    local = LocalModelSettings(model="local/test", model_path=str(tmp_path / "m.gguf"))
+    provider = LLMSettings(model=MODEL, api_base="http://127.0.0.1:9")
+    storage = assistant.storage
+    assert Absorber(storage, embedder, provider).redact_screens
+    assert Absorber(storage, embedder, provider, redact_local=False).redact_screens
+    assert not Absorber(storage, embedder, local).redact_screens
+    assert Absorber(storage, embedder, local, redact_local=True).redact_screens
