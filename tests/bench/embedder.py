@@ -3,7 +3,8 @@
 Each backend runs in its own fresh process, one after another, round after
 round (the machine's cores may be shared, so take the best round and look at
 the spread). A process loads the model, embeds 100 texts and reads its
-resident memory (VmRSS), then embeds the whole corpus and saves the vectors;
+resident memory (VmRSS: "RSS MB"), then embeds the whole corpus and saves the
+vectors ("after": VmRSS then; "peak": VmHWM);
 the parent compares them with sentence-transformers in float32 (the reference).
 
     python tests/bench/embedder.py [--data locomo_dev.json] [--rounds 3]
@@ -121,12 +122,14 @@ def worker(name: str, texts_file: Path, out: Path) -> None:
     for text in short[:50]:
         embedder.embed([text])
     single_ms = (time.perf_counter() - started) / len(short[:50]) * 1000
+    after, peak = rss_mb()
     report = {
+        "rss_after_mb": after,
         "short_rate": len(short) / short_seconds,
         "single_ms": single_ms,
         "first_100_s": first,
         "rss_mb": rss,
-        "peak_mb": peak,
+        "peak_mb": peak,  # VmHWM over the whole run
         "seconds": seconds,
         "torch_loaded": "torch" in sys.modules,
     }
@@ -191,7 +194,8 @@ def main() -> None:
     print(
         f"\n{'backend':11s} {'texts/s best':>12s} {'median':>7s} {'short/s':>7s} "
         f"{'1 text ms':>9s} {'load+100 s':>10s} "
-        f"{'RSS MB':>7s} {'peak MB':>7s} {'torch':>5s}  cosine to {REFERENCE} mean / min"
+        f"{'RSS MB':>7s} {'after':>5s} {'peak MB':>7s} {'torch':>5s}  "
+        f"cosine to {REFERENCE} mean / min"
     )
     for name in names:
         rates = [len(texts) / r["seconds"] for r in runs[name]]
@@ -204,7 +208,8 @@ def main() -> None:
             f"{name:11s} {max(rates):12.1f} {statistics.median(rates):7.1f} "
             f"{max(r['short_rate'] for r in runs[name]):7.1f} "
             f"{min(r['single_ms'] for r in runs[name]):9.1f} "
-            f"{min(r['first_100_s'] for r in runs[name]):10.2f} {last['rss_mb']:7.0f} "
+            f"{min(r['first_100_s'] for r in runs[name]):10.2f} "
+            f"{last['rss_mb']:7.0f} {last['rss_after_mb']:5.0f} "
             f"{last['peak_mb']:7.0f} {'yes' if last['torch_loaded'] else 'no':>5s}  {agreement}"
         )
 
