@@ -146,9 +146,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "embedder_backend",
         "auto",
-        "How the text embedder (all-MiniLM-L6-v2) runs: numpy (float32, no torch: about "
-        "450 MB less memory), torch (sentence-transformers, bfloat16 where the CPU has "
-        "it: 1.5-2.5x faster on long texts, for bulk imports), or auto (numpy).",
+        "How the text embedder (all-MiniLM-L6-v2) runs: numpy (float32, no torch in the "
+        "process: about 480 MB less memory), torch (sentence-transformers, bfloat16 where "
+        "the CPU has it: 2.6-3x faster in bulk, for large imports), or auto (numpy).",
         choices=("auto", "numpy", "torch"),
     ),
     # -- capture and screenshots -------------------------------------------------------

