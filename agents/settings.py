@@ -148,7 +148,7 @@ SETTINGS: tuple[Setting, ...] = (
         "auto",
         "How the text embedder (all-MiniLM-L6-v2) runs: numpy (float32, no torch in the "
         "process: about 480 MB less memory), torch (sentence-transformers, bfloat16 where "
-        "the CPU has it: 2.6-3x faster in bulk, for large imports), or auto (numpy).",
+        "the CPU has it: 2.3-3x faster in bulk, for large imports), or auto (numpy).",
         choices=("auto", "numpy", "torch"),
     ),
     # -- capture and screenshots -------------------------------------------------------

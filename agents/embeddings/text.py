@@ -83,7 +83,7 @@ class MiniLMEmbedder:
     speed, and a text's vector does not depend on the rest of its batch.
     ``backend="torch"`` runs sentence-transformers; with ``precision="auto"`` in
     bfloat16 where the CPU supports it natively (AVX512-BF16 or AMX): on two
-    cores 2.6-3x the numpy backend's rate on a bulk of texts, about the same
+    cores 2.3-3x the numpy backend's rate on a bulk of texts, about the same
     latency for one short text (7 against 10 ms), vectors within cosine 0.9998
     of float32. ``precision`` and ``threads`` apply
     to the torch backend only.
