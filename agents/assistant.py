@@ -429,6 +429,6 @@ def open_assistant(
     settings = load_settings(directory)
     vault = VaultCipher(directory, key_source)
     storage = Storage.open(directory, cipher=vault)
-    return Assistant(
-        storage=storage, embedder=embedder or MiniLMEmbedder(), vault=vault, settings=settings
-    )
+    if embedder is None:
+        embedder = MiniLMEmbedder(backend=settings.text("embedder_backend"))
+    return Assistant(storage=storage, embedder=embedder, vault=vault, settings=settings)

@@ -33,6 +33,7 @@ class Setting:
     name: str
     default: Value
     help: str
+    choices: tuple[str, ...] = ()  # for a text setting: the only values accepted
 
     @property
     def env_var(self) -> str:
@@ -50,6 +51,10 @@ class Setting:
         if kind is str:
             if not isinstance(raw, str):
                 raise SettingsError(f"{self.name} must be text, got {raw!r}.")
+            if self.choices and raw.strip() not in self.choices:
+                raise SettingsError(
+                    f"{self.name} must be one of {', '.join(self.choices)}, got {raw!r}."
+                )
             return raw.strip()
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise SettingsError(f"{self.name} must be a number, got {raw!r}.")
@@ -137,6 +142,14 @@ SETTINGS: tuple[Setting, ...] = (
         "chat_memories_per_type",
         3,
         "Memories of each type (and raw messages) put into the chat prompt.",
+    ),
+    Setting(
+        "embedder_backend",
+        "auto",
+        "How the text embedder (all-MiniLM-L6-v2) runs: numpy (float32, no torch in the "
+        "process: about 480 MB less memory), torch (sentence-transformers, bfloat16 where "
+        "the CPU has it: 2.3-3x faster in bulk, for large imports), or auto (numpy).",
+        choices=("auto", "numpy", "torch"),
     ),
     # -- capture and screenshots -------------------------------------------------------
     Setting("capture_interval_s", 2.0, "Seconds between screen grabs while the screen changes."),
