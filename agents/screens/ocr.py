@@ -8,7 +8,9 @@ outside them: a typed line costs a crop, not a full-screen pass.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -90,6 +92,29 @@ class RapidOcr:
             box = (int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1)
             lines.append(OcrLine(str(text).strip(), box, float(score)))
         return lines
+
+
+def return_freed_memory() -> None:
+    """A full-screen detection pass allocates ~300 MB of intermediate tensors (and
+    embedding the text some more); glibc keeps the freed pages, so a capturing app
+    would sit at its peak for good. Hand them back to the system after each frame
+    (measured on one OCR pass: 400 -> 170 MB resident)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018  (musl and others lack it)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _load_libc()
 
 
 def reading_order(lines: list[OcrLine]) -> list[OcrLine]:

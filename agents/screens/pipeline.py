@@ -26,7 +26,13 @@ from agents.screens.batching import ScreenBatcher
 from agents.screens.clip import ClipEmbedder
 from agents.screens.dedup import Fingerprint, fingerprint, is_near_duplicate
 from agents.screens.frame import Frame, FrameError, check_size
-from agents.screens.ocr import IncrementalOcr, OcrEngine, RapidOcr, lines_text
+from agents.screens.ocr import (
+    IncrementalOcr,
+    OcrEngine,
+    RapidOcr,
+    lines_text,
+    return_freed_memory,
+)
 from agents.screens.store import StoredFrame, embed_screen, keep_frame
 from storage import Storage
 from storage.frames import FrameFiles
@@ -206,6 +212,7 @@ class ScreenPipeline:
         self.files.enforce_budget(self.config.budget_bytes)
         if self.batcher is not None:
             self.batcher.poll()
+        return_freed_memory()
         return stored
 
 

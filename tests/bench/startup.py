@@ -16,6 +16,7 @@ Needs the Debian packages xvfb, trayer and x11-utils.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +89,31 @@ def stop(pid: int) -> None:
         time.sleep(0.05)
 
 
+@contextlib.contextmanager
+def text_window(display: str, tmp: Path) -> Iterator[None]:
+    """A window full of text (xmessage), so capture has a real screen to OCR and
+    the memory figure includes full-frame text detection, not a blank desktop."""
+    page = tmp / "page.txt"
+    page.write_text(
+        "\n".join(
+            f"{n:3d}  Quarterly report, section {n}: revenue rose {n % 9 + 1}% while "
+            f"support tickets fell to {200 - n * 3}; follow up with team {n % 7}."
+            for n in range(40)
+        )
+    )
+    proc = subprocess.Popen(
+        ["xmessage", "-geometry", "1500x950+0+0", "-file", str(page)],
+        env={**os.environ, "DISPLAY": display},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -104,7 +131,7 @@ def main() -> None:
             f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} runs"
         )
         for capture in (False, True):
-            with tray_host(display):
+            with tray_host(display), text_window(display, Path(tmp)):
                 home = fresh_home(Path(tmp), f"idle-{capture}", capture=capture)
                 _s, pid = time_to_tray(display, home)
                 time.sleep(args.idle)
