@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/bench/websrc"))
     parser.add_argument("--show", action="store_true", help="Print each question's top hits.")
     args = parser.parse_args()
-    images, questions = load(args.data)
+    images, questions = load(args.data.resolve())  # the manifest lives elsewhere: absolute paths
     if not images or not questions:
         sys.exit(f"No screenshots or questions under {args.data}.")
     with tempfile.TemporaryDirectory() as tmp:
