@@ -113,11 +113,7 @@ class LLMClient:
         except LLMBadOutputError:
             self.usage.record_failure(operation)
             raise
-        self.usage.record(
-            operation,
-            prompt_tokens=response.usage.prompt_tokens,
-            completion_tokens=response.usage.completion_tokens,
-        )
+        self.usage.record_call(operation, response.usage)
         return response
 
     def stream(
@@ -155,11 +151,7 @@ class LLMClient:
             raise mapped from exc
         finally:
             if not failed:
-                self.usage.record(
-                    operation,
-                    prompt_tokens=usage.prompt_tokens,
-                    completion_tokens=usage.completion_tokens,
-                )
+                self.usage.record_call(operation, usage)
 
     def run_tools(
         self,

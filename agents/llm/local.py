@@ -89,11 +89,7 @@ class LocalLLMClient(LLMClient):
         except LLMError:
             self.usage.record_failure(operation)
             raise
-        self.usage.record(
-            operation,
-            prompt_tokens=response.usage.prompt_tokens,
-            completion_tokens=response.usage.completion_tokens,
-        )
+        self.usage.record_call(operation, response.usage)
         return response
 
     def stream(

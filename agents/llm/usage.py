@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agents.llm.tools import Usage
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,12 @@ class UsageCounter:
 
     def record(self, operation: str, *, prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
         self._add(operation, OperationUsage(1, prompt_tokens, completion_tokens, 0))
+
+    def record_call(self, operation: str, usage: Usage) -> None:
+        """One answered call, with the token counts its reply reported."""
+        self.record(
+            operation, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens
+        )
 
     def record_failure(self, operation: str) -> None:
         self._add(operation, OperationUsage(failures=1))

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
-import sys
 import tempfile
 import textwrap
 import time
@@ -29,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+from screens_websrc import mirix as run_cli  # the script's folder is on sys.path
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 TURNS_PER_SCREEN = 8
@@ -101,17 +99,8 @@ def evidence(raw: list[str]) -> set[str]:
 
 
 def mirix(data_dir: Path, *args: str) -> str:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="1")
-    done = subprocess.run(
-        [sys.executable, "-m", "mirix_app", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.exit(f"mirix-app {' '.join(args)} failed: {done.stderr.strip()}")
-    return done.stdout
+    # Three conversations run at once: one OCR/BLAS thread each.
+    return run_cli(data_dir, *args, OMP_NUM_THREADS="1")
 
 
 def run_one(sample: dict, root: Path) -> tuple[dict, list[tuple[int, float, float]]]:

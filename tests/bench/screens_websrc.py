@@ -28,8 +28,9 @@ import time
 from pathlib import Path
 
 
-def mirix(data_dir: Path, *args: str) -> str:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+def mirix(data_dir: Path, *args: str, **env_extra: str) -> str:
+    """Run ``mirix-app ARGS --data-dir DATA_DIR`` as a user would; its stdout."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **env_extra)
     done = subprocess.run(
         [sys.executable, "-m", "mirix_app", *args, "--data-dir", str(data_dir)],
         capture_output=True,
