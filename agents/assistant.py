@@ -28,7 +28,7 @@ from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
 from agents.llm import LocalModelSettings, client_for
-from agents.memory_agents import Absorber, AbsorbReport, BatchProgress
+from agents.memory_agents import Absorber, AbsorbReport, BatchProgress, next_try_at
 from agents.screens.importer import Progress as ScreenProgress
 from agents.screens.importer import ScreenImportReport
 from agents.screens.search import ScreenHit
@@ -47,7 +47,7 @@ from storage import (
     kind_named,
     resolve_data_dir,
 )
-from storage.kinds import index_text, parse_time, validate_fields
+from storage.kinds import format_time, index_text, parse_time, validate_fields
 from storage.paths import ensure_data_dir
 from storage.transfer import export_to, import_file
 
@@ -203,8 +203,11 @@ class Assistant:
             batch_items=batch,
         )
 
-    def absorb(self, progress: BatchProgress | None = None) -> AbsorbReport:
-        """Run the memory agents over the pending batches (see agents.memory_agents).
+    def absorb(
+        self, progress: BatchProgress | None = None, *, due_only: bool = False
+    ) -> AbsorbReport:
+        """Run the memory agents over the pending batches (see agents.memory_agents);
+        ``due_only`` leaves failed batches that are still waiting out their back-off.
 
         Without an LLM configured it does nothing: the rule-based floor is in use."""
         settings = self.settings.llm()
@@ -223,7 +226,7 @@ class Assistant:
             seal_after_s=seal_after_s,
             redact_local=self.settings.flag("redact_local"),
         )
-        return absorber.absorb(progress)
+        return absorber.absorb(progress, due_only=due_only)
 
     def absorb_due(self) -> AbsorbReport | None:
         """The background step the desktop app and ``capture run`` take every
@@ -234,7 +237,7 @@ class Assistant:
             self.screen_service.poll_batches()
         if self.settings.llm() is None:
             return None
-        return self.absorb()
+        return self.absorb(due_only=True)
 
     # -- screenshots (agents/screens) ---------------------------------------------------
 
@@ -372,7 +375,12 @@ class Assistant:
             "messages": counts["message"]["live"],
             "batches": self.storage.batches.counts(),
             "retrying_batches": [
-                {"id": b.id, "attempts": b.attempts, "last_error": b.last_error}
+                {
+                    "id": b.id,
+                    "attempts": b.attempts,
+                    "last_error": b.last_error,
+                    "next_try_at": format_time(next_try_at(b)),
+                }
                 for b in self.storage.batches.retrying()
             ],
             "embedder": {

@@ -429,7 +429,8 @@ def status(data_dir: Path | None, as_json: bool) -> None:
             for batch in info.get("retrying_batches", []):
                 click.echo(
                     f"Batch {batch['id']} failed {batch['attempts']} time(s), kept for a "
-                    f"retry: {batch['last_error']}"
+                    f"retry (in the background from {batch['next_try_at'][:16]} UTC, or now "
+                    f"with: absorb): {batch['last_error']}"
                 )
             emb = info["embedder"]
             click.echo(f"Embeddings: {emb['name']} ({emb['precision'] or 'default'})")
@@ -486,7 +487,10 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
     """Run the memory agents over the pending batches now.
 
     One meta-agent call per batch picks the memory types with work; only those
-    agents run. A batch whose provider call fails stays queued for the next run.
+    agents run. A batch whose provider call fails stays queued for the next run;
+    when the provider itself fails (key refused, unreachable, rate-limited) the run
+    stops and the remaining batches wait too. Unlike the background run, this
+    retries failed batches at once.
     """
 
     def line(number: int, total: int, batch: BatchReport) -> None:
@@ -508,6 +512,7 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
         def human() -> None:
             if report.message:
                 click.echo(report.message)
+            if report.mode != "llm":
                 return
             totals = report.to_dict()
             click.echo(

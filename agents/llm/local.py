@@ -40,7 +40,8 @@ TEXT_TEMPERATURE = 0.2
 TEXT_REPEAT_PENALTY = 1.15
 """A 135M model loops on its own sentences without some penalty."""
 CALL_TEMPERATURES = (0.0, 0.4)
-"""First try greedy; a retry after an unreadable reply samples a little."""
+"""First try greedy; a retry after an unreadable reply, or of a batch that failed
+(``sample_offset``), samples a little."""
 
 _lock = threading.Lock()
 _models: dict[tuple[str, int, int], Any] = {}
@@ -143,13 +144,13 @@ class LocalLLMClient(LLMClient):
         total = Usage()
         problem = ""
         for attempt in range(self.settings.max_retries + 1):
-            temperature = CALL_TEMPERATURES[min(attempt, len(CALL_TEMPERATURES) - 1)]
+            step = attempt + self.settings.sample_offset
             generated = self._generate(
                 chat,
                 max_tokens=max_tokens or self.settings.max_call_tokens,
-                temperature=temperature,
+                temperature=CALL_TEMPERATURES[min(step, len(CALL_TEMPERATURES) - 1)],
                 schema=schema,
-                seed=attempt,
+                seed=step,
             )
             total = total + generated.usage
             # The last try accepts calls that only the grammar could not hold to the

@@ -229,7 +229,11 @@ def parse_calls(
     try:
         reply = json.loads(text, strict=False)
     except ValueError as exc:
-        return None, f"not JSON: {exc}"
+        # A reply cut off at the token limit: the calls it finished still count.
+        finished = finished_calls(text)
+        if not finished:
+            return None, f"not JSON: {exc}"
+        reply = {"tool_calls": finished}
     if strict:
         error = jsonschema.exceptions.best_match(
             jsonschema.Draft202012Validator(schema).iter_errors(reply)
@@ -251,3 +255,24 @@ def parse_calls(
         seen.add(key)
         calls.append(ToolCall.parse(f"call_{len(calls)}", raw["name"], arguments))
     return calls, ""
+
+
+def finished_calls(text: str) -> list[Any]:
+    """The complete entries of a ``{"tool_calls": [...`` reply that was cut off.
+
+    A constrained reply is valid JSON up to the point where generation stopped, so
+    every entry of the list before that point is a whole call."""
+    start = text.find("[", max(text.find('"tool_calls"'), 0))
+    if start < 0 or '"tool_calls"' not in text[:start]:
+        return []
+    decoder = json.JSONDecoder(strict=False)
+    calls: list[Any] = []
+    at = start + 1
+    while True:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except ValueError:
+            return calls
+        calls.append(value)

@@ -60,14 +60,20 @@ class LocalModelSettings(LLMSettings):
     """The GGUF file."""
     context_tokens: int = 8192
     threads: int | None = None
-    """CPU threads for generation; None: all cores."""
+    """CPU threads for generation; None: half the cores (at least one)."""
     max_call_tokens: int = 768
     """Upper bound of one constrained (tool-call) reply, so a call always ends."""
+    sample_offset: int = 0
+    """Where a tool call's tries start in the sampling ladder (greedy first, then
+    sampled with a seed): a batch that failed is retried with its attempt count
+    here, so it does not repeat the greedy reply that failed."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.context_tokens < 512 or self.max_call_tokens < 64:
             raise ValueError("The local model needs context_tokens >= 512, max_call_tokens >= 64.")
+        if self.sample_offset < 0:
+            raise ValueError("sample_offset cannot be negative.")
 
 
 def resolve_api_key(settings: LLMSettings) -> str | None:

@@ -6,7 +6,18 @@ from agents.memory_agents.absorber import (
     AbsorbReport,
     BatchProgress,
     BatchReport,
+    next_try_at,
+    retry_wait_s,
 )
 from agents.memory_agents.tools import DISPATCH, tools_for
 
-__all__ = ["DISPATCH", "AbsorbReport", "Absorber", "BatchProgress", "BatchReport", "tools_for"]
+__all__ = [
+    "DISPATCH",
+    "AbsorbReport",
+    "Absorber",
+    "BatchProgress",
+    "BatchReport",
+    "next_try_at",
+    "retry_wait_s",
+    "tools_for",
+]

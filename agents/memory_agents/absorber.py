@@ -14,15 +14,19 @@ The dispatched agents run in parallel (a small thread pool: each waits on the
 network, and storage writes go through the one writer thread anyway), each with
 its own whitelisted tools, its instruction, the batch as DATA and the existing
 memories of its type that match the batch. An agent gets one round of tool
-calls, and one more only when a call of the first round was refused (so it can
-correct itself).
+calls (at least one call: the meta-agent said there is work), and one more only
+when a call of the first round was refused (so it can correct itself).
 
 Before a run, an open batch older than ``seal_after_s`` is sealed, so a few chat
 turns do not wait for a full batch forever.
 
 A provider failure (any LLMError, in any agent) leaves the batch pending with the
 attempt counted and the error kept; the next absorb retries it. Nothing in it is
-lost.
+lost. When the provider itself is the problem (key refused, unreachable, still
+rate-limited) the run stops there: the batches after it would only fail the same
+way. The background run (``due_only``, every minute in the app) also waits before
+retrying a failed batch, twice as long after each failure (1 minute up to 6 hours);
+``mirix-app absorb`` retries every pending batch at once.
 """
 
 from __future__ import annotations
@@ -34,7 +38,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agents.embeddings import TextEmbedder
-from agents.errors import LLMBadOutputError, LLMError, ToolInputError
+from agents.errors import (
+    LLMAuthError,
+    LLMBadOutputError,
+    LLMError,
+    LLMRateLimitError,
+    LLMUnavailableError,
+    ToolInputError,
+)
 from agents.llm import LLMClient, LLMSettings, LocalModelSettings, UsageCounter, client_for
 from agents.llm.tools import ToolCall, check_call
 from agents.memory_agents.observations import batch_sources, query_text, render_observations
@@ -60,6 +71,24 @@ AGENT_ROUNDS = 1
 """Tool rounds per agent; one correction round is added only after a refused call."""
 START = "Process the observations now, using your tools."
 AGENT_WORKERS = 4
+RETRY_FIRST_S = 60.0
+RETRY_MAX_S = 6 * 3600.0
+PROVIDER_ERRORS = (LLMAuthError, LLMRateLimitError, LLMUnavailableError)
+"""Errors of the provider, not of the batch: the run stops at the first one."""
+
+
+def retry_wait_s(attempts: int) -> float:
+    """How long the background run waits before retrying a batch that failed
+    ``attempts`` times: 1 minute, doubled after each failure, at most 6 hours."""
+    if attempts <= 0:
+        return 0.0
+    return float(min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** min(attempts - 1, 32)))
+
+
+def next_try_at(batch: Batch) -> datetime:
+    """When the background run retries ``batch`` (its last attempt + the wait)."""
+    wait = timedelta(seconds=retry_wait_s(batch.attempts))
+    return datetime.fromisoformat(batch.updated_at) + wait
 
 
 @dataclass
@@ -73,6 +102,8 @@ class BatchReport:
     prompt_tokens: int = 0
     refused_calls: int = 0
     error: str | None = None
+    provider_error: bool = False
+    """The failure was the provider's (key, reachability, rate limit), not the batch's."""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -83,6 +114,9 @@ class AbsorbReport:
     mode: str
     batches: list[BatchReport] = field(default_factory=list)
     message: str = ""
+    waiting: int = 0
+    """Pending batches not tried in this run (waiting out a back-off, or left when the
+    provider failed)."""
 
     @property
     def done(self) -> int:
@@ -103,6 +137,7 @@ class AbsorbReport:
             "done": self.done,
             "failed": self.failed,
             "memories_written": self.memories_written,
+            "waiting": self.waiting,
             "llm_calls": sum(b.llm_calls for b in self.batches),
             "prompt_tokens": sum(b.prompt_tokens for b in self.batches),
             "batches": [b.to_dict() for b in self.batches],
@@ -142,20 +177,42 @@ class Absorber:
         cutoff = datetime.now(UTC) - timedelta(seconds=self.seal_after_s)
         return self.storage.batches.seal_older_than(format_time(cutoff))
 
-    def absorb(self, progress: BatchProgress | None = None) -> AbsorbReport:
+    def absorb(
+        self, progress: BatchProgress | None = None, *, due_only: bool = False
+    ) -> AbsorbReport:
+        """Absorb the pending batches, oldest first. ``due_only`` skips the failed
+        ones whose retry wait (:func:`retry_wait_s`) has not passed."""
         report = AbsorbReport(mode="llm")
         self.seal_stale()
         pending = self.storage.batches.pending()
+        if due_only:
+            now = datetime.now(UTC)
+            due = [b for b in pending if not b.attempts or next_try_at(b) <= now]
+            report.waiting = len(pending) - len(due)
+            pending = due
         for number, batch in enumerate(pending, start=1):
             result = self.absorb_batch(batch)
             report.batches.append(result)
             if progress is not None:
                 progress(number, len(pending), result)
+            if result.provider_error and number < len(pending):
+                left = len(pending) - number
+                report.waiting += left
+                report.message = (
+                    f"Stopped after a provider error; {left} more batch(es) wait for the "
+                    f"next run. {result.error}"
+                )
+                break
         return report
 
     def absorb_batch(self, batch: Batch) -> BatchReport:
         usage = UsageCounter()
-        client = client_for(self.llm, usage=usage)
+        settings = self.llm
+        if isinstance(settings, LocalModelSettings) and batch.attempts:
+            # The embedded model's first try is greedy: the same prompt would fail the
+            # same way again, so a retried batch starts further along its samples.
+            settings = replace(settings, sample_offset=batch.attempts)
+        client = client_for(settings, usage=usage)
         result = BatchReport(batch.id, "pending")
         try:
             assignments = self._dispatch(client, batch, result)
@@ -164,6 +221,7 @@ class Absorber:
             result.memories_written += sum(len(w.written) for w in writers)
         except LLMError as exc:
             result.error = str(exc)
+            result.provider_error = isinstance(exc, PROVIDER_ERRORS)
             self.storage.batches.mark_failed(batch.id, str(exc))
         else:
             result.status = "done"
@@ -193,21 +251,27 @@ class Absorber:
             {"role": "user", "content": "Dispatch the work for these observations."},
         ]
         reply = client.complete(messages, tools=tools, operation="meta", tool_choice="required")
-        calls = [c for c in reply.tool_calls if c.name == DISPATCH.name]
+        # The prompt asks for one dispatch call; a small model may split it in two, or
+        # get one wrong next to good ones: the valid ones are merged, the rest refused.
+        dispatches = [c for c in reply.tool_calls if c.name == DISPATCH.name]
         writes = [c for c in reply.tool_calls if c.name != DISPATCH.name]
-        if len(calls) > 1 or (not calls and not (self.direct_writes and writes)):
-            raise LLMBadOutputError("The meta-agent did not call dispatch exactly once.")
+        problems = [check_call(c, [DISPATCH]) for c in dispatches]
+        valid = [c for c, problem in zip(dispatches, problems, strict=True) if problem is None]
+        result.refused_calls += len(dispatches) - len(valid)
+        if not valid and not (self.direct_writes and writes):
+            if dispatches:
+                raise LLMBadOutputError(
+                    f"The meta-agent's dispatch call was invalid. {next(filter(None, problems))}"
+                )
+            raise LLMBadOutputError("The meta-agent called neither dispatch nor a write tool.")
         assignments: dict[str, str] = {}
 
         def assign(type_name: str, instruction: str) -> None:
             previous = assignments.get(type_name)
             assignments[type_name] = f"{previous} {instruction}" if previous else instruction
 
-        if calls:
-            problem = check_call(calls[0], [DISPATCH])
-            if problem is not None:
-                raise LLMBadOutputError(f"The meta-agent's dispatch call was invalid. {problem}")
-            for item in calls[0].arguments["assignments"]:
+        for call in valid:
+            for item in call.arguments["assignments"]:
                 assign(item["memory_type"], item["instruction"].strip())
         for call in writes if self.direct_writes else ():
             refused = self._write_directly(call, batch, result)
@@ -311,7 +375,11 @@ class Absorber:
             replace(client.settings, max_tool_rounds=AGENT_ROUNDS), usage=client.usage
         )
         operation = f"agent:{type_name}"
-        reply = one_round.run_tools(messages, tools, operation=operation, handler=writer)
+        # The meta-agent found work for this type: the first round must call a tool
+        # (a small model otherwise often answers with an empty list of calls).
+        reply = one_round.run_tools(
+            messages, tools, operation=operation, handler=writer, tool_choice="required"
+        )
         if reply.invalid_calls and reply.round_limit_hit:
             # A refused call was answered with its error: one round to correct it.
             one_round.run_tools(reply.messages, tools, operation=operation, handler=writer)

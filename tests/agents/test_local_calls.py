@@ -169,8 +169,27 @@ def test_parsing_a_reply_checks_it_against_the_schema_when_strict() -> None:
 
     calls, problem = parse_calls('{"tool_calls": [{"name": "note_add"', schema, strict=True)
     assert calls is None and problem.startswith("not JSON")
+    calls, problem = parse_calls('{"tool_calls": [', schema, strict=True)
+    assert calls is None and problem.startswith("not JSON")
     wrong = reply(("note_add", {"title": "Rex"}))
     calls, problem = parse_calls(wrong, schema, strict=True)
+    assert calls is None and "not a valid call" in problem
+
+
+def test_a_reply_cut_off_at_the_token_limit_keeps_the_calls_it_finished() -> None:
+    schema = call_schema([NOTE, FORGET], required=True)
+    whole = reply(
+        ("note_add", {"title": "Rex", "body": "A beagle"}), ("note_forget", {"note_id": "n1"})
+    )
+    cut = whole[: whole.index('{"name": "note_forget"') + 20]
+    calls, problem = parse_calls(cut, schema, strict=True)
+    assert problem == "" and calls is not None
+    assert [(c.name, c.arguments) for c in calls] == [
+        ("note_add", {"title": "Rex", "body": "A beagle"})
+    ]
+    # A finished call that breaks the schema is still refused when strict.
+    bad = reply(("note_add", {"title": "Rex"}), ("note_forget", {"note_id": "n1"}))
+    calls, problem = parse_calls(bad[: bad.index('{"name": "note_forget"')], schema, strict=True)
     assert calls is None and "not a valid call" in problem
 
 

@@ -115,9 +115,13 @@ def test_three_chat_messages_become_a_memory_that_ask_cites(
         assert (imported.imported, imported.batches) == (3, 1)
         messages = {r.id for r in app.storage.messages.list()}
 
-        report = app.absorb()
-        assert (report.done, report.failed) == (1, 0), report.to_dict()
-        assert report.memories_written >= 1
+        # A batch the model fails stays queued and its retry samples differently (a
+        # greedy reply differs between CPUs): as in the app, absorb again, at most twice.
+        reports = [app.absorb()]
+        while reports[-1].failed and len(reports) < 3:
+            reports.append(app.absorb())
+        assert (reports[-1].done, reports[-1].failed) == (1, 0), [r.to_dict() for r in reports]
+        assert sum(r.memories_written for r in reports) >= 1, [r.to_dict() for r in reports]
 
         # The agents link every write to all of the batch's messages (ingest's own
         # episodic memories link one message each).

@@ -5,6 +5,8 @@ and what never reaches a prompt."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +14,11 @@ import pytest
 
 from agents import Assistant
 from agents.llm import LLMSettings, LocalModelSettings
-from agents.memory_agents import Absorber, tools_for
+from agents.memory_agents import Absorber, next_try_at, retry_wait_s, tools_for
 from agents.memory_agents.tools import meta_tools
 from storage import SourceRef
 from storage.batches import Batch
+from storage.kinds import format_time
 from tests.fakes import BODIES, FakeEmbedder, message, write_jsonl
 from tests.llm_server import MODEL, ScriptedLLMServer
 
@@ -85,6 +88,7 @@ def test_the_meta_agent_runs_only_the_agents_with_work(
     agents = sorted(bodies[1:], key=lambda b: tool_names(b)[0])  # they ran in parallel
     assert tool_names(agents[0]) == [t.name for t in tools_for("episodic")]
     assert tool_names(agents[1]) == [t.name for t in tools_for("semantic")]
+    assert all(body["tool_choice"] == "required" for body in agents)  # there is work
     assert "Record the semantic facts." in system_prompt(agents[1])
     (result,) = report.batches
     assert result.status == "done"
@@ -224,6 +228,82 @@ def test_a_failed_batch_stays_pending_and_the_next_absorb_succeeds(
     assert (report.done, report.memories_written) == (1, 1)
     assert assistant.storage.batches.get(batch.id).items == batch.items  # nothing lost
     assert assistant.storage.batches.pending() == []
+
+
+def test_split_dispatch_calls_are_merged_and_a_bad_one_refused(
+    assistant: Assistant, absorber: Absorber, llm_server: ScriptedLLMServer
+) -> None:
+    make_batch(assistant, "Jordan is my climbing partner; we climbed on Saturday.")
+    one = {"memory_type": "semantic", "instruction": "Record Jordan."}
+    other = {"memory_type": "episodic", "instruction": "Record the climb."}
+    llm_server.reply_tool_calls(
+        ("dispatch", {"assignments": [one]}),
+        ("dispatch", {"assignments": [{"memory_type": "gossip", "instruction": "x"}]}),
+        ("dispatch", {"assignments": [other]}),
+    )
+    llm_server.reply_text("Done.", route="episodic_")
+    llm_server.reply_text("Done.", route="semantic_")
+    (result,) = absorber.absorb().batches
+    assert (result.status, result.memory_types, result.refused_calls) == (
+        "done",
+        ["episodic", "semantic"],
+        1,
+    )
+
+    # A reply with nothing usable fails the batch, which stays queued.
+    batch = make_batch(assistant, "Lee is a pilot.")
+    llm_server.reply_tool_calls(("dispatch", {"assignments": "semantic"}))
+    (result,) = absorber.absorb().batches
+    assert result.status == "pending" and "dispatch call was invalid" in str(result.error)
+    assert assistant.storage.batches.get(batch.id).status == "pending"
+
+
+def test_a_provider_error_stops_the_run_and_the_rest_wait(
+    assistant: Assistant, absorber: Absorber, llm_server: ScriptedLLMServer
+) -> None:
+    first = make_batch(assistant, "Jordan is my climbing partner.")
+    second = make_batch(assistant, "Lee is a pilot.")
+    llm_server.reply_error(401)
+    report = absorber.absorb()
+    assert len(llm_server.requests) == 1  # the second batch was not tried
+    assert (report.failed, report.waiting) == (1, 1)
+    assert report.batches[0].provider_error
+    assert "1 more batch(es) wait" in report.message and "API key" in report.message
+    assert assistant.storage.batches.get(first.id).attempts == 1
+    assert assistant.storage.batches.get(second.id).attempts == 0
+
+    # A bad reply is the batch's problem, not the provider's: the next one is tried.
+    llm_server.reply_text("I cannot use tools.")
+    dispatch(llm_server)
+    report = absorber.absorb()
+    assert [b.status for b in report.batches] == ["pending", "done"]
+    assert not report.batches[0].provider_error and report.waiting == 0
+
+
+def test_the_background_run_backs_off_from_a_failing_batch(
+    assistant: Assistant, absorber: Absorber, llm_server: ScriptedLLMServer
+) -> None:
+    assert [retry_wait_s(n) for n in (0, 1, 2, 3)] == [0, 60, 120, 240]
+    assert retry_wait_s(100) == 6 * 3600
+    batch = make_batch(assistant, "Jordan is my climbing partner.")
+    llm_server.reply_text("no tools")
+    assert absorber.absorb(due_only=True).failed == 1
+    failed = assistant.storage.batches.get(batch.id)
+    assert next_try_at(failed) - datetime.fromisoformat(failed.updated_at) == timedelta(minutes=1)
+
+    report = absorber.absorb(due_only=True)  # within the minute: not retried
+    assert (report.batches, report.waiting, len(llm_server.requests)) == ([], 1, 1)
+
+    def an_hour_ago(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "UPDATE batches SET updated_at = ? WHERE id = ?",
+            (format_time(datetime.now(UTC) - timedelta(hours=1)), batch.id),
+        )
+
+    assistant.storage.db.write(an_hour_ago)
+    dispatch(llm_server)
+    report = absorber.absorb(due_only=True)
+    assert (report.done, report.waiting) == (1, 0)
 
 
 def test_malformed_unknown_and_mistyped_tool_calls_write_nothing(
