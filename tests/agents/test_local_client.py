@@ -5,15 +5,14 @@ not repeat its failed greedy reply. The real model runs in test_local_llm.py."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agents import Assistant
 from agents.errors import LLMBadOutputError
-from agents.llm import LocalModelSettings, client_for
-from agents.llm.local import CALL_TEMPERATURES, LocalLLMClient
+from agents.llm import LocalModelSettings, client_for, local
+from agents.llm.local import CALL_TEMPERATURES
 from agents.memory_agents import Absorber, tools_for
 from tests.fakes import FakeEmbedder
 
@@ -40,15 +39,20 @@ class ScriptedModel:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> LocalModelSettings:
+def settings() -> LocalModelSettings:
     return LocalModelSettings(
-        model="local/test", model_path=str(tmp_path / "m.gguf"), max_retries=1
+        model="local/test", model_path=MODEL_PATH, context_tokens=8192, threads=1, max_retries=1
     )
 
 
+MODEL_PATH = "/nonexistent/scripted.gguf"
+
+
 def scripted(monkeypatch: pytest.MonkeyPatch, *texts: str) -> ScriptedModel:
+    """Put a scripted model where llama.cpp's loaded model is kept, so the client's
+    own code runs unchanged and finds it loaded."""
     model = ScriptedModel(*texts)
-    monkeypatch.setattr(LocalLLMClient, "_model", lambda self: model)
+    monkeypatch.setitem(local._models, (MODEL_PATH, 8192, 1), model)
     return model
 
 
