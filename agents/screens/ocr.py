@@ -3,7 +3,9 @@
 :class:`RapidOcr` reads a whole image or a crop of it. :class:`IncrementalOcr`
 remembers the last frame it read per monitor and, when only a small part of the
 screen changed, reads just the changed regions and keeps the earlier lines
-outside them: a typed line costs a crop, not a full-screen pass.
+outside them: a typed line costs a crop, not a full-screen pass. When the
+content scrolled, it moves the earlier lines by the shift and reads only the
+strip that scrolled into view: a scrolled page costs that strip, not the page.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from agents.errors import ModelUnavailableError
-from agents.screens.dedup import Fingerprint, changed_regions
+from agents.screens.dedup import Fingerprint, changed_regions, find_scroll, luma
 
 Box = tuple[int, int, int, int]
 
@@ -28,6 +32,19 @@ frame; past it one full pass is cheaper than many crops."""
 MIN_SCORE = 0.5
 REGION_PAD = 12
 """Pixels added around a region read alone: text detection needs a margin."""
+SCROLL_AREA_MIN = 0.1
+"""Look for a scroll only when the changed regions cover more than this share of
+the frame: smaller changes are cheap to read as they are, and a typed line
+should not pay for the row comparison."""
+SCROLL_GAIN = 0.5
+"""Read by the scroll plan only when it reads at most this share of the area the
+regions (or the full pass) would read: a shift that explains few rows saves
+too little to be worth the extra crops."""
+SCROLL_MARGIN = REGION_PAD
+"""Rows that only moved read above and below each run of new rows. A line cut
+by the edge of the scrolled view showed only part of its glyphs in the previous
+frame; those rows only moved, and without the margin a crop would start in the
+middle of the line (and the partial line read before would be kept)."""
 
 
 @dataclass(frozen=True)
@@ -134,37 +151,130 @@ def lines_text(lines: list[OcrLine]) -> str:
 class _Seen:
     fingerprint: Fingerprint
     lines: list[OcrLine]
+    grey: npt.NDArray[np.uint8]
+    """Full-resolution grey pixels, to tell a scroll by exact row matches."""
 
 
 class IncrementalOcr:
-    """OCR that reads only what changed since the last frame of the same monitor."""
+    """OCR that reads only what changed since the last frame of the same monitor.
+
+    Three ways to read a frame, counted apart: ``full_reads`` (the first frame of
+    a monitor, or most of the screen changed), ``region_reads`` (the changed
+    regions only) and ``scroll_reads`` (the content of the largest changed region
+    moved vertically: the earlier lines are moved with it and only the rows that
+    match neither the same nor the shifted row of the previous frame are read).
+    """
 
     def __init__(self, engine: OcrEngine) -> None:
         self.engine = engine
         self._seen: dict[int | None, _Seen] = {}
         self.full_reads = 0
         self.region_reads = 0
+        self.scroll_reads = 0
 
     def read(
         self, image: Image.Image, fingerprint: Fingerprint, monitor: int | None
     ) -> list[OcrLine]:
         previous = self._seen.get(monitor)
-        regions = changed_regions(previous.fingerprint if previous else None, fingerprint)
-        area = sum((r - left) * (b - t) for left, t, r, b in regions)
-        if previous is None or area > CHANGED_AREA_MAX * image.width * image.height:
-            lines = self.engine.read(image)
-            self.full_reads += 1
+        grey = luma(image)
+        frame_area = image.width * image.height
+        if previous is None:
+            lines = self._read_full(image)
         else:
-            regions = _whole_lines(regions, previous.lines, image.size)
-            lines = [ln for ln in previous.lines if not any(_overlaps(ln.box, r) for r in regions)]
-            for region in regions:
-                lines.extend(_shifted(self.engine.read(image.crop(region)), region))
-            self.region_reads += 1
-        self._seen[monitor] = _Seen(fingerprint, lines)
+            regions = changed_regions(previous.fingerprint, fingerprint)
+            area = _area(regions)
+            usual = (
+                None
+                if area > CHANGED_AREA_MAX * frame_area
+                else _whole_lines(regions, previous.lines, image.size)
+            )
+            usual_area = frame_area if usual is None else _area(usual)
+            plan = (
+                _scroll_plan(previous, grey, regions, image.size)
+                if area > SCROLL_AREA_MIN * frame_area
+                else None
+            )
+            if plan is not None and _area(plan[1]) <= SCROLL_GAIN * usual_area:
+                lines = self._read_regions(image, *plan)
+                self.scroll_reads += 1
+            elif usual is None:
+                lines = self._read_full(image)
+            else:
+                lines = self._read_regions(image, previous.lines, usual)
+                self.region_reads += 1
+        self._seen[monitor] = _Seen(fingerprint, lines, grey)
         return lines
 
     def forget(self) -> None:
         self._seen.clear()
+
+    def _read_full(self, image: Image.Image) -> list[OcrLine]:
+        self.full_reads += 1
+        return self.engine.read(image)
+
+    def _read_regions(
+        self, image: Image.Image, kept: list[OcrLine], regions: list[Box]
+    ) -> list[OcrLine]:
+        """``kept`` outside the regions, and what the regions read now."""
+        lines = [ln for ln in kept if not any(_overlaps(ln.box, r) for r in regions)]
+        for region in regions:
+            lines.extend(_shifted(self.engine.read(image.crop(region)), region))
+        return lines
+
+
+def _scroll_plan(
+    previous: _Seen, grey: npt.NDArray[np.uint8], regions: list[Box], size: tuple[int, int]
+) -> tuple[list[OcrLine], list[Box]] | None:
+    """The earlier lines still on screen (moved where the content moved) and the
+    regions to read, when the largest changed region scrolled; None when not.
+
+    An earlier line is kept where its pixels are found unchanged: in place (a
+    sticky header, a status bar) or shifted by the scroll. Its own pixels are
+    compared, not the band's rows: they are what OCR read it from, and they are
+    checked whole even where the line reaches out of the band. A line found in
+    neither place is dropped, and what may still show of it is read: the rows of
+    its shifted box that show moved content (a line half scrolled out of view,
+    when at least a quarter of it shows; not the rows of a sticky header it slid
+    under), and its own box when it reached out of the band (that part did not
+    change). The other changed regions are read as they are.
+    """
+    band = max(regions, key=lambda r: _area([r]))
+    scroll = find_scroll(previous.grey, grey, band)
+    if scroll is None:
+        return None
+    dy = scroll.dy
+    kept: list[OcrLine] = []
+    reads = [r for r in regions if r != band]
+    for line in previous.lines:
+        if not _overlaps(line.box, band) or _same_pixels(previous.grey, grey, line.box, 0):
+            kept.append(line)
+            continue
+        x0, y0, x1, y1 = line.box
+        moved = (x0, y0 - dy, x1, y1 - dy)
+        if _same_pixels(previous.grey, grey, line.box, -dy):
+            kept.append(OcrLine(line.text, moved, line.score))
+            continue
+        if not _inside(line.box, band):
+            reads.append(line.box)
+        shown = scroll.moved_span(moved[1], moved[3])
+        if shown is not None and 4 * (shown[1] - shown[0]) >= y1 - y0:
+            reads.append((max(x0, band[0]), shown[0], min(x1, band[2]), shown[1]))
+    left, _, right, _ = band
+    reads.extend((left, start, right, end) for start, end in scroll.new_rows(SCROLL_MARGIN))
+    # Two earlier lines that look alike can land on one place (one stayed, one moved there).
+    kept = list(dict.fromkeys(kept))
+    return kept, _whole_lines(reads, kept, size)
+
+
+def _same_pixels(
+    prev: npt.NDArray[np.uint8], cur: npt.NDArray[np.uint8], box: Box, dy: int
+) -> bool:
+    """Whether ``box`` of ``prev`` shows unchanged in ``cur`` moved down by ``dy``."""
+    height, width = prev.shape
+    x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(width, box[2]), min(height, box[3])
+    if x0 >= x1 or y0 >= y1 or y0 + dy < 0 or y1 + dy > height:
+        return False
+    return bool(np.array_equal(prev[y0:y1, x0:x1], cur[y0 + dy : y1 + dy, x0:x1]))
 
 
 def _whole_lines(regions: list[Box], lines: list[OcrLine], size: tuple[int, int]) -> list[Box]:
@@ -234,6 +344,10 @@ def _inside(a: Box, b: Box) -> bool:
 
 def _union(a: Box, b: Box) -> Box:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _area(boxes: list[Box]) -> int:
+    return sum((r - left) * (b - t) for left, t, r, b in boxes)
 
 
 def _overlaps(a: Box, b: Box) -> bool:
