@@ -225,6 +225,7 @@ class Assistant:
             settings,
             seal_after_s=seal_after_s,
             redact_local=self.settings.flag("redact_local"),
+            key_frames=self.settings.integer("vision_key_frames"),
         )
         return absorber.absorb(progress, due_only=due_only)
 

@@ -34,6 +34,10 @@ class Setting:
     default: Value
     help: str
     choices: tuple[str, ...] = ()  # for a text setting: the only values accepted
+    minimum: float | None = None
+    """For a number: the smallest value accepted (None: any positive number)."""
+    maximum: float | None = None
+    """For a number: the largest value accepted (None: no limit)."""
 
     @property
     def env_var(self) -> str:
@@ -41,8 +45,9 @@ class Setting:
 
     def parse(self, raw: object) -> Value:
         """Check ``raw`` (a string from the command line, or JSON) against the default's
-        type: text, a number (positive), a switch (true/false, on/off, yes/no, 1/0) or
-        a list of texts (a JSON list, or one string of comma-separated items)."""
+        type: text, a number (positive, or within ``minimum`` and ``maximum``), a switch
+        (true/false, on/off, yes/no, 1/0) or a list of texts (a JSON list, or one string
+        of comma-separated items)."""
         if isinstance(self.default, bool):
             return self._parse_bool(raw)
         if isinstance(self.default, tuple):
@@ -62,8 +67,15 @@ class Setting:
             value: float | int = int(raw) if kind is int else float(raw)
         except ValueError:
             raise SettingsError(f"{self.name} must be a number, got {raw!r}.") from None
-        if value <= 0:
+        return self._check_range(value, raw)
+
+    def _check_range(self, value: float | int, raw: object) -> float | int:
+        if self.minimum is None and value <= 0:
             raise SettingsError(f"{self.name} must be positive, got {raw!r}.")
+        if self.minimum is not None and value < self.minimum:
+            raise SettingsError(f"{self.name} must be at least {self.minimum:g}, got {raw!r}.")
+        if self.maximum is not None and value > self.maximum:
+            raise SettingsError(f"{self.name} must be at most {self.maximum:g}, got {raw!r}.")
         return value
 
     def _parse_bool(self, raw: object) -> bool:
@@ -130,6 +142,18 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         "With no llm_model configured, use the embedded SmolLM2-135M model (the [local] "
         "extra) when it is installed; off: the rule-based floor writes the memories.",
+    ),
+    Setting(
+        "vision_key_frames",
+        0,
+        "Key frames of each screen batch sent as images with the meta-agent's call, only "
+        "to a provider whose model litellm lists as vision-capable (never to the embedded "
+        "model); the memory agents get text only. 0: off, no image leaves the machine. "
+        "Images cannot be redacted like text: only the lines OCR read and redaction "
+        "recognised (keys, passwords, e-mails, cards, phone numbers) are blacked out; "
+        "anything else on the screen goes to the provider as it is.",
+        minimum=0,
+        maximum=4,
     ),
     Setting(
         "chat_topic",

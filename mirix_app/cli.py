@@ -500,9 +500,10 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
             )
         else:
             what = f"failed, kept for a retry: {batch.error}"
+        images = f", {batch.key_frames} key frame image(s)" if batch.key_frames else ""
         click.echo(
             f"[{number}/{total}] {batch.id}: {what} ({batch.llm_calls} LLM call(s), "
-            f"{batch.prompt_tokens} prompt tokens)",
+            f"{batch.prompt_tokens} prompt tokens{images})",
             err=True,
         )
 

@@ -177,7 +177,20 @@ def _v3_open_batches(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX batches_open ON batches(sealed_at) WHERE sealed_at IS NULL")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_batches, _v3_open_batches)
+def _v4_sensitive_boxes(conn: sqlite3.Connection) -> None:
+    """Where a screenshot shows text that redaction hides (secrets, personal data):
+    a JSON list of ``[left, top, right, bottom]`` pixel boxes, blacked out before
+    the image may go to a provider. NULL (every frame kept before this version):
+    not known, so the image is never sent."""
+    conn.execute("ALTER TABLE screenshots ADD COLUMN sensitive_boxes TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_initial,
+    _v2_batches,
+    _v3_open_batches,
+    _v4_sensitive_boxes,
+)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

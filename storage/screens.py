@@ -1,9 +1,10 @@
 """Screenshot queries the screen search and the screen pipeline need: keyword
-ranking with time and app filters, CLIP image vectors, hourly activity, and
-which screenshots still wait for a batch."""
+ranking with time and app filters, CLIP image vectors, hourly activity, which
+screenshots still wait for a batch, and the boxes of sensitive text on a frame."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -159,3 +160,76 @@ def term_coverage(conn: sqlite3.Connection, text: str, rowids: Sequence[int]) ->
     return {
         rowid: sum(w for t, w in weights.items() if rowid in holders[t]) / mass for rowid in rowids
     }
+
+
+Box = tuple[int, int, int, int]
+"""(left, top, right, bottom) in the frame's pixels."""
+
+
+def encode_boxes(boxes: Sequence[Box]) -> str:
+    """The ``sensitive_boxes`` column's form: a JSON list of [left, top, right, bottom]."""
+    return json.dumps([[int(v) for v in box] for box in boxes])
+
+
+def decode_boxes(stored: object) -> list[Box] | None:
+    """The boxes of a ``sensitive_boxes`` value; None when it is NULL (not known) or
+    not a list of four-integer boxes (an imported or damaged value): a caller must
+    then treat the whole frame as unsafe to show."""
+    if not isinstance(stored, str):
+        return None
+    try:
+        raw = json.loads(stored)
+    except ValueError:
+        return None
+    if not isinstance(raw, list):
+        return None
+    boxes: list[Box] = []
+    for box in raw:
+        if not (
+            isinstance(box, list)
+            and len(box) == 4
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in box)
+        ):
+            return None
+        boxes.append((box[0], box[1], box[2], box[3]))
+    return boxes
+
+
+def set_sensitive_boxes(conn: sqlite3.Connection, screenshot_id: str, boxes: Sequence[Box]) -> None:
+    conn.execute(
+        "UPDATE screenshots SET sensitive_boxes = ? WHERE id = ?",
+        (encode_boxes(boxes), screenshot_id),
+    )
+
+
+@dataclass(frozen=True)
+class FrameImage:
+    """What it takes to show a kept frame to someone else: its image file and the
+    boxes to black out first."""
+
+    id: str
+    image_path: str
+    width: int | None
+    height: int | None
+    sensitive_boxes: list[Box]
+
+
+def frame_images(conn: sqlite3.Connection, screenshot_ids: Sequence[str]) -> dict[str, FrameImage]:
+    """The frames among ``screenshot_ids`` that may be shown: not deleted, image file
+    still kept (not removed for the storage budget) and sensitive boxes known."""
+    found: dict[str, FrameImage] = {}
+    unique = sorted(set(screenshot_ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(
+            f"SELECT id, image_path, width, height, sensitive_boxes FROM screenshots "
+            f"WHERE id IN ({marks}) AND deleted_at IS NULL AND image_path IS NOT NULL",
+            chunk,
+        ):
+            boxes = decode_boxes(row["sensitive_boxes"])
+            if boxes is not None:
+                found[str(row["id"])] = FrameImage(
+                    str(row["id"]), str(row["image_path"]), row["width"], row["height"], boxes
+                )
+    return found

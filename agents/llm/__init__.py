@@ -17,6 +17,7 @@ from agents.llm.settings import (
 )
 from agents.llm.tools import Tool, ToolCall, Usage
 from agents.llm.usage import OperationUsage, UsageCounter
+from agents.llm.vision import image_part, supports_images
 
 __all__ = [
     "KEYRING_SERVICE",
@@ -32,6 +33,8 @@ __all__ = [
     "UsageCounter",
     "check_local_model",
     "client_for",
+    "image_part",
     "resolve_api_key",
     "store_api_key",
+    "supports_images",
 ]

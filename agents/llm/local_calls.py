@@ -212,8 +212,12 @@ def _json(function: dict[str, Any]) -> Any:
 
 def _text(message: dict[str, Any]) -> str:
     content = message.get("content")
-    if isinstance(content, list):  # content parts: keep the text ones
-        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    if isinstance(content, list):  # content parts: keep the text ones (no images here)
+        return "\n".join(
+            str(p.get("text", ""))
+            for p in content
+            if isinstance(p, dict) and p.get("type", "text") == "text"
+        )
     return "" if content is None else str(content)
 
 

@@ -1,5 +1,6 @@
-"""Privacy at capture time and before text leaves the machine (issue 4)."""
+"""Privacy at capture time and before text or images leave the machine (issue 4)."""
 
+from agents.privacy.images import black_out, sensitive_boxes
 from agents.privacy.redact import KINDS, RedactResult, redact
 
-__all__ = ["KINDS", "RedactResult", "redact"]
+__all__ = ["KINDS", "RedactResult", "black_out", "redact", "sensitive_boxes"]

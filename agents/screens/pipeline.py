@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from agents.embeddings import TextEmbedder
+from agents.privacy import sensitive_boxes
 from agents.screens.batching import ScreenBatcher
 from agents.screens.clip import ClipEmbedder
 from agents.screens.dedup import Fingerprint, fingerprint, is_near_duplicate
@@ -31,6 +32,7 @@ from agents.screens.ocr import (
     OcrEngine,
     RapidOcr,
     lines_text,
+    reading_order,
     return_freed_memory,
 )
 from agents.screens.store import StoredFrame, embed_screen, keep_frame
@@ -197,6 +199,9 @@ class ScreenPipeline:
         with self._work_lock:
             lines = self.ocr.read(frame.image, print_, frame.monitor)
         text = lines_text(lines)
+        # Where the frame shows what redaction hides from a prompt: blacked out if
+        # the image is ever sent as a key frame (vision_key_frames).
+        boxes = sensitive_boxes([(ln.text, ln.box) for ln in reading_order(lines)])
         vector = embed_screen(self.embedder, frame.app, frame.title, text)
         image_vector = self.clip.embed_images([frame.image])[0] if self.clip else None
         stored = keep_frame(
@@ -208,6 +213,7 @@ class ScreenPipeline:
             image_vector=image_vector,
             phash=difference_hash(frame.image),
             quality=self.config.quality,
+            sensitive_boxes=boxes,
         )
         self.files.enforce_budget(self.config.budget_bytes)
         if self.batcher is not None:

@@ -1,4 +1,5 @@
-"""Keeping one frame: WebP files on disk, then its row with text and embeddings.
+"""Keeping one frame: WebP files on disk, then its row with text, embeddings and
+the boxes of its sensitive text (see :func:`agents.privacy.sensitive_boxes`).
 
 The files are written first and the row second, in one transaction; if the row
 cannot be written the files are removed again, so no row ever points to a file
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +24,7 @@ from storage import Storage
 from storage.frames import FrameFiles
 from storage.kinds import SCREENSHOT, validate_fields
 from storage.rows import encode_vector, new_id
+from storage.screens import Box, set_sensitive_boxes
 
 CHUNK_WORDS = 40
 THUMB_WIDTH = 320
@@ -103,6 +106,7 @@ def keep_frame(
     image_vector: npt.NDArray[np.float32] | None,
     phash: str,
     quality: int,
+    sensitive_boxes: Sequence[Box],
 ) -> StoredFrame:
     values = validate_fields(
         SCREENSHOT,
@@ -143,6 +147,7 @@ def keep_frame(
             conn.execute(
                 "UPDATE screenshots SET image_embedding = ? WHERE id = ?", (image_blob, item_id)
             )
+        set_sensitive_boxes(conn, item_id, sensitive_boxes)
 
     try:
         storage.db.write(write)

@@ -33,7 +33,7 @@ from mirix_app.gui.errors import describe
 from mirix_app.gui.worker import Jobs
 
 PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Language model", ("llm_", "local_llm", "batch_")),
+    ("Language model", ("llm_", "local_llm", "batch_", "vision_")),
     ("Capture && privacy", ("capture_", "redact_", "screenshot_", "storage_", "clip_")),
     ("Desktop", ("start_at_login",)),
 )
@@ -46,6 +46,14 @@ def page_of(setting: Setting) -> str:
         if setting.name.startswith(prefixes):
             return page
     return "Desktop"
+
+
+def _range(setting: Setting, smallest: float) -> tuple[float, float]:
+    """A spin box's range: the setting's own bounds (a 0 must stay 0, not become the
+    box's minimum), else ``smallest`` (a positive number) to a million."""
+    low = smallest if setting.minimum is None else setting.minimum
+    high = 1_000_000 if setting.maximum is None else setting.maximum
+    return low, high
 
 
 class SettingField:
@@ -67,12 +75,13 @@ class SettingField:
             self.widget = edit
         elif isinstance(d, int):
             spin = QSpinBox()
-            spin.setRange(1, 1_000_000)
+            low, high = _range(setting, 1)
+            spin.setRange(int(low), int(high))
             spin.setValue(int(value))  # type: ignore[arg-type]
             self.widget = spin
         elif isinstance(d, float):
             dspin = QDoubleSpinBox()
-            dspin.setRange(0.01, 1_000_000)
+            dspin.setRange(*_range(setting, 0.01))
             dspin.setDecimals(2)
             dspin.setValue(float(value))  # type: ignore[arg-type]
             self.widget = dspin

@@ -134,7 +134,13 @@ def test_the_instructions_come_first_with_every_tool_and_an_example() -> None:
 def test_tool_turns_become_plain_messages_the_chat_template_takes() -> None:
     conversation = [
         {"role": "system", "content": "sys"},
-        {"role": "user", "content": [{"type": "text", "text": "hello"}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "hello"},
+                {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,/9j/"}},
+            ],
+        },
         {
             "role": "assistant",
             "content": None,

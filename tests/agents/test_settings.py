@@ -35,12 +35,22 @@ def test_defaults_file_and_environment_in_that_order(
         ("nope", "x", "Unknown setting"),
         ("llm_timeout_s", "soon", "number"),
         ("llm_timeout_s", "-1", "positive"),
+        ("vision_key_frames", "5", "at most 4"),
+        ("vision_key_frames", "-1", "at least 0"),
+        ("vision_key_frames", "1.5", "number"),
     ],
 )
 def test_bad_settings_are_refused(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         save_setting(tmp_path, name, value)
     assert not (tmp_path / "settings.json").exists()
+
+
+def test_key_frames_are_off_by_default_and_zero_is_a_valid_value(tmp_path: Path) -> None:
+    assert load_settings(tmp_path).integer("vision_key_frames") == 0
+    assert save_setting(tmp_path, "vision_key_frames", "4") == 4
+    assert save_setting(tmp_path, "vision_key_frames", "0") == 0
+    assert load_settings(tmp_path).sources["vision_key_frames"] == "file"
 
 
 def test_a_damaged_settings_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -100,3 +100,26 @@ def test_batches_queued_before_open_batches_existed_stay_pending(tmp_path: Path)
         (batch,) = storage.batches.pending()
         assert batch.id == "batch_old" and batch.sealed_at == "2024-01-01T00:00:00Z"
         assert storage.batches.open_batch() is None
+
+
+def test_screenshots_kept_before_sensitive_boxes_stay_with_the_boxes_unknown(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    conn = _conn(data / "mirix.db")
+    apply_migrations(conn, MIGRATIONS[:3])  # the schema before sensitive boxes
+    conn.execute(
+        "INSERT INTO screenshots (id, created_at, updated_at, search_text, at, app, "
+        "image_path, ocr_text) VALUES ('scr_old', '2024-01-01T00:00:00Z', "
+        "'2024-01-01T00:00:00Z', 'editor notes', '2024-01-01T00:00:00Z', 'editor', "
+        "'frames/2024-01-01/scr_old.webp', 'notes')"
+    )
+    conn.close()
+    with Storage.open(data) as storage:
+        shot = storage.screenshots.get("scr_old")
+        assert (shot.fields["app"], shot.fields["ocr_text"]) == ("editor", "notes")
+        with storage.db.reading() as reading:
+            row = reading.execute("SELECT sensitive_boxes FROM screenshots").fetchone()
+            assert row["sensitive_boxes"] is None  # not known: never sent as an image
+            assert schema_version(reading) == len(MIGRATIONS) == 4

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QPlainTextEdit, QSpinBox
 
 from agents import Assistant, open_assistant
 from agents.settings import SETTINGS
@@ -41,6 +41,8 @@ def test_every_setting_has_a_widget_with_its_help(qtbot: Any, assistant: Assista
         assert dialog.fields[s.name].value() == assistant.settings[s.name]  # effective value
     assert isinstance(dialog.fields["local_llm"].widget, QCheckBox)
     assert isinstance(dialog.fields["capture_exclude_apps"].widget, QPlainTextEdit)
+    frames = dialog.fields["vision_key_frames"].widget  # off (0) is in range, and stays 0
+    assert isinstance(frames, QSpinBox) and (frames.minimum(), frames.maximum()) == (0, 4)
     assert "of 10 GB" in dialog.use_label.text() and "MB in all" in dialog.use_label.text()
 
 
