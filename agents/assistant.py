@@ -226,6 +226,7 @@ class Assistant:
             seal_after_s=seal_after_s,
             redact_local=self.settings.flag("redact_local"),
             key_frames=self.settings.integer("vision_key_frames"),
+            images=self.settings.text("llm_images"),
         )
         return absorber.absorb(progress, due_only=due_only)
 

@@ -156,6 +156,15 @@ SETTINGS: tuple[Setting, ...] = (
         maximum=4,
     ),
     Setting(
+        "llm_images",
+        "auto",
+        "Whether the provider's model takes images (for vision_key_frames): auto asks "
+        "litellm's bundled model list; yes for a vision model it does not list (say "
+        "gemini/gemini-2.0-flash, ollama/llava, or one behind an OpenAI-compatible "
+        "server); no never sends images. The embedded model never gets images.",
+        choices=("auto", "yes", "no"),
+    ),
+    Setting(
         "chat_topic",
         "auto",
         "How the chat finds the topic to search memories for: keywords (the message's "

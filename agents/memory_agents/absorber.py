@@ -177,6 +177,7 @@ class Absorber:
         direct_writes: bool = True,
         redact_local: bool = False,
         key_frames: int = 0,
+        images: str = "auto",
     ) -> None:
         self.storage = storage
         self.embedder = embedder
@@ -188,14 +189,18 @@ class Absorber:
         self.workers = workers
         self.direct_writes = direct_writes
         self._key_frames_wanted = key_frames
+        self._images = images
 
     @functools.cached_property
     def key_frames(self) -> int:
         """Key frames per meta-agent call: as asked, when the model takes images (a
-        provider's model, never the embedded one). Worked out on first use: asking
-        litellm loads it, which a run with nothing to absorb need not do."""
+        provider's model, never the embedded one; ``images`` auto asks litellm, yes
+        and no override it). Worked out on first use: asking litellm loads it, which
+        a run with nothing to absorb need not do."""
         wanted = self._key_frames_wanted
-        return wanted if wanted > 0 and supports_images(self.llm) else 0
+        if wanted <= 0 or self._images == "no" or isinstance(self.llm, LocalModelSettings):
+            return 0
+        return wanted if self._images == "yes" or supports_images(self.llm) else 0
 
     def seal_stale(self) -> int:
         """Seal the open batch when it is older than ``seal_after_s``."""

@@ -215,7 +215,8 @@ def test_large_frames_are_scaled_down_to_the_long_side_limit(
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("vision_key_frames", "0"), ("llm_model", MODEL)],  # off; a model without vision
+    # off; a model litellm does not list as taking images; told the model takes none
+    [("vision_key_frames", "0"), ("llm_model", MODEL), ("llm_images", "no")],
 )
 def test_no_image_is_sent_when_off_or_the_model_has_no_vision(
     screens: Screens, llm_server: ScriptedLLMServer, setting: str, value: str
@@ -230,10 +231,24 @@ def test_no_image_is_sent_when_off_or_the_model_has_no_vision(
     assert meta["messages"][1]["content"] == "Dispatch the work for these observations."
 
 
+def test_llm_images_yes_sends_key_frames_to_a_model_litellm_does_not_list(
+    screens: Screens, llm_server: ScriptedLLMServer
+) -> None:
+    screens.assistant.set_config("llm_model", MODEL)
+    screens.assistant.set_config("llm_images", "yes")
+    three_frames(screens)
+    script_one_memory(llm_server)
+    report = screens.assistant.absorb()
+    assert (report.done, report.batches[0].key_frames) == (1, 2)
+    assert len(sent_images(meta_and_agents(llm_server)[0])[1]) == 2
+
+
 def test_the_embedded_model_gets_no_key_frames(assistant: Assistant) -> None:
     local = LocalModelSettings(model="openai/gpt-4o", model_path="/nowhere/model.gguf")
     absorber = Absorber(assistant.storage, assistant.embedder, local, key_frames=4)
     assert absorber.key_frames == 0
+    told = Absorber(assistant.storage, assistant.embedder, local, key_frames=4, images="yes")
+    assert told.key_frames == 0
 
 
 def test_frames_whose_image_is_gone_are_skipped_without_error(
