@@ -12,7 +12,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TypeVar
@@ -178,3 +178,15 @@ class Database:
             if mapped is None:
                 raise
             raise mapped from exc
+
+
+IN_CHUNK = 500
+"""Values per ``IN (...)`` clause: well under SQLite's limit on bound variables."""
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[tuple[list[T], str]]:
+    """``values`` in chunks of at most IN_CHUNK, each with its placeholders
+    (``"?,?,?"``) for an ``IN (...)`` clause."""
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = list(values[start : start + IN_CHUNK])
+        yield chunk, ",".join("?" * len(chunk))

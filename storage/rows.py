@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from storage.db import Database
+from storage.db import Database, in_chunks
 from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import Kind, display_text, index_text, now_iso, public_value
 from storage.records import Record, SourceKind, SourceRef
@@ -162,8 +162,7 @@ class RowStore:
             return sources_of_memories(conn, ids)
         kind_name: SourceKind = "message" if self.kind.name == "message" else "screenshot"
         out: dict[str, tuple[SourceRef, ...]] = {}
-        for chunk in _chunks(list(ids)):
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(list(ids)):
             for r in conn.execute(
                 f"SELECT id, external_id FROM {self.kind.table} WHERE id IN ({marks})", chunk
             ):
@@ -200,8 +199,7 @@ def sources_of_memories(
     conn: sqlite3.Connection, ids: Iterable[str]
 ) -> dict[str, tuple[SourceRef, ...]]:
     out: dict[str, list[SourceRef]] = {}
-    for chunk in _chunks(list(ids)):
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(list(ids)):
         rows = conn.execute(
             f"""SELECT p.memory_id, p.source_kind, p.source_id,
                        coalesce(m.external_id, s.external_id) AS external_id
@@ -217,8 +215,3 @@ def sources_of_memories(
                 SourceRef(r["source_kind"], r["source_id"], r["external_id"])
             )
     return {k: tuple(v) for k, v in out.items()}
-
-
-def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

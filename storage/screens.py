@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from storage.db import in_chunks
 from storage.fts import TermBudget, query_terms
 
 
@@ -87,9 +88,7 @@ def image_vectors(
 def rows_by_rowid(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, sqlite3.Row]:
     out: dict[int, sqlite3.Row] = {}
     unique = sorted(set(rowids))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(unique):
         for r in conn.execute(f"SELECT * FROM screenshots WHERE rowid IN ({marks})", chunk):
             out[int(r["rowid"])] = r
     return out
@@ -219,9 +218,7 @@ def frame_images(conn: sqlite3.Connection, screenshot_ids: Sequence[str]) -> dic
     still kept (not removed for the storage budget) and sensitive boxes known."""
     found: dict[str, FrameImage] = {}
     unique = sorted(set(screenshot_ids))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(unique):
         for row in conn.execute(
             f"SELECT id, image_path, width, height, sensitive_boxes FROM screenshots "
             f"WHERE id IN ({marks}) AND deleted_at IS NULL AND image_path IS NOT NULL",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from storage.db import Database
+from storage.db import Database, in_chunks
 from storage.fts import TermBudget, query_terms
 from storage.kinds import Kind, display_text
 from storage.records import Hit
@@ -154,9 +154,7 @@ class HybridSearch:
         actors: dict[tuple[str, int], str | None] = {}
         for kind in {c[1] for c in fused if c[1].actor_field}:
             rowids = [c[2] for c in fused if c[1] is kind]
-            for start in range(0, len(rowids), 500):
-                chunk = rowids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in in_chunks(rowids):
                 for rowid, actor in conn.execute(
                     f"SELECT rowid, {kind.actor_field} FROM {kind.table} WHERE rowid IN ({marks})",
                     chunk,

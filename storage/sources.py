@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from storage.db import in_chunks
 from storage.kinds import MESSAGE, SCREENSHOT, validate_fields
 from storage.records import Record
 from storage.rows import RowStore, Vector, encode_vector
@@ -46,9 +47,7 @@ class SourceStore(RowStore):
     def existing_external_ids(self, external_ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         with self.db.reading() as conn:
-            for start in range(0, len(external_ids), 500):
-                chunk = list(external_ids[start : start + 500])
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in in_chunks(external_ids):
                 found.update(
                     r[0]
                     for r in conn.execute(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from storage.db import in_chunks
 from storage.kinds import Kind
 
 
@@ -35,9 +36,7 @@ def reread(
     order; a row that no longer exists comes back as deleted."""
     found: dict[int, tuple[bytes | None, str, str | None]] = {}
     unique = sorted(set(rowids))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(unique):
         for r in conn.execute(
             f"SELECT rowid, embedding, {kind.time_column}, deleted_at "
             f"FROM {kind.table} WHERE rowid IN ({marks})",
