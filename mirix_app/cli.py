@@ -490,7 +490,9 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
     agents run. A batch whose provider call fails stays queued for the next run;
     when the provider itself fails (key refused, unreachable, rate-limited) the run
     stops and the remaining batches wait too. Unlike the background run, this
-    retries failed batches at once.
+    retries failed batches at once, and only the part that failed: the
+    meta-agent's call is not repeated once its memories are written. A batch too
+    long for the model is split in two and both halves are absorbed.
     """
 
     def line(number: int, total: int, batch: BatchReport) -> None:
@@ -498,6 +500,8 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
             what = f"done: {batch.memories_written} memory write(s) in " + (
                 ", ".join(batch.memory_types) or "no type"
             )
+        elif batch.status == "split":
+            what = f"too long for the model, split in two: {batch.error}"
         else:
             what = f"failed, kept for a retry: {batch.error}"
         images = f", {batch.key_frames} key frame image(s)" if batch.key_frames else ""
@@ -516,9 +520,10 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
             if report.mode != "llm":
                 return
             totals = report.to_dict()
+            split = f", split in two: {report.split}" if report.split else ""
             click.echo(
-                f"Batches done: {report.done}, failed (kept for a retry): {report.failed}; "
-                f"memories written: {report.memories_written}; LLM calls: "
+                f"Batches done: {report.done}, failed (kept for a retry): {report.failed}"
+                f"{split}; memories written: {report.memories_written}; LLM calls: "
                 f"{totals['llm_calls']}, prompt tokens: {totals['prompt_tokens']}."
             )
 

@@ -38,6 +38,9 @@ class Batch:
     items: tuple[dict[str, Any], ...]
     sealed_at: str | None = None
     """None while the batch is open (still taking observations)."""
+    plan: dict[str, str] | None = None
+    """What the memory agents still have to do (memory type -> instruction) once the
+    meta-agent's call succeeded; None before that."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +52,7 @@ class Batch:
             "last_error": self.last_error,
             "items": list(self.items),
             "sealed_at": self.sealed_at,
+            "plan": self.plan,
         }
 
 
@@ -184,6 +188,49 @@ class BatchStore:
             ).fetchall()
         return [_batch(r) for r in rows]
 
+    def split(self, batch_id: str) -> tuple[Batch, Batch]:
+        """Replace a pending sealed batch by two, each with half of its observations
+        (in order), in one transaction: nothing is lost and nothing is taken twice.
+        The halves keep the batch's creation time, so they come next in line, and
+        its plan (when the meta-agent already ran), and start with no failed
+        attempts."""
+
+        def write(conn: sqlite3.Connection) -> tuple[str, str]:
+            row = conn.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"No batch with id {batch_id}.")
+            batch = _batch(row)
+            if batch.status != "pending" or batch.sealed_at is None:
+                raise InvalidInputError(f"Batch {batch_id} is not waiting for the agents.")
+            if len(batch.items) < 2:
+                raise InvalidInputError(f"Batch {batch_id} has one observation: no halves.")
+            middle = len(batch.items) // 2
+            ids = []
+            now = now_iso()
+            for half in (batch.items[:middle], batch.items[middle:]):
+                ids.append(f"batch_{uuid.uuid4().hex}")
+                conn.execute(
+                    "INSERT INTO batches (id, created_at, updated_at, status, attempts, items, "
+                    "sealed_at, plan) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)",
+                    (
+                        ids[-1],
+                        batch.created_at,
+                        now,
+                        json.dumps(list(half), ensure_ascii=False),
+                        now,
+                        row["plan"],
+                    ),
+                )
+            conn.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+            return ids[0], ids[1]
+
+        first, second = self.db.write(write)
+        return self.get(first), self.get(second)
+
+    def save_plan(self, batch_id: str, plan: dict[str, str]) -> None:
+        """Record what the memory agents still have to do for this batch."""
+        self._update(batch_id, "plan = ?", (json.dumps(plan, ensure_ascii=False),))
+
     def mark_done(self, batch_id: str) -> Batch:
         self._update(batch_id, "status = 'done', last_error = NULL, attempts = attempts + 1", ())
         return self.get(batch_id)
@@ -215,4 +262,5 @@ def _batch(row: sqlite3.Row) -> Batch:
         last_error=row["last_error"],
         items=tuple(json.loads(row["items"])),
         sealed_at=row["sealed_at"],
+        plan=json.loads(row["plan"]) if row["plan"] is not None else None,
     )

@@ -185,11 +185,21 @@ def _v4_sensitive_boxes(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE screenshots ADD COLUMN sensitive_boxes TEXT")
 
 
+def _v5_batch_plans(conn: sqlite3.Connection) -> None:
+    """A batch's plan: once the meta-agent's call succeeded (and its new memories
+    were written), the work it left for the memory agents, as a JSON object of
+    memory type -> instruction, shrinking as agents finish. A retry runs only
+    what is left, so a failure after the meta-agent never writes its memories
+    twice. NULL: the meta-agent has not run."""
+    conn.execute("ALTER TABLE batches ADD COLUMN plan TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_batches,
     _v3_open_batches,
     _v4_sensitive_boxes,
+    _v5_batch_plans,
 )
 
 

@@ -125,7 +125,13 @@ class ScriptedLLMServer:
         return self.add(Reply(text=text, tool_calls=calls, route=route))
 
     def reply_error(
-        self, status: int, message: str = "", *, code: str | None = None, type: str = ""
+        self,
+        status: int,
+        message: str = "",
+        *,
+        code: str | None = None,
+        type: str = "",
+        route: str | None = None,
     ) -> ScriptedLLMServer:
         body = {
             "message": message or f"Scripted error {status}.",
@@ -133,7 +139,7 @@ class ScriptedLLMServer:
             "param": None,
             "code": code,
         }
-        return self.add(Reply(status=status, error=body))
+        return self.add(Reply(status=status, error=body, route=route))
 
     def reply_delay(self, seconds: float, text: str = "late") -> ScriptedLLMServer:
         return self.add(Reply(text=text, delay_s=seconds))

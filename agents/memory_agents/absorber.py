@@ -47,6 +47,7 @@ from agents.embeddings import TextEmbedder
 from agents.errors import (
     LLMAuthError,
     LLMBadOutputError,
+    LLMContextLengthError,
     LLMError,
     LLMRateLimitError,
     LLMUnavailableError,
@@ -110,7 +111,8 @@ def next_try_at(batch: Batch) -> datetime:
 class BatchReport:
     id: str
     status: str
-    """done, or pending (failed this time, kept for a retry)."""
+    """done, pending (failed this time, kept for a retry), or split (too long for the
+    model: replaced by two halves, see ``split_into``)."""
     memory_types: list[str] = field(default_factory=list)
     memories_written: int = 0
     llm_calls: int = 0
@@ -121,6 +123,7 @@ class BatchReport:
     error: str | None = None
     provider_error: bool = False
     """The failure was the provider's (key, reachability, rate limit), not the batch's."""
+    split_into: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -141,7 +144,11 @@ class AbsorbReport:
 
     @property
     def failed(self) -> int:
-        return sum(b.status != "done" for b in self.batches)
+        return sum(b.status == "pending" for b in self.batches)
+
+    @property
+    def split(self) -> int:
+        return sum(b.status == "split" for b in self.batches)
 
     @property
     def memories_written(self) -> int:
@@ -153,6 +160,7 @@ class AbsorbReport:
             "message": self.message,
             "done": self.done,
             "failed": self.failed,
+            "split": self.split,
             "memories_written": self.memories_written,
             "waiting": self.waiting,
             "llm_calls": sum(b.llm_calls for b in self.batches),
@@ -222,17 +230,22 @@ class Absorber:
             due = [b for b in pending if not b.attempts or next_try_at(b) <= now]
             report.waiting = len(pending) - len(due)
             pending = due
-        for number, batch in enumerate(pending, start=1):
+        queue = list(pending)
+        number = 0
+        while queue:
+            batch = queue.pop(0)
+            number += 1
             result = self.absorb_batch(batch)
             report.batches.append(result)
+            # A batch too long for the model was split: its halves go next.
+            queue[0:0] = [self.storage.batches.get(half) for half in result.split_into]
             if progress is not None:
-                progress(number, len(pending), result)
-            if result.provider_error and number < len(pending):
-                left = len(pending) - number
-                report.waiting += left
+                progress(number, number + len(queue), result)
+            if result.provider_error and queue:
+                report.waiting += len(queue)
                 report.message = (
-                    f"Stopped after a provider error; {left} more batch(es) wait for the "
-                    f"next run. {result.error}"
+                    f"Stopped after a provider error; {len(queue)} more batch(es) wait for "
+                    f"the next run. {result.error}"
                 )
                 break
         return report
@@ -247,14 +260,31 @@ class Absorber:
         client = client_for(settings, usage=usage)
         result = BatchReport(batch.id, "pending")
         try:
-            assignments = self._dispatch(client, batch, result)
+            if batch.plan is None:
+                assignments = self._dispatch(client, batch, result)
+                # The meta-agent's new memories are written: a retry must not write
+                # them again, only run the agents still to run.
+                self.storage.batches.save_plan(batch.id, assignments)
+            else:
+                assignments = dict(batch.plan)
             result.memory_types = [t for t in MEMORY_TYPE_NAMES if t in assignments]
-            writers = self._run_agents(client, batch, result.memory_types, assignments)
+            writers, errors = self._run_agents(client, batch, result.memory_types, assignments)
             result.memories_written += sum(len(w.written) for w in writers)
+            if errors:
+                self.storage.batches.save_plan(batch.id, {t: assignments[t] for t in errors})
+                raise next(iter(errors.values()))
         except LLMError as exc:
             result.error = str(exc)
-            result.provider_error = isinstance(exc, PROVIDER_ERRORS)
-            self.storage.batches.mark_failed(batch.id, str(exc))
+            if isinstance(exc, LLMContextLengthError) and len(batch.items) > 1:
+                # Retrying the same prompt cannot help; half of it may fit.
+                halves = self.storage.batches.split(batch.id)
+                result.status = "split"
+                result.split_into = [half.id for half in halves]
+                sizes = " and ".join(str(len(half.items)) for half in halves)
+                result.error += f" Split into two batches of {sizes} observations."
+            else:
+                result.provider_error = isinstance(exc, PROVIDER_ERRORS)
+                self.storage.batches.mark_failed(batch.id, str(exc))
         else:
             result.status = "done"
             self.storage.batches.mark_done(batch.id)
@@ -376,21 +406,36 @@ class Absorber:
         batch: Batch,
         types: list[str],
         assignments: dict[str, str],
-    ) -> list[MemoryWriter]:
-        """Run the chosen agents in parallel; every agent finishes (its writes are
-        kept) before the first error, if any, is raised."""
+    ) -> tuple[list[MemoryWriter], dict[str, LLMError]]:
+        """Run the chosen agents in parallel, each to its end (its writes are kept).
+        Returns the writers of the agents that finished and the LLM error of each
+        type whose agent failed; any other error is raised."""
+
+        def run(type_name: str) -> MemoryWriter:
+            return self._run_agent(client, batch, type_name, assignments[type_name])
+
+        writers: list[MemoryWriter] = []
+        errors: dict[str, LLMError] = {}
         if len(types) <= 1 or self.workers <= 1:
-            return [self._run_agent(client, batch, t, assignments[t]) for t in types]
+            for type_name in types:
+                try:
+                    writers.append(run(type_name))
+                except LLMError as exc:
+                    errors[type_name] = exc
+            return writers, errors
         with ThreadPoolExecutor(
             max_workers=min(self.workers, len(types)), thread_name_prefix="memory-agent"
         ) as pool:
-            futures = [
-                pool.submit(self._run_agent, client, batch, t, assignments[t]) for t in types
-            ]
-        errors = [f.exception() for f in futures if f.exception() is not None]
-        if errors:
-            raise errors[0]  # type: ignore[misc]
-        return [f.result() for f in futures]
+            futures = {type_name: pool.submit(run, type_name) for type_name in types}
+        for type_name, future in futures.items():
+            failure = future.exception()
+            if failure is None:
+                writers.append(future.result())
+            elif isinstance(failure, LLMError):
+                errors[type_name] = failure
+            else:
+                raise failure
+        return writers, errors
 
     def _run_agent(
         self, client: LLMClient, batch: Batch, type_name: str, instruction: str

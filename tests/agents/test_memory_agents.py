@@ -16,7 +16,7 @@ from agents import Assistant
 from agents.llm import LLMSettings, LocalModelSettings
 from agents.memory_agents import Absorber, next_try_at, retry_wait_s, tools_for
 from agents.memory_agents.tools import meta_tools
-from storage import SourceRef
+from storage import NotFoundError, SourceRef
 from storage.batches import Batch
 from storage.kinds import format_time
 from tests.fakes import BODIES, FakeEmbedder, message, write_jsonl
@@ -220,14 +220,70 @@ def test_a_failed_batch_stays_pending_and_the_next_absorb_succeeds(
     dispatch(llm_server, "semantic")  # the agent fails now, after the meta call
     llm_server.reply_error(503).reply_error(503)
     assert absorber.absorb().failed == 1
-    assert assistant.storage.batches.get(batch.id).attempts == 2
+    kept = assistant.storage.batches.get(batch.id)
+    assert (kept.attempts, kept.plan) == (2, {"semantic": "Record the semantic facts."})
 
-    dispatch(llm_server, "semantic")
+    # The retry runs only the agent: the meta-agent's call is not repeated.
     llm_server.reply_tool_calls(("semantic_insert", {"name": "Jordan", "summary": "Partner"}))
     report = absorber.absorb()
-    assert (report.done, report.memories_written) == (1, 1)
+    assert (report.done, report.memories_written, report.batches[0].llm_calls) == (1, 1, 1)
+    assert tool_names(llm_server.bodies()[-1]) == [t.name for t in tools_for("semantic")]
     assert assistant.storage.batches.get(batch.id).items == batch.items  # nothing lost
     assert assistant.storage.batches.pending() == []
+
+
+def test_a_retry_after_the_meta_agent_wrote_runs_only_the_agents_that_failed(
+    assistant: Assistant, absorber: Absorber, llm_server: ScriptedLLMServer
+) -> None:
+    make_batch(assistant, "Jordan is my climbing partner; we climbed on Saturday.")
+    llm_server.reply_tool_calls(
+        ("semantic_insert", {"name": "Jordan", "summary": "Ann's climbing partner"}),
+        (
+            "dispatch",
+            {
+                "assignments": [
+                    {"memory_type": "episodic", "instruction": "Merge the climb."},
+                    {"memory_type": "procedural", "instruction": "Update the routine."},
+                ]
+            },
+        ),
+    )
+    llm_server.reply_text("Nothing to change.", route="episodic_")
+    llm_server.reply_error(500, route="procedural_").reply_error(500, route="procedural_")
+    (first,) = absorber.absorb().batches
+    assert (first.status, first.memories_written) == ("pending", 1)
+
+    llm_server.reply_text("Nothing to change.", route="procedural_")
+    (retry,) = absorber.absorb().batches
+    assert (retry.status, retry.memory_types, retry.llm_calls) == ("done", ["procedural"], 1)
+    assert len(assistant.storage.memories["semantic"].list()) == 1  # not written twice
+
+
+def test_a_batch_too_long_for_the_model_is_split_and_both_halves_absorbed(
+    assistant: Assistant, absorber: Absorber, llm_server: ScriptedLLMServer
+) -> None:
+    batch = make_batch(assistant, "Jordan climbs.", "Lee flies.", "Sam sails.")
+    llm_server.reply_context_length()
+    dispatch(llm_server)
+    dispatch(llm_server)
+    seen: list[tuple[int, int, str]] = []
+    report = absorber.absorb(progress=lambda n, total, b: seen.append((n, total, b.status)))
+    assert seen == [(1, 3, "split"), (2, 3, "done"), (3, 3, "done")]
+    assert (report.split, report.done, report.failed) == (1, 2, 0)
+    assert "Split into two batches of 1 and 2 observations" in str(report.batches[0].error)
+    halves = [llm_server.bodies()[n]["messages"][0]["content"] for n in (1, 2)]
+    assert "Jordan climbs." in halves[0] and "Lee flies." not in halves[0]
+    assert "Lee flies." in halves[1] and "Sam sails." in halves[1]
+    assert assistant.storage.batches.pending() == []
+    with pytest.raises(NotFoundError):
+        assistant.storage.batches.get(batch.id)
+
+    # One observation cannot be halved: it fails and stays queued.
+    single = make_batch(assistant, "A very long page.")
+    llm_server.reply_context_length()
+    (alone,) = absorber.absorb().batches
+    assert alone.status == "pending" and "too long" in str(alone.error)
+    assert assistant.storage.batches.get(single.id).attempts == 1
 
 
 def test_split_dispatch_calls_are_merged_and_a_bad_one_refused(

@@ -46,3 +46,23 @@ def test_absorb_processes_queued_batches_with_progress(
     report = ok_json(data_dir, "absorb")
     assert (report["done"], report["failed"], report["llm_calls"]) == (1, 0, 1)
     assert ok_json(data_dir, "absorb")["batches"] == []
+
+
+def test_a_batch_too_long_for_the_model_is_split_and_said_so(
+    data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    ok(data_dir, "config", "set", "llm_model", MODEL)
+    ok(data_dir, "config", "set", "llm_api_base", llm_server.api_base)
+    ok(data_dir, "config", "set", "batch_items", "3")
+    rows = write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES[:3])
+    assert ok_json(data_dir, "import", "messages", str(rows))["batches"] == 1
+    llm_server.reply_context_length()
+    llm_server.reply_tool_calls(("dispatch", {"assignments": []}))
+    llm_server.reply_tool_calls(("dispatch", {"assignments": []}))
+
+    result = ok(data_dir, "absorb")
+    progress = result.stderr.splitlines()
+    assert progress[0].startswith("[1/3] batch_") and "split in two" in progress[0]
+    assert progress[1].startswith("[2/3] batch_") and progress[2].startswith("[3/3] batch_")
+    assert "Batches done: 2, failed (kept for a retry): 0, split in two: 1;" in result.stdout
+    assert ok_json(data_dir, "absorb")["batches"] == []

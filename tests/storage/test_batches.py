@@ -110,3 +110,23 @@ def test_append_refuses_bad_items(storage: Storage) -> None:
     with pytest.raises(InvalidInputError):
         storage.batches.append([{"kind": "email"}], max_items=3)
     assert storage.batches.open_batch() is None
+
+
+def test_a_split_batch_becomes_two_halves_next_in_line_with_its_plan(storage: Storage) -> None:
+    first = storage.batches.enqueue([_item(n) for n in range(5)])
+    later = storage.batches.enqueue([_item(9)])
+    storage.batches.mark_failed(first.id, "The conversation is too long for the model.")
+    storage.batches.save_plan(first.id, {"episodic": "Merge the trip."})
+    one, two = storage.batches.split(first.id)
+    assert [i["source_id"] for i in one.items] == ["msg_0", "msg_1"]
+    assert [i["source_id"] for i in two.items] == ["msg_2", "msg_3", "msg_4"]
+    assert (one.attempts, two.attempts) == (0, 0)
+    assert one.plan == two.plan == {"episodic": "Merge the trip."}
+    assert [b.id for b in storage.batches.pending()] == [one.id, two.id, later.id]
+    with pytest.raises(NotFoundError):
+        storage.batches.get(first.id)
+    with pytest.raises(InvalidInputError, match="one observation"):
+        storage.batches.split(later.id)
+    storage.batches.mark_done(one.id)
+    with pytest.raises(InvalidInputError, match="not waiting"):
+        storage.batches.split(one.id)

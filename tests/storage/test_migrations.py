@@ -122,4 +122,23 @@ def test_screenshots_kept_before_sensitive_boxes_stay_with_the_boxes_unknown(
         with storage.db.reading() as reading:
             row = reading.execute("SELECT sensitive_boxes FROM screenshots").fetchone()
             assert row["sensitive_boxes"] is None  # not known: never sent as an image
-            assert schema_version(reading) == len(MIGRATIONS) == 4
+            assert schema_version(reading) == len(MIGRATIONS)
+
+
+def test_batches_queued_before_plans_existed_have_none(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    conn = _conn(data / "mirix.db")
+    apply_migrations(conn, MIGRATIONS[:4])  # the schema before batch plans
+    conn.execute(
+        "INSERT INTO batches (id, created_at, updated_at, status, attempts, items, sealed_at) "
+        """VALUES ('batch_old', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', 'pending', 1, """
+        """'[{"kind": "message", "source_id": "msg_1", "at": "2024-01-01", "text": "hi"}]', """
+        "'2024-01-01T00:00:00Z')"
+    )
+    conn.close()
+    with Storage.open(data) as storage:
+        (batch,) = storage.batches.pending()
+        assert (batch.id, batch.attempts, batch.plan) == ("batch_old", 1, None)
+        storage.batches.save_plan("batch_old", {"semantic": "Update Jordan."})
+        assert storage.batches.get("batch_old").plan == {"semantic": "Update Jordan."}
