@@ -43,9 +43,9 @@ class Desktop(QObject):
     """The assistant is open; windows can be used."""
     failed = Signal(str)
     notified = Signal(str, str)
+    """(title, message) of a notification shown to the user."""
     absorbed = Signal(object)
     """A background round of the memory agents ended (its AbsorbReport, or None)."""
-    """(title, message) of a notification shown to the user."""
 
     def __init__(
         self,
@@ -75,6 +75,8 @@ class Desktop(QObject):
         self._show_capture("stopped", "")
         self._open_assistant = open_assistant
         self._absorbing = False
+        self._agents_problem: str | None = None
+        """The provider error the last background round stopped on, if any."""
         self.absorb_timer = QTimer(self)
         self.absorb_timer.setInterval(ABSORB_INTERVAL_MS)
         self.absorb_timer.timeout.connect(self.absorb_due)
@@ -174,6 +176,17 @@ class Desktop(QObject):
 
     def _absorbed(self, report: Any) -> None:
         self._absorbing = False
+        if report is not None and report.batches:
+            # Say once when the provider stops the agents (a refused key, say), and
+            # again only after it worked in between: not every minute.
+            problem = next((b.error for b in report.batches if b.provider_error), None)
+            if problem and problem != self._agents_problem:
+                self.notify(
+                    "Memory agents are waiting",
+                    f"{problem} Nothing is lost: the batches stay queued. Check the "
+                    "language model in Settings.",
+                )
+            self._agents_problem = problem
         self.absorbed.emit(report)
 
     def _absorb_failed(self, exc: Exception) -> None:

@@ -187,3 +187,40 @@ def test_the_memory_agents_take_due_batches_in_the_background(
         assert len(llm_server.requests) == 1
     finally:
         close(desktop)
+
+
+def test_a_provider_error_in_the_background_is_told_once(
+    qtbot: Any, opener: Any, tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    desktop = start(qtbot, opener, use_tray=False)
+    notices: list[tuple[str, str]] = []
+    desktop.notified.connect(
+        lambda title, text: (
+            notices.append((title, text)) if title == "Memory agents are waiting" else None
+        )
+    )
+    try:
+        app = desktop.assistant
+        app.set_config("llm_model", MODEL)
+        app.set_config("llm_api_base", llm_server.api_base)
+        app.set_config("batch_items", "2")
+        app.import_messages(write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES[:4]))
+
+        def background_round() -> Any:
+            with qtbot.waitSignal(desktop.absorbed, timeout=60_000) as done:
+                desktop.absorb_due()
+            return done.args[0]
+
+        llm_server.reply_error(401)
+        report = background_round()
+        assert (report.failed, report.waiting) == (1, 1)
+        assert len(notices) == 1
+        assert "API key" in notices[0][1] and "Settings" in notices[0][1]
+
+        # The refused batch waits out its back-off; the other one meets the same error.
+        llm_server.reply_error(401)
+        report = background_round()
+        assert (report.failed, report.waiting) == (1, 1)
+        assert len(notices) == 1  # the same problem is not told again
+    finally:
+        close(desktop)
