@@ -194,12 +194,21 @@ def _v5_batch_plans(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE batches ADD COLUMN plan TEXT")
 
 
+def _v6_screen_chunks(conn: sqlite3.Connection) -> None:
+    """The text embedding of each chunk of a screenshot's text (float16 rows of
+    the embedder's width, in reading order), next to the one vector of the whole
+    screen: a question about one part of a busy screen is compared with that
+    part too. NULL (frames kept before this version): the screen vector alone."""
+    conn.execute("ALTER TABLE screenshots ADD COLUMN chunk_embeddings BLOB")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_batches,
     _v3_open_batches,
     _v4_sensitive_boxes,
     _v5_batch_plans,
+    _v6_screen_chunks,
 )
 
 

@@ -1,6 +1,7 @@
 """Screenshot queries the screen search and the screen pipeline need: keyword
 ranking with time and app filters, CLIP image vectors, hourly activity, which
-screenshots still wait for a batch, and the boxes of sensitive text on a frame."""
+screenshots still wait for a batch, the boxes of sensitive text on a frame, and
+the embeddings of the chunks of a screen's text."""
 
 from __future__ import annotations
 
@@ -83,6 +84,34 @@ def image_vectors(
     keep = [r for r in rows if len(r[1]) == dim * 4]
     matrix = np.frombuffer(b"".join(r[1] for r in keep), dtype=np.float32).reshape(len(keep), dim)
     return np.array([r[0] for r in keep], dtype=np.int64), matrix
+
+
+def encode_chunk_vectors(matrix: npt.NDArray[np.float32]) -> bytes:
+    """A screen's chunk embeddings (rows, normalised by the embedder) as float16
+    bytes: half the room, and search compares at far coarser steps than that."""
+    rows = np.asarray(matrix, dtype=np.float32)
+    if rows.ndim != 2 or rows.shape[0] == 0 or not np.all(np.isfinite(rows)):
+        raise ValueError("chunk embeddings must be a non-empty finite matrix")
+    return rows.astype("<f2").tobytes()
+
+
+def chunk_vectors(
+    conn: sqlite3.Connection, rowids: Sequence[int], dim: int
+) -> dict[int, npt.NDArray[np.float32]]:
+    """rowid -> (chunks, dim) float32 matrix, for the screenshots among ``rowids``
+    that have chunk embeddings of width ``dim`` (others, e.g. kept before
+    schema v6 or by another embedder, are left out)."""
+    out: dict[int, npt.NDArray[np.float32]] = {}
+    for chunk, marks in in_chunks(sorted(set(rowids))):
+        for rowid, blob in conn.execute(
+            f"SELECT rowid, chunk_embeddings FROM screenshots "
+            f"WHERE chunk_embeddings IS NOT NULL AND rowid IN ({marks})",
+            chunk,
+        ):
+            if dim > 0 and len(blob) % (2 * dim) == 0 and blob:
+                rows = np.frombuffer(blob, dtype="<f2").reshape(-1, dim)
+                out[int(rowid)] = rows.astype(np.float32)
+    return out
 
 
 def rows_by_rowid(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, sqlite3.Row]:

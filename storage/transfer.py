@@ -29,7 +29,8 @@ from storage.secrets import SecretCipher, is_encrypted, seal_fields, unseal, uns
 
 FORMAT = "mirix-app-export"
 FORMAT_VERSION = 1
-_BLOB_COLUMNS = ("embedding", "image_embedding")
+_BLOB_COLUMNS = {"embedding": 4, "image_embedding": 4, "chunk_embeddings": 2}
+"""Vector columns, exported as base64, and the bytes per value (float32, float16)."""
 _SKIPPED_COLUMNS = ("rowid", "search_text")
 
 
@@ -256,7 +257,7 @@ def _check_row(kind: Kind, row: dict[str, Any], line_no: int) -> None:
             raise InvalidInputError("context must be a string.")
         for column in _BLOB_COLUMNS:
             if row.get(column) is not None:
-                row[column] = _vector_blob(row[column], column)
+                row[column] = _vector_blob(row[column], column, _BLOB_COLUMNS[column])
         public = {}
         for f in kind.fields:
             value = row.get(f.name)
@@ -269,13 +270,13 @@ def _check_row(kind: Kind, row: dict[str, Any], line_no: int) -> None:
         raise InvalidInputError(f"line {line_no}: {exc}") from None
 
 
-def _vector_blob(value: object, column: str) -> bytes:
+def _vector_blob(value: object, column: str, width: int) -> bytes:
     try:
         blob = base64.b64decode(str(value), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInputError(f"{column} is not base64.") from None
-    if not blob or len(blob) % 4:
-        raise InvalidInputError(f"{column} is not a float32 vector.")
+    if not blob or len(blob) % width:
+        raise InvalidInputError(f"{column} is not a float{8 * width} vector.")
     return blob
 
 

@@ -202,14 +202,14 @@ class ScreenPipeline:
         # Where the frame shows what redaction hides from a prompt: blacked out if
         # the image is ever sent as a key frame (vision_key_frames).
         boxes = sensitive_boxes([(ln.text, ln.box) for ln in reading_order(lines)])
-        vector = embed_screen(self.embedder, frame.app, frame.title, text)
+        vectors = embed_screen(self.embedder, frame.app, frame.title, text)
         image_vector = self.clip.embed_images([frame.image])[0] if self.clip else None
         stored = keep_frame(
             self.storage,
             self.files,
             frame,
             text=text,
-            text_vector=vector,
+            text_vectors=vectors,
             image_vector=image_vector,
             phash=difference_hash(frame.image),
             quality=self.config.quality,

@@ -19,6 +19,7 @@ from storage.fts import query_terms
 from storage.kinds import SCREENSHOT, parse_time
 from storage.screens import (
     ScreenFilter,
+    chunk_vectors,
     filtered_rowids,
     hourly_activity,
     image_vectors,
@@ -43,6 +44,14 @@ class ScreenSearchParams:
     text_weight: float = 1.0
     vector_weight: float = 0.6
     image_weight: float = 0.3
+    chunk_weight: float = 0.5
+    """A screen's meaning score: this share from its closest chunk, the rest from
+    the whole screen's vector. Measured with the closest chunk alone and with
+    mixes from 0.3 to 0.7 (tests/bench/screens_locomo.py, screens_websrc.py):
+    0.5 was best on both, 0 is the whole-screen vector alone."""
+    chunk_pool: int = 4
+    """How many times ``depth`` screens the whole-screen vectors preselect for
+    the chunk comparison (the index holds one vector per screen)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ def search_screens(
             (
                 "vector",
                 p.vector_weight,
-                _scaled(_vector_ranking(storage, conn, vector, where, depth)),
+                _scaled(_vector_ranking(storage, conn, vector, where, depth, p)),
             ),
         ]
         if clip is not None:
@@ -137,17 +146,40 @@ def _vector_ranking(
     vector: npt.NDArray[np.float32],
     where: ScreenFilter,
     depth: int,
+    p: ScreenSearchParams,
 ) -> list[tuple[int, float]]:
     index = storage.vectors.get(conn, SCREENSHOT)
+    pool = depth * max(1, p.chunk_pool) if p.chunk_weight > 0 else depth
     # The index filters by time itself; an app filter is applied to a deeper list.
-    wanted = depth * 20 if where.app else depth
+    wanted = pool * 20 if where.app else pool
     with storage.vectors.searching():
         matches = index.search(vector, wanted, since=where.since, until=where.until)
     scored = [(int(r), float(s)) for r, s in zip(matches.rowids, matches.scores, strict=True)]
     if where.app:
         allowed = filtered_rowids(conn, where)
         scored = [(r, s) for r, s in scored if r in allowed]
+    scored = scored[:pool]
+    if p.chunk_weight > 0:
+        chunks = chunk_vectors(conn, [r for r, _ in scored], int(vector.shape[0]))
+        scored = sorted(
+            ((r, _screen_score(s, chunks.get(r), vector, p.chunk_weight)) for r, s in scored),
+            key=lambda item: (-item[1], item[0]),
+        )
     return scored[:depth]
+
+
+def _screen_score(
+    whole: float,
+    chunks: npt.NDArray[np.float32] | None,
+    vector: npt.NDArray[np.float32],
+    weight: float,
+) -> float:
+    """The whole screen's similarity mixed with its closest chunk's; a screen
+    without chunk embeddings (kept before schema v6) counts its whole-screen
+    similarity for both, so it is neither helped nor hurt."""
+    if chunks is None or len(chunks) == 0:
+        return whole
+    return (1.0 - weight) * whole + weight * float(np.max(chunks @ vector))
 
 
 def _image_ranking(

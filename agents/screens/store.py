@@ -24,7 +24,7 @@ from storage import Storage
 from storage.frames import FrameFiles
 from storage.kinds import SCREENSHOT, validate_fields
 from storage.rows import encode_vector, new_id
-from storage.screens import Box, set_sensitive_boxes
+from storage.screens import Box, encode_chunk_vectors, set_sensitive_boxes
 
 CHUNK_WORDS = 40
 THUMB_WIDTH = 320
@@ -81,19 +81,24 @@ def screen_chunks(app: str, title: str, text: str) -> list[str]:
     return chunks or ["(a screen without text)"]
 
 
-def embed_screen(
-    embedder: TextEmbedder, app: str, title: str, text: str
-) -> npt.NDArray[np.float32]:
-    """One vector per screen: the normalised mean of its chunks' vectors, so every
-    part of a long screen counts (measured against one vector of the whole text on
-    tests/bench/screens_websrc.py)."""
-    vectors = embedder.embed(screen_chunks(app, title, text))
+@dataclass(frozen=True)
+class ScreenVectors:
+    screen: npt.NDArray[np.float32]
+    """The normalised mean of the chunks' vectors: every part of a long screen
+    counts (measured against one vector of the whole text on
+    tests/bench/screens_websrc.py). The vector index holds this one."""
+    chunks: npt.NDArray[np.float32]
+    """One row per chunk: search also scores a screen by its closest chunk, for a
+    question about one part of it (tests/bench/screens_locomo.py)."""
+
+
+def embed_screen(embedder: TextEmbedder, app: str, title: str, text: str) -> ScreenVectors:
+    vectors = np.asarray(embedder.embed(screen_chunks(app, title, text)), dtype=np.float32)
     mean = vectors.mean(axis=0)
     norm = float(np.linalg.norm(mean))
     if norm == 0.0 or not np.isfinite(norm):
         mean, norm = vectors[0], 1.0
-    out: npt.NDArray[np.float32] = (mean / norm).astype(np.float32)
-    return out
+    return ScreenVectors(screen=(mean / norm).astype(np.float32), chunks=vectors)
 
 
 def keep_frame(
@@ -102,7 +107,7 @@ def keep_frame(
     frame: Frame,
     *,
     text: str,
-    text_vector: npt.NDArray[np.float32],
+    text_vectors: ScreenVectors,
     image_vector: npt.NDArray[np.float32] | None,
     phash: str,
     quality: int,
@@ -140,13 +145,13 @@ def keep_frame(
             conn,
             values,
             item_id=item_id,
-            embedding=encode_vector(text_vector),
+            embedding=encode_vector(text_vectors.screen),
             context=date_words(values["at"]),
         )
-        if image_blob is not None:
-            conn.execute(
-                "UPDATE screenshots SET image_embedding = ? WHERE id = ?", (image_blob, item_id)
-            )
+        conn.execute(
+            "UPDATE screenshots SET chunk_embeddings = ?, image_embedding = ? WHERE id = ?",
+            (encode_chunk_vectors(text_vectors.chunks), image_blob, item_id),
+        )
         set_sensitive_boxes(conn, item_id, sensitive_boxes)
 
     try:

@@ -1,13 +1,22 @@
-"""storage/screens.py: the sensitive boxes of a frame and which frames may be shown."""
+"""storage/screens.py: the sensitive boxes of a frame, which frames may be shown, and
+the chunk embeddings of a screen's text."""
 
 from __future__ import annotations
 
 import sqlite3
 
+import numpy as np
 import pytest
 
 from storage import Storage
-from storage.screens import decode_boxes, encode_boxes, frame_images, set_sensitive_boxes
+from storage.screens import (
+    chunk_vectors,
+    decode_boxes,
+    encode_boxes,
+    encode_chunk_vectors,
+    frame_images,
+    set_sensitive_boxes,
+)
 
 
 def test_boxes_round_trip_and_anything_else_reads_as_unknown() -> None:
@@ -54,3 +63,38 @@ def test_only_frames_with_an_image_known_boxes_and_not_deleted_may_be_shown(
     assert list(found) == [ok]
     assert found[ok].image_path == "frames/2024-05-01/ok.webp"
     assert found[ok].sensitive_boxes == [(1, 2, 3, 4)]
+
+
+def test_chunk_vectors_come_back_as_float32_rows_and_others_are_left_out(
+    storage: Storage,
+) -> None:
+    rng = np.random.default_rng(7)
+    rows = rng.standard_normal((3, 8)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    ok, narrow, none = shot(storage, "ok"), shot(storage, "narrow"), shot(storage, "none")
+
+    def store(conn: sqlite3.Connection) -> None:
+        for item, matrix in ((ok, rows), (narrow, rows[:, :3])):
+            conn.execute(
+                "UPDATE screenshots SET chunk_embeddings = ? WHERE id = ?",
+                (encode_chunk_vectors(matrix), item),
+            )
+
+    storage.db.write(store)
+    with storage.db.reading() as conn:
+        rowids = dict(conn.execute("SELECT id, rowid FROM screenshots"))
+        found = chunk_vectors(conn, [rowids[ok], rowids[narrow], rowids[none], 999], dim=8)
+    assert list(found) == [rowids[ok]]  # 3 x 3 values do not make rows of 8; NULL: none
+    assert found[rowids[ok]].dtype == np.float32
+    assert found[rowids[ok]].shape == (3, 8)
+    np.testing.assert_allclose(found[rowids[ok]], rows, atol=1e-3)  # stored as float16
+
+
+@pytest.mark.parametrize(
+    "matrix",
+    [np.zeros((0, 8)), np.zeros(8), np.full((2, 8), np.nan)],
+    ids=["no rows", "not a matrix", "not finite"],
+)
+def test_a_bad_chunk_matrix_is_refused(matrix: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="chunk embeddings"):
+        encode_chunk_vectors(matrix)

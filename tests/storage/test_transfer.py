@@ -165,6 +165,32 @@ GOOD_ROW = json.dumps(
 )
 
 
+SCREEN_ROW = json.dumps(
+    {
+        "record": "row",
+        "type": "screenshot",
+        "id": "scr_1",
+        "created_at": "2023-01-01T00:00:00.000000Z",
+        "updated_at": "2023-01-01T00:00:00.000000Z",
+        "deleted_at": None,
+        "version": 1,
+        "context": "",
+        "at": "2023-01-01T00:00:00.000000Z",
+        "ocr_text": "Quarterly report",
+        "chunk_embeddings": "AAAAAA==",
+    }
+)
+
+
+def test_a_screenshot_keeps_its_chunk_embeddings_through_export_and_import(
+    storage: Storage, tmp_path: Path
+) -> None:
+    import_file(storage.db, _write(tmp_path / "one.jsonl", [HEADER, SCREEN_ROW]))
+    exported = [json.loads(x) for x in export_text(storage).splitlines()]
+    screen = next(x for x in exported if x.get("type") == "screenshot")
+    assert screen["chunk_embeddings"] == "AAAAAA=="  # two float16 zeros, as written
+
+
 def _row(**changes: object) -> str:
     return json.dumps({**json.loads(GOOD_ROW), **changes})
 
@@ -193,6 +219,7 @@ def _row(**changes: object) -> str:
         ([HEADER, _row(tree_path='"a string"')], "list of strings"),
         ([HEADER, _row(embedding="!!not base64!!")], "embedding is not base64"),
         ([HEADER, _row(embedding="YWJj")], "not a float32 vector"),
+        ([HEADER, SCREEN_ROW.replace('"AAAAAA=="', '"YWJj"')], "not a float16 vector"),
         ([HEADER, _row(id="epi_1")], "not an id of a semantic"),
         ([HEADER, _row(version="two")], "version must be a positive integer"),
     ],

@@ -1,0 +1,94 @@
+"""Screenshot search scores a screen by its whole text and by its closest chunk: a
+question about one part of a busy screen finds it even where another screen's
+whole text is nearer on average. Frames are kept with known text (no OCR); the
+text embedder is the hashed bag of words from tests/fakes.py."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PIL import Image
+
+from agents import Assistant
+from agents.screens import Frame
+from agents.screens.search import ScreenSearchParams, search_screens
+from agents.screens.store import embed_screen, keep_frame
+from storage.frames import FrameFiles
+from storage.screens import ScreenFilter
+
+
+def filler(tag: str, words: int) -> str:
+    return " ".join(f"{tag}{i}" for i in range(words))
+
+
+# The timetable takes a few lines of a long page; the other screen mentions the
+# query's words once in a short text, so its whole-screen vector is nearer.
+BUSY_PAGE = "\n".join(
+    [
+        "harbour ferry timetable",
+        "ferry timetable harbour",
+        filler("a", 34),
+        *(filler(f"w{k}x", 40) for k in range(5)),
+    ]
+)
+SHORT_NOTE = "\n".join([f"harbour ferry {filler('s', 20)}", filler("t", 20)])
+QUERY = "harbour ferry timetable"
+
+
+def keep(assistant: Assistant, name: str, text: str) -> str:
+    image = Image.new("RGB", (64, 48), "white")
+    frame = Frame(image, "2024-06-01T10:00:00Z", 0, "Browser", "", external_id=name)
+    return keep_frame(
+        assistant.storage,
+        FrameFiles(assistant.storage.data_dir, assistant.storage.db),
+        frame,
+        text=text,
+        text_vectors=embed_screen(assistant.embedder, "Browser", "", text),
+        image_vector=None,
+        phash="0" * 16,
+        quality=50,
+        sensitive_boxes=[],
+    ).id
+
+
+def ranked(assistant: Assistant, **params: float) -> list[str | None]:
+    # Meaning only: the keyword list would favour the busy page on its own.
+    chosen = ScreenSearchParams(text_weight=0.0, **params)  # type: ignore[arg-type]
+    hits = search_screens(
+        assistant.storage, assistant.embedder, QUERY, where=ScreenFilter(), params=chosen
+    )
+    return [h.external_id for h in hits]
+
+
+def test_the_closest_chunk_lifts_a_busy_screen_above_a_nearer_average(
+    assistant: Assistant,
+) -> None:
+    keep(assistant, "busy", BUSY_PAGE)
+    keep(assistant, "short", SHORT_NOTE)
+    assert ranked(assistant, chunk_weight=0.0) == ["short", "busy"]  # whole screens alone
+    assert ranked(assistant) == ["busy", "short"]
+
+
+def test_a_screen_kept_before_chunk_embeddings_is_scored_by_its_whole_text(
+    assistant: Assistant,
+) -> None:
+    busy = keep(assistant, "busy", BUSY_PAGE)
+    keep(assistant, "short", SHORT_NOTE)
+
+    def forget(conn: sqlite3.Connection) -> None:  # as a frame kept before schema v6
+        conn.execute("UPDATE screenshots SET chunk_embeddings = NULL WHERE id = ?", (busy,))
+
+    assistant.storage.db.write(forget)
+    assert ranked(assistant) == ["short", "busy"]
+    assert ranked(assistant, chunk_weight=0.0) == ["short", "busy"]
+
+
+def test_keeping_a_frame_stores_one_row_per_chunk(assistant: Assistant) -> None:
+    item = keep(assistant, "busy", BUSY_PAGE)
+    with assistant.storage.db.reading() as conn:
+        blob = conn.execute(
+            "SELECT chunk_embeddings FROM screenshots WHERE id = ?", (item,)
+        ).fetchone()[0]
+    chunks = embed_screen(assistant.embedder, "Browser", "", BUSY_PAGE).chunks
+    assert len(chunks) == 6
+    assert len(blob) == chunks.size * 2  # float16
