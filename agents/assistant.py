@@ -47,6 +47,7 @@ from storage import (
     kind_named,
     resolve_data_dir,
 )
+from storage.batches import Batch
 from storage.kinds import format_time, index_text, parse_time, validate_fields
 from storage.paths import ensure_data_dir
 from storage.transfer import export_to, import_file
@@ -241,6 +242,22 @@ class Assistant:
             return None
         return self.absorb(due_only=True)
 
+    def batches(self) -> list[dict[str, Any]]:
+        """The batches not yet done, oldest first: filling (the open batch of chat
+        turns), waiting, retrying (failed before; when the background run tries
+        again) and given up."""
+        return [_batch_summary(b) for b in self.storage.batches.listed(("pending", "failed"))]
+
+    def give_up_batch(self, batch_id: str) -> dict[str, Any]:
+        """Stop retrying a batch (a provider that always refuses its content, say):
+        its messages and screenshots stay stored and searchable; no memories are
+        made from them unless it is retried."""
+        return _batch_summary(self.storage.batches.give_up(batch_id))
+
+    def retry_batch(self, batch_id: str) -> dict[str, Any]:
+        """Queue a given-up batch again; the next run of the memory agents takes it."""
+        return _batch_summary(self.storage.batches.requeue(batch_id))
+
     # -- screenshots (agents/screens) ---------------------------------------------------
 
     @property
@@ -421,6 +438,27 @@ class Assistant:
         if self.screen_service is not None:
             self.screen_service.close()
         self.storage.close()
+
+
+def _batch_summary(batch: Batch) -> dict[str, Any]:
+    if batch.status == "failed":
+        state = "given up"
+    elif batch.sealed_at is None:
+        state = "filling"
+    else:
+        state = "retrying" if batch.attempts else "waiting"
+    kinds: dict[str, int] = {}
+    for item in batch.items:
+        kinds[str(item.get("kind"))] = kinds.get(str(item.get("kind")), 0) + 1
+    return {
+        "id": batch.id,
+        "state": state,
+        "created_at": batch.created_at,
+        "observations": kinds,
+        "attempts": batch.attempts,
+        "last_error": batch.last_error,
+        "next_try_at": format_time(next_try_at(batch)) if state == "retrying" else None,
+    }
 
 
 def open_assistant(

@@ -430,7 +430,12 @@ def status(data_dir: Path | None, as_json: bool) -> None:
                 click.echo(
                     f"Batch {batch['id']} failed {batch['attempts']} time(s), kept for a "
                     f"retry (in the background from {batch['next_try_at'][:16]} UTC, or now "
-                    f"with: absorb): {batch['last_error']}"
+                    f"with: absorb; to stop: batches give-up ID): {batch['last_error']}"
+                )
+            if info["batches"].get("failed"):
+                click.echo(
+                    f"Batches given up: {info['batches']['failed']} (see: batches list; "
+                    "queue one again with: batches retry ID)"
                 )
             emb = info["embedder"]
             click.echo(f"Embeddings: {emb['name']} ({emb['precision'] or 'default'})")
@@ -528,6 +533,59 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
             )
 
         emit(as_json, report.to_dict(), human)
+
+
+@cli.group()
+def batches() -> None:
+    """The observation batches waiting for the memory agents, and what to do with
+    one that keeps failing."""
+
+
+@batches.command("list")
+@common_options
+def batches_list(data_dir: Path | None, as_json: bool) -> None:
+    """Every batch not yet done: filling, waiting, retrying (with its last error and
+    next try) or given up."""
+    with assistant(data_dir) as app:
+        rows = app.batches()
+
+        def human() -> None:
+            if not rows:
+                click.echo("No batches waiting for the memory agents.")
+            for row in rows:
+                what = ", ".join(f"{n} {kind}(s)" for kind, n in row["observations"].items())
+                click.echo(f"{row['id']}  {row['state']:<9} {row['created_at'][:16]}  {what}")
+                if row["attempts"]:
+                    retry = (
+                        f"; next try {row['next_try_at'][:16]} UTC" if row["next_try_at"] else ""
+                    )
+                    click.echo(
+                        f"    {row['attempts']} failed attempt(s){retry}: {row['last_error']}"
+                    )
+
+        emit(as_json, rows, human)
+
+
+@batches.command("give-up")
+@click.argument("batch_id")
+@common_options
+def batches_give_up(batch_id: str, data_dir: Path | None, as_json: bool) -> None:
+    """Stop retrying BATCH_ID: its messages and screenshots stay stored and
+    searchable, but no memories are made from them (undo: batches retry)."""
+    with assistant(data_dir) as app:
+        row = app.give_up_batch(batch_id)
+        emit(as_json, row, lambda: click.echo(f"Batch {batch_id} given up."))
+
+
+@batches.command("retry")
+@click.argument("batch_id")
+@common_options
+def batches_retry(batch_id: str, data_dir: Path | None, as_json: bool) -> None:
+    """Queue a given-up BATCH_ID again: the next run of the memory agents (the
+    background one, or absorb) takes it."""
+    with assistant(data_dir) as app:
+        row = app.retry_batch(batch_id)
+        emit(as_json, row, lambda: click.echo(f"Batch {batch_id} queued again."))
 
 
 @cli.command()

@@ -227,6 +227,66 @@ class BatchStore:
         first, second = self.db.write(write)
         return self.get(first), self.get(second)
 
+    def listed(self, statuses: Sequence[str] = ("pending", "failed")) -> list[Batch]:
+        """Batches in ``statuses`` (pending includes the open one), oldest first."""
+        unknown = set(statuses) - {"pending", "done", "failed"}
+        if unknown:
+            raise InvalidInputError(f"Unknown batch status {sorted(unknown)[0]!r}.")
+        marks = ", ".join("?" for _ in statuses)
+        with self.db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM batches WHERE status IN ({marks}) ORDER BY created_at, rowid",
+                tuple(statuses),
+            ).fetchall()
+        return [_batch(r) for r in rows]
+
+    def give_up(self, batch_id: str) -> Batch:
+        """Take a sealed pending batch out of the memory agents' queue for good
+        (status ``failed``): its observations stay stored and searchable, only no
+        memories are made from them. ``requeue`` undoes it."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            batch = self._waiting(conn, batch_id)
+            if batch.status == "failed":
+                raise InvalidInputError(f"Batch {batch_id} was already given up.")
+            conn.execute(
+                "UPDATE batches SET status = 'failed', updated_at = ? WHERE id = ?",
+                (now_iso(), batch_id),
+            )
+
+        self.db.write(write)
+        return self.get(batch_id)
+
+    def requeue(self, batch_id: str) -> Batch:
+        """Put a given-up batch back in the queue as if new (no failed attempts, so
+        the next run takes it at once); its plan, if the meta-agent ran, is kept."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            batch = self._waiting(conn, batch_id)
+            if batch.status != "failed":
+                raise InvalidInputError(f"Batch {batch_id} is not given up: it is queued.")
+            conn.execute(
+                "UPDATE batches SET status = 'pending', attempts = 0, updated_at = ? WHERE id = ?",
+                (now_iso(), batch_id),
+            )
+
+        self.db.write(write)
+        return self.get(batch_id)
+
+    @staticmethod
+    def _waiting(conn: sqlite3.Connection, batch_id: str) -> Batch:
+        row = conn.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"No batch with id {batch_id}.")
+        batch = _batch(row)
+        if batch.status == "done":
+            raise InvalidInputError(f"Batch {batch_id} is done: the memory agents took it.")
+        if batch.sealed_at is None:
+            raise InvalidInputError(
+                f"Batch {batch_id} is still filling with chat turns; it is sealed when full or old."
+            )
+        return batch
+
     def save_plan(self, batch_id: str, plan: dict[str, str]) -> None:
         """Record what the memory agents still have to do for this batch."""
         self._update(batch_id, "plan = ?", (json.dumps(plan, ensure_ascii=False),))

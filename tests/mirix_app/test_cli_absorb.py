@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.fakes import SAMPLE_MESSAGES, write_jsonl
 from tests.llm_server import MODEL, ScriptedLLMServer
-from tests.mirix_app.clirun import ok, ok_json
+from tests.mirix_app.clirun import fails, ok, ok_json, run
 
 
 def test_absorb_without_an_llm_says_the_floor_is_in_use(loaded: Path) -> None:
@@ -66,3 +66,40 @@ def test_a_batch_too_long_for_the_model_is_split_and_said_so(
     assert progress[1].startswith("[2/3] batch_") and progress[2].startswith("[3/3] batch_")
     assert "Batches done: 2, failed (kept for a retry): 0, split in two: 1;" in result.stdout
     assert ok_json(data_dir, "absorb")["batches"] == []
+
+
+def test_a_batch_that_keeps_failing_can_be_given_up_and_queued_again(
+    data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    ok(data_dir, "config", "set", "llm_model", MODEL)
+    ok(data_dir, "config", "set", "llm_api_base", llm_server.api_base)
+    ok(data_dir, "config", "set", "batch_items", "3")
+    rows = write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES[:3])
+    assert ok_json(data_dir, "import", "messages", str(rows))["batches"] == 1
+    llm_server.reply_error(400, "The content was refused by the provider's policy.")
+    ok(data_dir, "absorb")
+
+    [row] = ok_json(data_dir, "batches", "list")
+    assert (row["state"], row["attempts"], row["observations"]) == ("retrying", 1, {"message": 3})
+    assert row["next_try_at"] is not None
+    listed = ok(data_dir, "batches", "list").stdout
+    assert row["id"] in listed and "1 failed attempt(s); next try" in listed
+    assert "batches give-up ID" in ok(data_dir, "status").stdout
+
+    assert ok_json(data_dir, "batches", "give-up", row["id"])["state"] == "given up"
+    calls = len(llm_server.requests)
+    assert ok_json(data_dir, "absorb")["batches"] == []  # not taken: no call made
+    assert len(llm_server.requests) == calls
+    assert "Batches given up: 1" in ok(data_dir, "status").stdout
+    # the observations are still stored and searchable
+    assert ok_json(data_dir, "search", "support group", "--type", "message")
+
+    fails(run(data_dir, "batches", "give-up", row["id"]), "already given up")
+    fails(run(data_dir, "batches", "retry", "batch_nope"), "no batch with id batch_nope")
+    assert ok_json(data_dir, "batches", "retry", row["id"])["state"] == "waiting"
+    llm_server.reply_tool_calls(("dispatch", {"assignments": []}))
+    report = ok_json(data_dir, "absorb")
+    assert (report["done"], report["failed"]) == (1, 0)
+    assert ok(data_dir, "batches", "list").stdout.strip() == (
+        "No batches waiting for the memory agents."
+    )

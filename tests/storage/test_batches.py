@@ -130,3 +130,40 @@ def test_a_split_batch_becomes_two_halves_next_in_line_with_its_plan(storage: St
     storage.batches.mark_done(one.id)
     with pytest.raises(InvalidInputError, match="not waiting"):
         storage.batches.split(one.id)
+
+
+def test_a_given_up_batch_leaves_the_queue_until_requeued(storage: Storage) -> None:
+    batch = storage.batches.enqueue([_item(1)])
+    storage.batches.mark_failed(batch.id, "The provider refused the content.")
+    given_up = storage.batches.give_up(batch.id)
+    assert (given_up.status, given_up.attempts) == ("failed", 1)
+    assert given_up.last_error == "The provider refused the content."
+    assert storage.batches.pending() == [] and storage.batches.retrying() == []
+    assert storage.batches.counts()["failed"] == 1
+    assert [b.id for b in storage.batches.listed()] == [batch.id]
+
+    again = storage.batches.requeue(batch.id)
+    assert (again.status, again.attempts) == ("pending", 0)  # due at once
+    assert [b.id for b in storage.batches.pending()] == [batch.id]
+    assert again.items == batch.items
+
+
+def test_only_a_sealed_batch_not_done_can_be_given_up_or_requeued(storage: Storage) -> None:
+    done = storage.batches.enqueue([_item(1)])
+    storage.batches.mark_done(done.id)
+    filling = storage.batches.append([_item(2)], max_items=5)
+    waiting = storage.batches.enqueue([_item(3)])
+    with pytest.raises(InvalidInputError, match="is done"):
+        storage.batches.give_up(done.id)
+    with pytest.raises(InvalidInputError, match="still filling"):
+        storage.batches.give_up(filling.id)
+    with pytest.raises(InvalidInputError, match="is not given up"):
+        storage.batches.requeue(waiting.id)
+    storage.batches.give_up(waiting.id)
+    with pytest.raises(InvalidInputError, match="already given up"):
+        storage.batches.give_up(waiting.id)
+    with pytest.raises(NotFoundError):
+        storage.batches.give_up("batch_missing")
+    with pytest.raises(InvalidInputError, match="Unknown batch status"):
+        storage.batches.listed(("lost",))
+    assert [b.id for b in storage.batches.listed()] == [filling.id, waiting.id]
