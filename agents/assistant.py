@@ -186,6 +186,7 @@ class Assistant:
             topic_mode=check_mode(self.settings.text("chat_topic")),
             per_type=self.settings.integer("chat_memories_per_type"),
             batch_items=self.settings.integer("batch_items"),
+            redact_local=self.settings.flag("redact_local"),
         )
 
     # -- bulk --------------------------------------------------------------------------

@@ -174,7 +174,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "chat_memories_per_type",
         3,
-        "Memories of each type (and raw messages) put into the chat prompt.",
+        "Memories of each type (and raw messages, and screenshots) put into the chat prompt.",
     ),
     Setting(
         "embedder_backend",

@@ -1,4 +1,5 @@
-"""Small screenshots made with Pillow for the screen tests: text OCR can read."""
+"""Small screenshots made with Pillow for the screen tests: text OCR can read; and
+frames kept with known text, for tests that need no OCR."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from agents import Assistant
+from agents.screens import Frame
+from agents.screens.store import embed_screen, keep_frame
+from storage.frames import FrameFiles
 
 
 def screen(
@@ -33,3 +39,27 @@ def write_manifest(path: Path, entries: Iterable[dict[str, object] | str]) -> Pa
         encoding="utf-8",
     )
     return path
+
+
+def keep_text_frame(
+    assistant: Assistant,
+    name: str,
+    text: str,
+    *,
+    app: str = "Browser",
+    title: str = "",
+    at: str = "2024-06-01T10:00:00Z",
+) -> str:
+    """Keep a blank frame as if OCR had read ``text`` from it; its screenshot id."""
+    frame = Frame(Image.new("RGB", (64, 48), "white"), at, 0, app, title, external_id=name)
+    return keep_frame(
+        assistant.storage,
+        FrameFiles(assistant.storage.data_dir, assistant.storage.db),
+        frame,
+        text=text,
+        text_vectors=embed_screen(assistant.embedder, app, title, text),
+        image_vector=None,
+        phash="0" * 16,
+        quality=50,
+        sensitive_boxes=[],
+    ).id

@@ -21,7 +21,7 @@ from agents.chat.context import render_memories, retrieve, source_times, system_
 from agents.chat.topic import derive_topic
 from agents.embeddings import TextEmbedder
 from agents.errors import LLMBadOutputError
-from agents.llm import LLMClient, LLMSettings, UsageCounter, client_for
+from agents.llm import LLMClient, LLMSettings, LocalModelSettings, UsageCounter, client_for
 from storage import Hit, InvalidInputError, Record, Storage
 from storage.kinds import now_iso
 
@@ -92,6 +92,7 @@ class ChatAgent:
         per_type: int = 3,
         batch_items: int = 20,
         usage: UsageCounter | None = None,
+        redact_local: bool = False,
     ) -> None:
         self.storage = storage
         self.embedder = embedder
@@ -100,6 +101,11 @@ class ChatAgent:
         self.per_type = per_type
         self.batch_items = batch_items
         self.usage = usage or UsageCounter()
+        # Screen text in the prompt is redacted as in the memory agents' batches:
+        # always for a provider, for the embedded model only with redact_local
+        # (with no LLM at all, the memories found are only shown to the user).
+        local = isinstance(llm, LocalModelSettings)
+        self.redact_screens = llm is not None and (redact_local or not local)
 
     def ask(
         self, question: str, *, session: str | None = None, on_token: TokenSink | None = None
@@ -127,6 +133,7 @@ class ChatAgent:
             vector_text=f"{text} {topic.text}" if topic.mode == "llm" else text,
             per_type=self.per_type,
             exclude={asked, *(r.id for r in earlier)},  # already in the conversation
+            redact_screens=self.redact_screens,
         )
         result = ChatAnswer(NO_LLM, memories, topic.text, session, topic.mode, False, [asked])
         if answer_client is not None:

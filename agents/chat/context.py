@@ -1,8 +1,11 @@
 """Active retrieval: the memories put in front of the chat model, and how.
 
 Per message: both core blocks (small, and always relevant: who the user is), then
-the top hits of each other memory type and of the raw messages for the topic,
-each with its id, its time and the sources (with their times) it came from.
+the top hits of each other memory type, of the raw messages and of the
+screenshots for the topic, each with its id, its time and the sources (with
+their times) it came from. A screenshot goes in as its app, window title and the
+part of its text closest to the message, redacted like the memory agents'
+observations (what is on screen is found before the memory agents have read it).
 Knowledge-vault items go in by caption only, and high-sensitivity ones not at
 all. In the prompt the memories are DATA, one JSON object a line between marker
 lines, like the memory agents' observations.
@@ -14,8 +17,11 @@ import json
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+from agents.privacy import redact
+from agents.screens.search import passage, search_screens_with
 from storage import MEMORY_TYPE_NAMES, Hit, NotFoundError, Query, Storage, kind_named
 from storage.core import BLOCK_LABELS
+from storage.screens import ScreenFilter
 
 SEARCHED_TYPES: tuple[str, ...] = (*(t for t in MEMORY_TYPE_NAMES if t != "core"), "message")
 SOURCES_SHOWN = 3
@@ -41,8 +47,10 @@ def retrieve(
     vector_text: str,
     per_type: int,
     exclude: Collection[str] = (),
+    redact_screens: bool = True,
 ) -> list[Hit]:
-    """Core blocks, then the top ``per_type`` hits of each searched type."""
+    """Core blocks, then the top ``per_type`` hits of each searched type and of the
+    screenshots (their text redacted with ``redact_screens``)."""
     hits = core_hits(storage)
     vector = embed(vector_text)
     for type_name in SEARCHED_TYPES:
@@ -55,7 +63,34 @@ def retrieve(
         if type_name == "knowledge_vault":
             found = _vault_safe(storage, found)
         hits.extend(found[:per_type])
+    hits.extend(screen_hits(storage, topic, vector, per_type, redacted=redact_screens))
     return hits
+
+
+def screen_hits(
+    storage: Storage, topic: str, vector: Any, limit: int, *, redacted: bool
+) -> list[Hit]:
+    if not topic.strip() or limit < 1:
+        return []
+    found = search_screens_with(storage, topic, vector, where=ScreenFilter(), limit=limit)
+    out = []
+    for screen in found:
+        head = " — ".join(p for p in (screen.title, screen.app) if p and p != "unknown")
+        if redacted:
+            head = redact(head).text
+        text = passage(screen, redacted=redacted) or "(no text on this screen)"
+        out.append(
+            Hit(
+                type="screenshot",
+                id=screen.screenshot_id,
+                score=screen.score,
+                text=f"{head}: {text}" if head else text,
+                at=screen.at,
+                sources=(),
+                matched_by=screen.matched_by,
+            )
+        )
+    return out
 
 
 def _same_question(hit: Hit, question: str) -> bool:

@@ -13,7 +13,9 @@ import numpy as np
 import numpy.typing as npt
 
 from agents.embeddings import TextEmbedder
+from agents.privacy import redact
 from agents.screens.clip import ClipEmbedder
+from agents.screens.store import chunk_spans
 from storage import InvalidInputError, Storage
 from storage.fts import query_terms
 from storage.kinds import SCREENSHOT, parse_time
@@ -67,6 +69,11 @@ class ScreenHit:
     """The image file; None once the storage budget has deleted it."""
     thumb_path: str | None
     matched_by: tuple[str, ...] = ()
+    text: str = ""
+    """The whole OCR text (not in :meth:`to_dict`: the CLI prints the snippet)."""
+    closest_chunk: int | None = None
+    """Which chunk of the text (see :func:`chunk_spans`) is closest to the query in
+    meaning; None where not known (no chunk vectors, or not a meaning match)."""
 
     @property
     def image_deleted(self) -> bool:
@@ -107,9 +114,36 @@ def search_screens(
         raise InvalidInputError("The search query is empty.")
     if limit < 1:
         raise InvalidInputError("--limit must be at least 1.")
+    return search_screens_with(
+        storage,
+        query,
+        embedder.embed([query])[0],
+        where=where,
+        limit=limit,
+        clip=clip,
+        params=params,
+    )
+
+
+def search_screens_with(
+    storage: Storage,
+    query: str,
+    vector: npt.NDArray[np.float32],
+    *,
+    where: ScreenFilter,
+    limit: int = 20,
+    clip: ClipEmbedder | None = None,
+    params: ScreenSearchParams | None = None,
+) -> list[ScreenHit]:
+    """:func:`search_screens` with the query's text embedding already made (the
+    chat embeds a message once for every kind of memory it searches)."""
+    if not query.strip():
+        raise InvalidInputError("The search query is empty.")
+    if limit < 1:
+        raise InvalidInputError("--limit must be at least 1.")
     p = params or ScreenSearchParams()
     depth = max(p.depth, limit)
-    vector = embedder.embed([query])[0]
+    closest: dict[int, int] = {}
     with storage.db.reading() as conn:
         keyword = text_ranking(conn, query, where, depth)
         coverage = term_coverage(conn, query, [r for r, _ in keyword])
@@ -119,7 +153,7 @@ def search_screens(
             (
                 "vector",
                 p.vector_weight,
-                _scaled(_vector_ranking(storage, conn, vector, where, depth, p)),
+                _scaled(_vector_ranking(storage, conn, vector, where, depth, p, closest)),
             ),
         ]
         if clip is not None:
@@ -134,7 +168,7 @@ def search_screens(
         rows = rows_by_rowid(conn, [rowid for rowid, _ in ranked])
     terms = query_terms(query)
     return [
-        _hit(rows[rowid], score, via, terms, storage)
+        _hit(rows[rowid], score, via, terms, storage, closest.get(rowid))
         for rowid, (score, via) in ranked
         if rowid in rows
     ]
@@ -147,7 +181,10 @@ def _vector_ranking(
     where: ScreenFilter,
     depth: int,
     p: ScreenSearchParams,
+    closest: dict[int, int],
 ) -> list[tuple[int, float]]:
+    """(rowid, meaning score) best first; fills ``closest`` with each screen's
+    closest chunk where its chunk vectors are known."""
     index = storage.vectors.get(conn, SCREENSHOT)
     pool = depth * max(1, p.chunk_pool) if p.chunk_weight > 0 else depth
     # The index filters by time itself; an app filter is applied to a deeper list.
@@ -161,25 +198,22 @@ def _vector_ranking(
     scored = scored[:pool]
     if p.chunk_weight > 0:
         chunks = chunk_vectors(conn, [r for r, _ in scored], int(vector.shape[0]))
-        scored = sorted(
-            ((r, _screen_score(s, chunks.get(r), vector, p.chunk_weight)) for r, s in scored),
-            key=lambda item: (-item[1], item[0]),
-        )
-    return scored[:depth]
-
-
-def _screen_score(
-    whole: float,
-    chunks: npt.NDArray[np.float32] | None,
-    vector: npt.NDArray[np.float32],
-    weight: float,
-) -> float:
-    """The whole screen's similarity mixed with its closest chunk's; a screen
-    without chunk embeddings (kept before schema v6) counts its whole-screen
-    similarity for both, so it is neither helped nor hurt."""
-    if chunks is None or len(chunks) == 0:
-        return whole
-    return (1.0 - weight) * whole + weight * float(np.max(chunks @ vector))
+        mixed = []
+        # A screen without chunk embeddings (kept before schema v6) counts its
+        # whole-screen similarity for both parts: neither helped nor hurt.
+        for rowid, whole in scored:
+            matrix = chunks.get(rowid)
+            if matrix is None or len(matrix) == 0:
+                mixed.append((rowid, whole))
+                continue
+            similarities = matrix @ vector
+            best = int(np.argmax(similarities))
+            closest[rowid] = best
+            mixed.append(
+                (rowid, (1.0 - p.chunk_weight) * whole + p.chunk_weight * similarities[best])
+            )
+        scored = sorted(mixed, key=lambda item: (-item[1], item[0]))
+    return [(r, float(s)) for r, s in scored[:depth]]
 
 
 def _image_ranking(
@@ -208,7 +242,12 @@ def _scaled(scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
 
 
 def _hit(
-    row: sqlite3.Row, score: float, via: tuple[str, ...], terms: list[str], storage: Storage
+    row: sqlite3.Row,
+    score: float,
+    via: tuple[str, ...],
+    terms: list[str],
+    storage: Storage,
+    closest_chunk: int | None,
 ) -> ScreenHit:
     def absolute(relative: str | None) -> str | None:
         return str(storage.data_dir / relative) if relative else None
@@ -224,7 +263,27 @@ def _hit(
         path=absolute(row["image_path"]),
         thumb_path=absolute(row["thumb_path"]),
         matched_by=via,
+        text=str(row["ocr_text"] or ""),
+        closest_chunk=closest_chunk,
     )
+
+
+def passage(hit: ScreenHit, *, redacted: bool) -> str:
+    """The part of a found screen worth showing a model: its closest chunk's lines
+    (the whole text where that is not known), on one line. ``redacted``: secrets
+    and personal data replaced, as in what the memory agents are sent; the whole
+    text is redacted first, so a secret spread over lines is caught."""
+    lines = hit.text.splitlines()
+    spans = chunk_spans(hit.text)
+    first, end = (0, len(lines))
+    if hit.closest_chunk is not None and hit.closest_chunk < len(spans):
+        first, end = spans[hit.closest_chunk]
+    if redacted:
+        clean = redact(hit.text).text.splitlines()
+        if len(clean) != len(lines):  # a redaction took lines with it: the whole text
+            first, end = 0, len(clean)
+        lines = clean
+    return " ".join(" ".join(lines[first:end]).split())
 
 
 def snippet(text: str, terms: list[str]) -> str:

@@ -62,22 +62,31 @@ def date_words(stored_time: str) -> str:
     return moment.strftime("%A %d %B %Y %H:%M").replace(" 0", " ")
 
 
-def screen_chunks(app: str, title: str, text: str) -> list[str]:
-    """The pieces of a screen the text embedder reads: runs of whole lines of
-    about CHUNK_WORDS words, the first led by the window's title and app (the
-    embedder truncates long input, and a full screen holds several topics)."""
-    head = " — ".join(p for p in (title, app) if p and p != "unknown")
-    chunks: list[str] = []
-    current: list[str] = [f"{head}:"] if head else []
-    words = 0
-    for line in text.splitlines():
-        current.append(line)
+def chunk_spans(text: str) -> list[tuple[int, int]]:
+    """Where the chunks of a screen's text are: ``(first, end)`` line indexes of
+    runs of whole lines of about CHUNK_WORDS words, in reading order."""
+    spans: list[tuple[int, int]] = []
+    first = words = 0
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
         words += len(line.split())
         if words >= CHUNK_WORDS:
-            chunks.append(" ".join(current))
-            current, words = [], 0
-    if current:
-        chunks.append(" ".join(current))
+            spans.append((first, number + 1))
+            first, words = number + 1, 0
+    if first < len(lines):
+        spans.append((first, len(lines)))
+    return spans
+
+
+def screen_chunks(app: str, title: str, text: str) -> list[str]:
+    """The pieces of a screen the text embedder reads: the chunks of
+    :func:`chunk_spans`, the first led by the window's title and app (the
+    embedder truncates long input, and a full screen holds several topics)."""
+    head = " — ".join(p for p in (title, app) if p and p != "unknown")
+    lines = text.splitlines()
+    chunks = [" ".join(lines[first:end]) for first, end in chunk_spans(text)]
+    if head:
+        chunks = [f"{head}: {chunks[0]}" if chunks else f"{head}:", *chunks[1:]]
     return chunks or ["(a screen without text)"]
 
 

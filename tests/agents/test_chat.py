@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 
 from agents import Assistant
-from agents.chat import NO_LLM, keyword_topic, keywords
+from agents.chat import NO_LLM, ChatAgent, keyword_topic, keywords
+from agents.chat.context import retrieve
 from agents.errors import LLMAuthError, LLMUnavailableError
+from agents.llm import LocalModelSettings
 from storage import InvalidInputError
 from tests.fakes import BODIES
 from tests.llm_server import MODEL, Reply, ScriptedLLMServer
+from tests.screens_data import keep_text_frame
 
 
 def configure(assistant: Assistant, server: ScriptedLLMServer, **extra: str) -> None:
@@ -156,6 +159,64 @@ def test_retrieved_text_is_data_in_the_prompt(
     assert prompt.index("\n<<<MEMORIES (") < prompt.index(planted) < prompt.index("\nMEMORIES>>>")
     # JSON keeps a line break in a memory from ending the block early.
     assert all(line.startswith("{") for line in _data_lines(prompt))
+
+
+BUILD_SCREEN = "\n".join(
+    [
+        "Pipeline #812 payment-service",
+        "deploy step failed: error E4021 checksum mismatch in ledger migration",
+        "Contact ann.lee@example.org or call +44 20 7946 0958",
+        "export STRIPE_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    ]
+)
+
+
+def test_what_was_on_screen_is_in_the_prompt_redacted(
+    assistant: Assistant, llm_server: ScriptedLLMServer
+) -> None:
+    configure(assistant, llm_server)
+    shot = keep_text_frame(assistant, "ci", BUILD_SCREEN, app="Firefox", title="CI — Pipelines")
+    llm_server.reply_text(f"The deploy failed with E4021 [{shot}].")
+    answer = assistant.ask("Which error did the payment-service pipeline show?")
+
+    prompt = system_prompt(llm_server.bodies()[0])
+    (line,) = [json.loads(x) for x in _data_lines(prompt) if shot in x]
+    assert line["type"] == "screenshot" and line["at"].startswith("2024-06-01T10:00")
+    assert line["text"].startswith("CI — Pipelines — Firefox: Pipeline #812 payment-service")
+    assert "error E4021 checksum mismatch" in line["text"]
+    sent = llm_server.raw_bodies()
+    for secret in ("ann.lee@example.org", "7946 0958", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"):
+        assert secret not in sent
+    assert "[EMAIL]" in line["text"] and "[PHONE]" in line["text"]
+    assert shot in [h.id for h in answer.memories if h.type == "screenshot"]
+
+
+def test_without_an_llm_the_screen_found_is_shown_as_it_was(assistant: Assistant) -> None:
+    shot = keep_text_frame(assistant, "ci", BUILD_SCREEN, app="Firefox", title="CI — Pipelines")
+    answer = assistant.ask("Which error did the payment-service pipeline show?")
+    (hit,) = [h for h in answer.memories if h.id == shot]
+    assert "ann.lee@example.org" in hit.text  # only shown to the user: nothing redacted
+
+
+def test_screens_go_to_the_embedded_model_redacted_only_with_redact_local(
+    assistant: Assistant,
+) -> None:
+    shot = keep_text_frame(assistant, "ci", BUILD_SCREEN, app="Firefox", title="CI — Pipelines")
+    question = "Which error did the payment-service pipeline show?"
+    local = LocalModelSettings(model="smollm2", model_path="/nowhere/model.gguf")
+    for redact_local, shown in ((False, True), (True, False)):
+        agent = ChatAgent(assistant.storage, assistant.embedder, local, redact_local=redact_local)
+        found = retrieve(
+            assistant.storage,
+            lambda t: assistant.embedder.embed([t])[0],
+            "payment-service pipeline error",
+            question=question,
+            vector_text=question,
+            per_type=3,
+            redact_screens=agent.redact_screens,
+        )
+        (hit,) = [h for h in found if h.id == shot]
+        assert ("ann.lee@example.org" in hit.text) is shown
 
 
 def _data_lines(prompt: str) -> list[str]:

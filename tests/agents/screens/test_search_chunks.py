@@ -6,15 +6,13 @@ text embedder is the hashed bag of words from tests/fakes.py."""
 from __future__ import annotations
 
 import sqlite3
-
-from PIL import Image
+from dataclasses import replace
 
 from agents import Assistant
-from agents.screens import Frame
-from agents.screens.search import ScreenSearchParams, search_screens
-from agents.screens.store import embed_screen, keep_frame
-from storage.frames import FrameFiles
+from agents.screens.search import ScreenSearchParams, passage, search_screens
+from agents.screens.store import chunk_spans, embed_screen
 from storage.screens import ScreenFilter
+from tests.screens_data import keep_text_frame
 
 
 def filler(tag: str, words: int) -> str:
@@ -36,19 +34,7 @@ QUERY = "harbour ferry timetable"
 
 
 def keep(assistant: Assistant, name: str, text: str) -> str:
-    image = Image.new("RGB", (64, 48), "white")
-    frame = Frame(image, "2024-06-01T10:00:00Z", 0, "Browser", "", external_id=name)
-    return keep_frame(
-        assistant.storage,
-        FrameFiles(assistant.storage.data_dir, assistant.storage.db),
-        frame,
-        text=text,
-        text_vectors=embed_screen(assistant.embedder, "Browser", "", text),
-        image_vector=None,
-        phash="0" * 16,
-        quality=50,
-        sensitive_boxes=[],
-    ).id
+    return keep_text_frame(assistant, name, text)
 
 
 def ranked(assistant: Assistant, **params: float) -> list[str | None]:
@@ -92,3 +78,34 @@ def test_keeping_a_frame_stores_one_row_per_chunk(assistant: Assistant) -> None:
     chunks = embed_screen(assistant.embedder, "Browser", "", BUSY_PAGE).chunks
     assert len(chunks) == 6
     assert len(blob) == chunks.size * 2  # float16
+
+
+def test_a_hit_says_its_closest_chunk_and_the_passage_is_that_chunk(
+    assistant: Assistant,
+) -> None:
+    keep(assistant, "busy", "\n".join([filler("x", 45), filler("y", 45), *BUSY_PAGE.splitlines()]))
+    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=ScreenFilter())
+    assert hit.closest_chunk == 2  # after two chunks of 45 words
+    shown = passage(hit, redacted=False)
+    assert shown.startswith("harbour ferry timetable ferry timetable harbour a0 a1")
+    assert "x0" not in shown and "w0x0" not in shown
+    assert len(chunk_spans(hit.text)) == 8
+
+
+def test_a_redacted_passage_hides_secrets_even_across_chunks(assistant: Assistant) -> None:
+    key_lines = [
+        "-----BEGIN PRIVATE KEY-----",
+        *(f"MIIEv{n}QIBADANBgkqhkiG9w0BAQEFAASCBKcwggSj" * 3 for n in range(12)),
+        "-----END PRIVATE KEY-----",
+    ]
+    text = "\n".join(
+        ["harbour ferry timetable", "mail ann@example.org", filler("p", 40), *key_lines]
+    )
+    keep(assistant, "secret", text)
+    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=ScreenFilter())
+    assert "ann@example.org" in passage(hit, redacted=False)
+    shown = passage(hit, redacted=True)
+    assert "[EMAIL]" in shown and "ann@example.org" not in shown
+    assert "MIIEv" not in shown and "[PRIVATE_KEY]" in shown  # the key took lines with it
+    # the chunk that holds only key lines: still nothing of the key
+    assert "MIIEv" not in passage(replace(hit, closest_chunk=1), redacted=True)
