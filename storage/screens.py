@@ -61,11 +61,22 @@ def text_ranking(
     return [(int(r[0]), -float(r[1])) for r in rows]
 
 
-def filtered_rowids(conn: sqlite3.Connection, where: ScreenFilter) -> set[int]:
+def filtered_rowids(
+    conn: sqlite3.Connection, where: ScreenFilter, rowids: Sequence[int]
+) -> set[int]:
+    """Those of ``rowids`` that pass the filter (looked up by rowid: no scan of
+    the whole table for an app filter)."""
     clause, params = where.where()
-    return {
-        int(r[0]) for r in conn.execute(f"SELECT rowid FROM screenshots t WHERE {clause}", params)
-    }
+    out: set[int] = set()
+    for chunk, marks in in_chunks(sorted(set(rowids))):
+        out.update(
+            int(r[0])
+            for r in conn.execute(
+                f"SELECT rowid FROM screenshots t WHERE rowid IN ({marks}) AND {clause}",
+                (*chunk, *params),
+            )
+        )
+    return out
 
 
 def image_vectors(

@@ -193,7 +193,7 @@ def _vector_ranking(
         matches = index.search(vector, wanted, since=where.since, until=where.until)
     scored = [(int(r), float(s)) for r, s in zip(matches.rowids, matches.scores, strict=True)]
     if where.app:
-        allowed = filtered_rowids(conn, where)
+        allowed = filtered_rowids(conn, where, [r for r, _ in scored])
         scored = [(r, s) for r, s in scored if r in allowed]
     scored = scored[:pool]
     if p.chunk_weight > 0:
