@@ -89,6 +89,11 @@ class RapidOcr:
                         # recall is unchanged (96.7) and a full pass is faster too.
                         "Det.limit_type": "max",
                         "Det.limit_side_len": 4096,
+                        # Lines are recognised one by one: a batch pads every line to
+                        # its widest, and screen lines vary from one word to a full
+                        # width. 24 % faster on 35 chat and web screens (763 lines,
+                        # the same text but for two lines, both better read alone).
+                        "Rec.rec_batch_num": 1,
                     }
                 )
                 logging.getLogger("RapidOCR").setLevel(logging.CRITICAL)

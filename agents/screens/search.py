@@ -259,7 +259,7 @@ def _hit(
         app=row["app"] or "unknown",
         title=row["window_title"] or "",
         score=score,
-        snippet=snippet(str(row["ocr_text"] or ""), terms),
+        snippet=snippet(str(row["ocr_text"] or ""), terms, closest_chunk),
         path=absolute(row["image_path"]),
         thumb_path=absolute(row["thumb_path"]),
         matched_by=via,
@@ -286,8 +286,9 @@ def passage(hit: ScreenHit, *, redacted: bool) -> str:
     return " ".join(" ".join(lines[first:end]).split())
 
 
-def snippet(text: str, terms: list[str]) -> str:
-    """The stretch of ``text`` around the first query word it contains."""
+def snippet(text: str, terms: list[str], closest_chunk: int | None = None) -> str:
+    """The stretch of ``text`` around the first query word it contains; with no
+    query word in it (a match by meaning), from the start of its closest chunk."""
     flat = " ".join(text.split())
     if len(flat) <= SNIPPET_CHARS:
         return flat
@@ -298,6 +299,11 @@ def snippet(text: str, terms: list[str]) -> str:
         if found:
             start = max(0, found.start() - SNIPPET_CHARS // 3)
             break
+    else:
+        spans = chunk_spans(text)
+        if closest_chunk is not None and 0 < closest_chunk < len(spans):
+            before = " ".join(" ".join(text.splitlines()[: spans[closest_chunk][0]]).split())
+            start = min(len(before) + 1 if before else 0, len(flat) - SNIPPET_CHARS)
     piece = flat[start : start + SNIPPET_CHARS]
     return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(flat) else "")
 

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import replace
 
 from agents import Assistant
-from agents.screens.search import ScreenSearchParams, passage, search_screens
+from agents.screens.search import ScreenSearchParams, passage, search_screens, snippet
 from agents.screens.store import chunk_spans, embed_screen
 from storage.screens import ScreenFilter
 from tests.screens_data import keep_text_frame
@@ -109,3 +109,11 @@ def test_a_redacted_passage_hides_secrets_even_across_chunks(assistant: Assistan
     assert "MIIEv" not in shown and "[PRIVATE_KEY]" in shown  # the key took lines with it
     # the chunk that holds only key lines: still nothing of the key
     assert "MIIEv" not in passage(replace(hit, closest_chunk=1), redacted=True)
+
+
+def test_a_snippet_without_a_query_word_starts_at_the_closest_chunk() -> None:
+    text = "\n".join([filler("x", 45), filler("y", 45), "ferry timetable " + filler("z", 50)])
+    assert snippet(text, ["harbour"], closest_chunk=2).startswith("…ferry timetable z0 z1")
+    assert snippet(text, ["harbour"]).startswith("x0 x1")  # not known: the start
+    found = snippet(text, ["y20"], closest_chunk=2)  # a query word wins
+    assert found.startswith("… y") and "y20" in found
