@@ -48,14 +48,19 @@ def test_absorb_processes_queued_batches_with_progress(
     assert ok_json(data_dir, "absorb")["batches"] == []
 
 
-def test_a_batch_too_long_for_the_model_is_split_and_said_so(
-    data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer
-) -> None:
+def one_batch(data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer) -> None:
+    """A provider on the scripted server and one batch of three messages queued."""
     ok(data_dir, "config", "set", "llm_model", MODEL)
     ok(data_dir, "config", "set", "llm_api_base", llm_server.api_base)
     ok(data_dir, "config", "set", "batch_items", "3")
     rows = write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES[:3])
     assert ok_json(data_dir, "import", "messages", str(rows))["batches"] == 1
+
+
+def test_a_batch_too_long_for_the_model_is_split_and_said_so(
+    data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    one_batch(data_dir, tmp_path, llm_server)
     llm_server.reply_context_length()
     llm_server.reply_tool_calls(("dispatch", {"assignments": []}))
     llm_server.reply_tool_calls(("dispatch", {"assignments": []}))
@@ -71,11 +76,7 @@ def test_a_batch_too_long_for_the_model_is_split_and_said_so(
 def test_a_batch_that_keeps_failing_can_be_given_up_and_queued_again(
     data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer
 ) -> None:
-    ok(data_dir, "config", "set", "llm_model", MODEL)
-    ok(data_dir, "config", "set", "llm_api_base", llm_server.api_base)
-    ok(data_dir, "config", "set", "batch_items", "3")
-    rows = write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES[:3])
-    assert ok_json(data_dir, "import", "messages", str(rows))["batches"] == 1
+    one_batch(data_dir, tmp_path, llm_server)
     llm_server.reply_error(400, "The content was refused by the provider's policy.")
     ok(data_dir, "absorb")
 
