@@ -78,7 +78,10 @@ def screen_hits(
         head = " — ".join(p for p in (screen.title, screen.app) if p and p != "unknown")
         if redacted:
             head = redact(head).text
-        text = passage(screen, redacted=redacted) or "(no text on this screen)"
+        text = passage(screen, redacted=redacted)
+        if not text and not head:
+            continue  # nothing to tell the model: no text, no window
+        text = text or "(no text on this screen)"
         out.append(
             Hit(
                 type="screenshot",

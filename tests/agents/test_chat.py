@@ -198,6 +198,14 @@ def test_without_an_llm_the_screen_found_is_shown_as_it_was(assistant: Assistant
     assert "ann.lee@example.org" in hit.text  # only shown to the user: nothing redacted
 
 
+def test_a_screen_with_neither_text_nor_a_window_is_not_a_memory(assistant: Assistant) -> None:
+    shot = keep_text_frame(assistant, "ci", BUILD_SCREEN, app="Firefox", title="CI — Pipelines")
+    blank = keep_text_frame(assistant, "blank", "", app="unknown", title="")
+    titled = keep_text_frame(assistant, "video", "", app="mpv", title="Pipeline talk.mp4")
+    given = [h.id for h in assistant.ask("Which error did the pipeline show?").memories]
+    assert shot in given and titled in given and blank not in given
+
+
 def test_screens_go_to_the_embedded_model_redacted_only_with_redact_local(
     assistant: Assistant,
 ) -> None:
