@@ -67,13 +67,25 @@ def retrieve(
     return hits
 
 
+SCREEN_CANDIDATES = 4
+"""Screens looked at per screenshot slot: frames of one window a few seconds
+apart often show the same passage, and it goes into the prompt once."""
+SAME_PASSAGE = 0.8
+"""Word overlap (Jaccard) from which two passages count as the same."""
+
+
 def screen_hits(
     storage: Storage, topic: str, vector: Any, limit: int, *, redacted: bool
 ) -> list[Hit]:
+    """The best ``limit`` screenshots for the topic, each showing a passage no
+    better-ranked one already shows."""
     if not topic.strip() or limit < 1:
         return []
-    found = search_screens_with(storage, topic, vector, where=ScreenFilter(), limit=limit)
-    out = []
+    found = search_screens_with(
+        storage, topic, vector, where=ScreenFilter(), limit=limit * SCREEN_CANDIDATES
+    )
+    out: list[Hit] = []
+    shown: list[set[str]] = []
     for screen in found:
         head = " — ".join(p for p in (screen.title, screen.app) if p and p != "unknown")
         if redacted:
@@ -81,18 +93,24 @@ def screen_hits(
         text = passage(screen, redacted=redacted)
         if not text and not head:
             continue  # nothing to tell the model: no text, no window
-        text = text or "(no text on this screen)"
+        text = f"{head}: {text or '(no text on this screen)'}" if head else text
+        words = set(text.casefold().split())
+        if any(len(words & seen) >= SAME_PASSAGE * len(words | seen) for seen in shown):
+            continue
+        shown.append(words)
         out.append(
             Hit(
                 type="screenshot",
                 id=screen.screenshot_id,
                 score=screen.score,
-                text=f"{head}: {text}" if head else text,
+                text=text,
                 at=screen.at,
                 sources=(),
                 matched_by=screen.matched_by,
             )
         )
+        if len(out) == limit:
+            break
     return out
 
 

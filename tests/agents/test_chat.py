@@ -206,6 +206,26 @@ def test_a_screen_with_neither_text_nor_a_window_is_not_a_memory(assistant: Assi
     assert shot in given and titled in given and blank not in given
 
 
+def test_frames_showing_the_same_passage_go_into_the_prompt_once(assistant: Assistant) -> None:
+    same = [
+        keep_text_frame(assistant, f"t{n}", BUILD_SCREEN + "\n" + "retrying" * n, app="Firefox")
+        for n in range(3)
+    ]
+    other = keep_text_frame(
+        assistant,
+        "chat",
+        "Slack #deploys: the payment-service pipeline error is fixed",
+        app="Slack",
+    )
+    given = [
+        h.id
+        for h in assistant.ask("Which error did the payment-service pipeline show?").memories
+        if h.type == "screenshot"
+    ]
+    assert len(set(given) & set(same)) == 1
+    assert other in given
+
+
 def test_screens_go_to_the_embedded_model_redacted_only_with_redact_local(
     assistant: Assistant,
 ) -> None:
