@@ -272,6 +272,11 @@ class Assistant:
     ) -> ScreenImportReport:
         return self.screens.import_manifest(manifest, dedup=dedup, progress=progress)
 
+    def reindex_screens(self, progress: ScreenProgress | None = None) -> int:
+        """Chunk embeddings for screenshots kept before they existed (schema v6), so
+        search compares a question with their parts too; how many were done."""
+        return self.screens.reindex(progress)
+
     def screens_search(
         self,
         query: str,

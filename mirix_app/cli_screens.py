@@ -44,6 +44,25 @@ def screens_import(manifest: Path, no_dedup: bool, data_dir: Path | None, as_jso
         emit(as_json, report.to_dict(), human)
 
 
+@screens.command("reindex")
+@common_options
+def screens_reindex(data_dir: Path | None, as_json: bool) -> None:
+    """Embed the parts of screenshots kept by an older mirix-app (before schema
+    v6), from their stored text, so search compares a question with each part of
+    a screen and not only its whole. No OCR is run again; safe to interrupt and
+    run again. Screenshots kept since are done already."""
+    with (
+        assistant(data_dir) as app,
+        _progress("Embedding screens", enabled=not as_json) as progress,
+    ):
+        done = app.reindex_screens(progress=progress)
+        emit(
+            as_json,
+            {"reindexed": done},
+            lambda: click.echo(f"Screenshots given chunk embeddings: {done}."),
+        )
+
+
 @screens.command("search")
 @click.argument("query", required=False)
 @click.option("--since", help="Only screenshots at or after this ISO-8601 time.")

@@ -125,6 +125,27 @@ def chunk_vectors(
     return out
 
 
+def without_chunk_vectors(
+    conn: sqlite3.Connection, after_rowid: int, limit: int
+) -> list[sqlite3.Row]:
+    """Live screenshots kept before schema v6 (no chunk embeddings), by rowid:
+    ``rowid, app, window_title, ocr_text``."""
+    return conn.execute(
+        "SELECT rowid, app, window_title, ocr_text FROM screenshots "
+        "WHERE chunk_embeddings IS NULL AND deleted_at IS NULL AND rowid > ? "
+        "ORDER BY rowid LIMIT ?",
+        (after_rowid, limit),
+    ).fetchall()
+
+
+def count_without_chunk_vectors(conn: sqlite3.Connection) -> int:
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM screenshots WHERE chunk_embeddings IS NULL AND deleted_at IS NULL"
+        ).fetchone()[0]
+    )
+
+
 def rows_by_rowid(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, sqlite3.Row]:
     out: dict[int, sqlite3.Row] = {}
     unique = sorted(set(rowids))

@@ -20,6 +20,7 @@ from agents.screens.search import (
     screen_filter,
     search_screens,
 )
+from agents.screens.store import add_chunk_vectors
 from agents.settings import Settings
 from storage import Storage
 from storage.frames import FrameFiles
@@ -100,6 +101,11 @@ class ScreenService:
             clip=self.clip,
             params=self.params,
         )
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Chunk embeddings for the screenshots kept before schema v6 (see
+        :func:`agents.screens.store.add_chunk_vectors`); how many were done."""
+        return add_chunk_vectors(self.storage, self.embedder, progress=progress)
 
     def activity(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
         return activity(self.storage, since, until)

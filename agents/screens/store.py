@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +24,13 @@ from storage import Storage
 from storage.frames import FrameFiles
 from storage.kinds import SCREENSHOT, validate_fields
 from storage.rows import encode_vector, new_id
-from storage.screens import Box, encode_chunk_vectors, set_sensitive_boxes
+from storage.screens import (
+    Box,
+    count_without_chunk_vectors,
+    encode_chunk_vectors,
+    set_sensitive_boxes,
+    without_chunk_vectors,
+)
 
 CHUNK_WORDS = 40
 THUMB_WIDTH = 320
@@ -108,6 +114,53 @@ def embed_screen(embedder: TextEmbedder, app: str, title: str, text: str) -> Scr
     if norm == 0.0 or not np.isfinite(norm):
         mean, norm = vectors[0], 1.0
     return ScreenVectors(screen=(mean / norm).astype(np.float32), chunks=vectors)
+
+
+def add_chunk_vectors(
+    storage: Storage,
+    embedder: TextEmbedder,
+    *,
+    batch: int = 32,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Give the screenshots kept before schema v6 their chunk embeddings, from the
+    OCR text they already have (no OCR again), ``batch`` rows per transaction: an
+    interrupted run keeps what it wrote and the next one goes on from there.
+    Returns how many screenshots were done."""
+    with storage.db.reading() as conn:
+        total = count_without_chunk_vectors(conn)
+    done = last = 0
+    if progress is not None:
+        progress(0, total)
+    while True:
+        with storage.db.reading() as conn:
+            rows = without_chunk_vectors(conn, last, batch)
+        if not rows:
+            return done
+        blobs = [
+            (
+                encode_chunk_vectors(
+                    embed_screen(
+                        embedder, r["app"] or "", r["window_title"] or "", r["ocr_text"]
+                    ).chunks
+                ),
+                int(r["rowid"]),
+            )
+            for r in rows
+        ]
+
+        def write(conn: sqlite3.Connection, blobs: list[tuple[bytes, int]] = blobs) -> None:
+            conn.executemany(
+                "UPDATE screenshots SET chunk_embeddings = ? "
+                "WHERE rowid = ? AND chunk_embeddings IS NULL",
+                blobs,
+            )
+
+        storage.db.write(write)
+        done += len(rows)
+        last = int(rows[-1]["rowid"])
+        if progress is not None:
+            progress(min(done, total), total)
 
 
 def keep_frame(

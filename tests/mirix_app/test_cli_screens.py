@@ -4,6 +4,7 @@ with filters, the batch form and its JSON shape."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from tests.mirix_app.clirun import fails, ok, ok_json, run
@@ -74,6 +75,23 @@ def test_no_dedup_keeps_repeated_frames(tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path / "m.jsonl", [{"path": "a.png"}, {"path": "b.png"}])
     report = ok_json(tmp_path / "data", "screens", "import", str(manifest), "--no-dedup")
     assert (report["imported"], report["duplicates"]) == (2, 0)
+
+
+def test_reindex_embeds_the_parts_of_screenshots_an_older_version_kept(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for name in ("a", "b"):
+        save_screen(tmp_path / f"{name}.png", [f"Screen {name}", "Quarterly numbers"])
+    manifest = write_manifest(tmp_path / "m.jsonl", [{"path": "a.png"}, {"path": "b.png"}])
+    ok(data, "screens", "import", str(manifest), "--no-dedup")
+    assert ok_json(data, "screens", "reindex") == {"reindexed": 0}  # new frames have them
+    with sqlite3.connect(data / "mirix.db") as conn:
+        conn.execute("UPDATE screenshots SET chunk_embeddings = NULL")
+    assert ok(data, "screens", "reindex").stdout == "Screenshots given chunk embeddings: 2.\n"
+    with sqlite3.connect(data / "mirix.db") as conn:
+        missing = conn.execute(
+            "SELECT count(*) FROM screenshots WHERE chunk_embeddings IS NULL"
+        ).fetchone()[0]
+    assert missing == 0
 
 
 def test_clear_errors(tmp_path: Path) -> None:

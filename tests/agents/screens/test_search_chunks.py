@@ -117,3 +117,29 @@ def test_a_snippet_without_a_query_word_starts_at_the_closest_chunk() -> None:
     assert snippet(text, ["harbour"]).startswith("x0 x1")  # not known: the start
     found = snippet(text, ["y20"], closest_chunk=2)  # a query word wins
     assert found.startswith("… y") and "y20" in found
+
+
+def test_reindex_gives_older_screenshots_their_chunk_embeddings(assistant: Assistant) -> None:
+    busy = keep(assistant, "busy", BUSY_PAGE)
+    keep(assistant, "short", SHORT_NOTE)
+    keep(assistant, "other", "a page kept after the upgrade")
+
+    def read(conn: sqlite3.Connection) -> dict[str, bytes | None]:
+        return dict(conn.execute("SELECT external_id, chunk_embeddings FROM screenshots"))
+
+    with assistant.storage.db.reading() as conn:
+        written = read(conn)
+
+    def forget(conn: sqlite3.Connection) -> None:  # as frames kept before schema v6
+        conn.execute("UPDATE screenshots SET chunk_embeddings = NULL WHERE external_id != 'other'")
+
+    assistant.storage.db.write(forget)
+    assert ranked(assistant)[:2] == ["short", "busy"]
+    seen: list[tuple[int, int]] = []
+    assert assistant.reindex_screens(progress=lambda done, total: seen.append((done, total))) == 2
+    assert seen[0] == (0, 2) and seen[-1] == (2, 2)
+    with assistant.storage.db.reading() as conn:
+        assert read(conn) == written  # the same vectors a new frame gets
+    assert ranked(assistant)[:2] == ["busy", "short"]
+    assert assistant.reindex_screens() == 0  # nothing left: a second run is a no-op
+    assert busy in [h.screenshot_id for h in assistant.screens_search(QUERY)]
