@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from agents.privacy import redact
-from agents.screens.search import passage, search_screens_with
+from agents.screens.search import passage, search_screens_with, similar_words, words_of
 from storage import MEMORY_TYPE_NAMES, Hit, NotFoundError, Query, Storage, kind_named
 from storage.core import BLOCK_LABELS
 from storage.screens import ScreenFilter
@@ -70,8 +70,6 @@ def retrieve(
 SCREEN_CANDIDATES = 4
 """Screens looked at per screenshot slot: frames of one window a few seconds
 apart often show the same passage, and it goes into the prompt once."""
-SAME_PASSAGE = 0.8
-"""Word overlap (Jaccard) from which two passages count as the same."""
 
 
 def screen_hits(
@@ -94,8 +92,8 @@ def screen_hits(
         if not text and not head:
             continue  # nothing to tell the model: no text, no window
         text = f"{head}: {text or '(no text on this screen)'}" if head else text
-        words = set(text.casefold().split())
-        if any(len(words & seen) >= SAME_PASSAGE * len(words | seen) for seen in shown):
+        words = words_of(text)
+        if any(similar_words(words, seen) for seen in shown):
             continue
         shown.append(words)
         out.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -266,6 +267,36 @@ def _hit(
         text=str(row["ocr_text"] or ""),
         closest_chunk=closest_chunk,
     )
+
+
+SIMILAR_WORDS = 0.8
+"""Word overlap (Jaccard) from which two screens' texts count as the same: one
+page a few seconds apart while typing, or kept again as a keyframe."""
+
+
+def similar_words(a: set[str], b: set[str]) -> bool:
+    both = a | b
+    return bool(both) and len(a & b) >= SIMILAR_WORDS * len(both)
+
+
+def words_of(text: str) -> set[str]:
+    return set(text.casefold().split())
+
+
+def group_similar(hits: Sequence[ScreenHit]) -> list[list[ScreenHit]]:
+    """The hits in rank order, grouped: each group is led by its best-ranked hit
+    and holds the lower-ranked hits of the same window (app and title) showing the
+    same text or nearly."""
+    groups: list[tuple[tuple[str, str], set[str], list[ScreenHit]]] = []
+    for hit in hits:
+        words = words_of(hit.text)
+        for window, seen, members in groups:
+            if window == (hit.app, hit.title) and similar_words(words, seen):
+                members.append(hit)
+                break
+        else:
+            groups.append(((hit.app, hit.title), words, [hit]))
+    return [members for _, _, members in groups]
 
 
 def passage(hit: ScreenHit, *, redacted: bool) -> str:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agents.screens.search import group_similar
 from mirix_app.gui.errors import describe
 from mirix_app.gui.timeline import ActivityTimeline
 from mirix_app.gui.worker import Jobs
@@ -37,6 +38,8 @@ RANGES: tuple[tuple[str, timedelta | None], ...] = (
 )
 ALL_APPS = "All applications"
 THUMB_W, THUMB_H = 240, 150
+RESULTS = 30
+"""Cards shown for a search (each a group of frames showing the same text)."""
 
 
 def mark(snippet: str, query: str) -> str:
@@ -56,9 +59,11 @@ def _image_loader(path: str) -> Any:
 class ResultCard(QFrame):
     clicked = Signal(str)
 
-    def __init__(self, hit: Any, query: str) -> None:
+    def __init__(self, hit: Any, query: str, alike: list[Any] | None = None) -> None:
         super().__init__()
         self.hit = hit
+        self.alike = alike or []
+        """Lower-ranked frames of the same window showing the same text."""
         self.setObjectName("result_card")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setStyleSheet(
@@ -77,6 +82,15 @@ class ResultCard(QFrame):
             f"<span style='color:#6b7280'>{html.escape(when)} · "
             f"{html.escape(str(hit.app or 'unknown app'))}</span>"
         )
+        meta.setWordWrap(True)
+        if self.alike:
+            meta.setText(
+                f"{meta.text()} <span style='color:#6b7280'>· +{len(self.alike)} alike</span>"
+            )
+            meta.setToolTip(
+                "The same text was also on screen at "
+                + ", ".join(str(h.at)[:16].replace("T", " ") for h in self.alike)
+            )
         title = QLabel(f"<b>{html.escape(str(hit.title or ''))}</b>")
         title.setWordWrap(True)
         snippet = QLabel(mark(str(hit.snippet or ""), query))
@@ -213,26 +227,32 @@ class ScreenSearchWindow(QMainWindow):
         app = self.assistant
         self.status.setText("Searching…")
         self.jobs.submit(
-            lambda _e: app.screens_search(text, since=since, until=until, app=app_name, limit=30),
-            on_done=lambda hits: self._show(text, hits),
+            lambda _e: group_similar(
+                app.screens_search(text, since=since, until=until, app=app_name, limit=RESULTS * 3)
+            )[:RESULTS],
+            on_done=lambda groups: self._show(text, groups),
             on_error=self._on_failed,
         )
 
-    def _show(self, query: str, hits: list[Any]) -> None:
+    def _show(self, query: str, groups: list[list[Any]]) -> None:
+        """One card per group of frames showing the same text (its best match)."""
         for card in self.cards:
             card.deleteLater()
         self.cards = []
         columns = max(1, (self.scroller.viewport().width() - 12) // (THUMB_W + 30))
-        for n, hit in enumerate(hits):
-            card = ResultCard(hit, query)
+        hits = [group[0] for group in groups]
+        for n, (hit, group) in enumerate(zip(hits, groups, strict=True)):
+            card = ResultCard(hit, query, group[1:])
             card.clicked.connect(self._open)
             self.grid.addWidget(card, n // columns, n % columns)
             self.cards.append(card)
             thumb = str(hit.thumb_path or hit.path or "")
             if thumb:
                 self.jobs.submit(_image_loader(thumb), on_done=card.set_thumbnail)
+        frames = sum(len(group) for group in groups)
+        alike = f" ({frames} frames; frames of one window showing the same text are one card)"
         self.status.setText(
-            f"{len(hits)} screenshot(s) match “{query}”."
+            f"{len(hits)} screenshot(s) match “{query}”{alike if frames > len(hits) else ''}."
             if hits
             else f"No screenshot matches “{query}” in this range."
         )

@@ -9,7 +9,13 @@ import sqlite3
 from dataclasses import replace
 
 from agents import Assistant
-from agents.screens.search import ScreenSearchParams, passage, search_screens, snippet
+from agents.screens.search import (
+    ScreenSearchParams,
+    group_similar,
+    passage,
+    search_screens,
+    snippet,
+)
 from agents.screens.store import chunk_spans, embed_screen
 from storage.screens import ScreenFilter
 from tests.screens_data import keep_text_frame
@@ -143,3 +149,19 @@ def test_reindex_gives_older_screenshots_their_chunk_embeddings(assistant: Assis
     assert ranked(assistant)[:2] == ["busy", "short"]
     assert assistant.reindex_screens() == 0  # nothing left: a second run is a no-op
     assert busy in [h.screenshot_id for h in assistant.screens_search(QUERY)]
+
+
+def test_frames_of_one_window_with_the_same_text_group_under_the_best(
+    assistant: Assistant,
+) -> None:
+    typing = {keep(assistant, f"t{n}", BUSY_PAGE + " typed" * n) for n in range(3)}
+    keep(assistant, "short", SHORT_NOTE)
+    keep_text_frame(assistant, "elsewhere", BUSY_PAGE, app="Editor")  # same text, other window
+    hits = search_screens(assistant.storage, assistant.embedder, QUERY, where=ScreenFilter())
+    groups = group_similar(hits)
+    assert sorted(len(g) for g in groups) == [1, 1, 3]
+    (three,) = [g for g in groups if len(g) == 3]
+    assert {h.screenshot_id for h in three} == typing
+    leaders = [g[0] for g in groups]
+    assert leaders == sorted(leaders, key=hits.index)  # groups in rank order
+    assert all(hits.index(g[0]) < hits.index(m) for g in groups for m in g[1:])

@@ -19,6 +19,7 @@ from mirix_app.gui.image_view import ImageWindow
 from mirix_app.gui.screens import ScreenSearchWindow, mark
 from tests.fake_screen import screen_with
 from tests.fakes import FakeEmbedder
+from tests.screens_data import keep_text_frame
 
 WAIT = 30_000
 SCREENS = (
@@ -205,3 +206,29 @@ def test_browser_screenshots_tab_links_the_image(qtbot: Any, screens_assistant: 
     (opened,) = desktop.images
     assert Path(opened).is_absolute() and Path(opened).is_file()
     assert not window.detail.save_button.isVisible()  # raw sources are kept as they came
+
+
+def test_frames_of_one_window_showing_the_same_text_are_one_card(
+    qtbot: Any, assistant: Assistant
+) -> None:
+    page = "Invoice 4471\nTotal due: 1,240.00 EUR\nDue date: 30 November\nPay by transfer"
+    start = datetime.now(UTC) - timedelta(hours=1)  # inside the window's default range
+    stamps = [(start + timedelta(seconds=4 * n)).strftime("%Y-%m-%dT%H:%M:%SZ") for n in range(3)]
+    for n, at in enumerate(stamps):
+        keep_text_frame(
+            assistant, f"typing-{n}", page + " now" * n, app="firefox", title="Invoice", at=at
+        )
+    keep_text_frame(
+        assistant, "mail", "Invoice 4471 paid", app="thunderbird", title="Inbox", at=stamps[0]
+    )
+    window = search_window(qtbot, assistant)
+    window.query.setText("invoice total due")
+    with qtbot.waitSignal(window.searched, timeout=WAIT) as searched:
+        window.search()
+    assert searched.args == [2]
+    first, second = window.cards
+    assert (first.hit.app, len(first.alike)) == ("firefox", 2)
+    assert "+2 alike" in first.findChildren(type(first.thumb))[1].text()
+    assert (second.hit.app, second.alike) == ("thunderbird", [])
+    assert "2 screenshot(s) match" in window.status.text()
+    assert "4 frames" in window.status.text()
