@@ -93,7 +93,14 @@ class AnnVectors:
 
     def _build(self, conn: sqlite3.Connection) -> None:
         total = len(self.rows)
-        log.info("building the %s vector index (%d rows)", self.kind.name, total)
+        # A warning so a command line shows it: the one slow first search (about
+        # 30 s per 100,000 rows here) should not look like a hang.
+        log.warning(
+            "Building the %s search index over %d rows; this happens once and takes a "
+            "while (it is saved for the next start).",
+            self.kind.name,
+            total,
+        )
         cursor = conn.execute(
             f"SELECT rowid, embedding FROM {self.kind.table} "
             "WHERE deleted_at IS NULL AND embedding IS NOT NULL ORDER BY rowid"

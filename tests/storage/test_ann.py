@@ -67,6 +67,21 @@ def test_large_kinds_use_the_graph_and_agree_with_the_exact_scan(
     assert agree >= 0.9 * 200
 
 
+def test_building_the_graph_says_so_once(
+    filled: tuple[Storage, list[str], np.ndarray], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage, _, _ = filled
+    conn = storage.db.read()
+    VectorIndexes(tmp_path / "idx", ann_min_rows=100).get(conn, SEMANTIC)
+    assert [r.getMessage() for r in caplog.records] == [
+        "Building the semantic search index over 300 rows; this happens once and takes a "
+        "while (it is saved for the next start)."
+    ]
+    caplog.clear()
+    VectorIndexes(tmp_path / "idx", ann_min_rows=100).get(conn, SEMANTIC)  # loaded, not built
+    assert caplog.records == []
+
+
 def test_the_graph_follows_deletes_updates_and_new_rows(
     filled: tuple[Storage, list[str], np.ndarray], tmp_path: Path
 ) -> None:
