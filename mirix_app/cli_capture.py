@@ -82,7 +82,9 @@ def capture_run(verbose: bool, data_dir: Path | None, as_json: bool) -> None:
             click.echo(event.line(), err=True)
         sys.stdout.flush()
 
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C and SIGTERM stop it the same way, also where SIGINT was inherited as
+    # ignored (a job started with `&` from a script): the frame being read is kept.
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     with assistant(data_dir) as app:
         service = app.capture_service(on_event=on_event)
         service.start()
@@ -96,7 +98,8 @@ def capture_run(verbose: bool, data_dir: Path | None, as_json: bool) -> None:
             pass
         finally:
             service.stop()
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         if not as_json:
             click.echo(f"Capture stopped: {service.kept} frame(s) kept.", err=True)
         if service.state == "error":
