@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from agents.screens import ScreenHit
+from agents.screens.search import group_similar
 from mirix_app.cli import _progress, _read_queries, assistant, cli, common_options, emit, fail
 
 
@@ -74,6 +75,12 @@ def screens_reindex(data_dir: Path | None, as_json: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help='Run many queries from a JSONL file of {"id", "query", "limit"}.',
 )
+@click.option(
+    "--distinct",
+    is_flag=True,
+    help="One hit per group of frames of one window showing the same text (the best); "
+    "JSON hits then list the others under 'alike'.",
+)
 @common_options
 def screens_search(
     query: str | None,
@@ -82,6 +89,7 @@ def screens_search(
     app: str | None,
     limit: int,
     queries: Path | None,
+    distinct: bool,
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
@@ -91,26 +99,36 @@ def screens_search(
     jobs = _read_queries(queries) if queries is not None else [("1", query or "", None)]
     with assistant(data_dir) as mirix:
         for qid, text, own_limit in jobs:
+            wanted = own_limit or limit
+            # --distinct asks for more frames, so `wanted` groups remain after grouping.
             hits = mirix.screens_search(
-                text, since=since, until=until, app=app, limit=own_limit or limit
+                text, since=since, until=until, app=app, limit=wanted * 3 if distinct else wanted
             )
+            groups = group_similar(hits)[:wanted] if distinct else [[h] for h in hits]
             if as_json:
-                payload = {"id": qid, "hits": [h.to_dict() for h in hits]}
-                click.echo(json.dumps(payload, ensure_ascii=False))
+                found = []
+                for group in groups:
+                    item = group[0].to_dict()
+                    if distinct:
+                        item["alike"] = [h.screenshot_id for h in group[1:]]
+                    found.append(item)
+                click.echo(json.dumps({"id": qid, "hits": found}, ensure_ascii=False))
             else:
                 if queries is not None:
                     click.echo(f"== {qid}: {text}")
-                _print_screen_hits(hits)
+                _print_screen_hits(groups)
 
 
-def _print_screen_hits(hits: list[ScreenHit]) -> None:
-    if not hits:
+def _print_screen_hits(groups: list[list[ScreenHit]]) -> None:
+    if not groups:
         click.echo("No matches.")
-    for n, hit in enumerate(hits, start=1):
+    for n, (hit, *alike) in enumerate(groups, start=1):
         window = " — ".join(p for p in (hit.title, hit.app) if p)
         ext = f" [{hit.external_id}]" if hit.external_id else ""
+        more = f"  (+{len(alike)} alike)" if alike else ""
         click.echo(
-            f"{n:>2}. {hit.screenshot_id}{ext}  {hit.at[:19]}  {window}  score {hit.score:.4f}"
+            f"{n:>2}. {hit.screenshot_id}{ext}  {hit.at[:19]}  {window}  "
+            f"score {hit.score:.4f}{more}"
         )
         click.echo(f"    {hit.snippet}")
         where = hit.path or "(image deleted to stay within storage_budget_gb; text kept)"

@@ -94,6 +94,32 @@ def test_reindex_embeds_the_parts_of_screenshots_an_older_version_kept(tmp_path:
     assert missing == 0
 
 
+def test_distinct_gives_one_hit_per_window_showing_the_same_text(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    save_screen(tmp_path / "a.png", ["Quarterly numbers", "Revenue up 12 percent"])
+    save_screen(tmp_path / "b.png", ["Quarterly numbers", "Revenue up 12 percent"])
+    save_screen(tmp_path / "c.png", ["Quarterly numbers draft", "ask Priya"], shade=220)
+    window = {"app": "sheets", "title": "Q3"}
+    manifest = write_manifest(
+        tmp_path / "m.jsonl",
+        [
+            {"path": "a.png", "external_id": "a", **window},
+            {"path": "b.png", "external_id": "b", **window},
+            {"path": "c.png", "external_id": "c", "app": "mail", "title": "Inbox"},
+        ],
+    )
+    ok(data, "screens", "import", str(manifest), "--no-dedup")
+    every = ok_json(data, "screens", "search", "quarterly numbers")["hits"]
+    assert sorted(h["external_id"] for h in every) == ["a", "b", "c"]
+    assert all("alike" not in h for h in every)  # the contract's shape, unchanged
+    grouped = ok_json(data, "screens", "search", "quarterly numbers", "--distinct")["hits"]
+    assert len(grouped) == 2
+    (twice,) = [h for h in grouped if h["external_id"] in ("a", "b")]
+    other = {h["screenshot_id"] for h in every if h["external_id"] in ("a", "b")}
+    assert twice["alike"] == list(other - {twice["screenshot_id"]})
+    assert "(+1 alike)" in ok(data, "screens", "search", "quarterly", "--distinct").stdout
+
+
 def test_clear_errors(tmp_path: Path) -> None:
     data = tmp_path / "data"
     fails(run(data, "screens", "import", str(tmp_path / "missing.jsonl")), "cannot read")
