@@ -24,11 +24,27 @@ _STOPWORD_TEXT = """
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _POSSESSIVE = re.compile(r"['\u2019]s\b", re.IGNORECASE)
+# "What is this player called?", "How was the band named?": the closing verb asks
+# for a name; the screen or message that answers shows the name, not that word,
+# while "called"/"named" elsewhere ("a hacker called the Puppet Master") is an
+# accidental match. Only the question's last word is dropped, so "files named
+# budget" or "who called me?" keep it.
+_NAMING_QUESTION = re.compile(
+    r"^\s*(?:what|what's|whats|how)\b.*?\s(?:called|named)[\s?.!]*$", re.IGNORECASE | re.DOTALL
+)
+_LAST_WORD = re.compile(r"\w+[\s?.!]*$", re.UNICODE)
+
+
+def without_naming_frame(text: str) -> str:
+    """``text`` without the "called"/"named" that closes a question asking for a name."""
+    if _NAMING_QUESTION.match(text.replace("\u2019", "'")):
+        return _LAST_WORD.sub("", text)
+    return text
 
 
 def query_terms(query: str) -> list[str]:
     """The words of ``query`` worth matching, lower-cased, in order, unique."""
-    words = [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", query))]
+    words = [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", without_naming_frame(query)))]
     kept = [w for w in words if w not in STOPWORDS] or words
     seen: set[str] = set()
     out: list[str] = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from agents.errors import AgentError, LLMError
 from agents.llm import LLMClient
-from storage.fts import STOPWORDS
+from storage.fts import STOPWORDS, without_naming_frame
 
 TOPIC_MODES = ("auto", "llm", "keywords")
 TOPIC_MAX_CHARS = 200
@@ -46,7 +46,7 @@ class Topic:
 
 def keywords(text: str) -> list[str]:
     """The subject words of ``text``, lower-cased, in order, unique."""
-    words = [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", text))]
+    words = [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", without_naming_frame(text)))]
     out: list[str] = []
     for w in words:
         if w in STOPWORDS or w in _ASKING or w in _REFERRING or w in out:

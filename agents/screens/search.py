@@ -40,8 +40,8 @@ class ScreenSearchParams:
     keyword list by its best BM25 score, times the share of the query it covers;
     the embedding lists from their weakest to their best candidate) and added
     with these weights. Measured on tests/bench/screens_websrc.py: unlike rank
-    fusion, a page that only shares a side word with the question ("called")
-    no longer outranks the page the embeddings clearly point to."""
+    fusion, a page that only shares a side word with the question scores low
+    next to the page the embeddings clearly point to."""
 
     depth: int = 50
     text_weight: float = 1.0

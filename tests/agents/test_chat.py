@@ -306,6 +306,7 @@ def test_keyword_topics() -> None:
         "favourite",
         "guitar",
     ]
+    assert keywords("What is Maria's puppy called?") == ["maria", "puppy"]
     assert keyword_topic("and when?", ["Tell me about Caroline's guitar lessons"]) == (
         "caroline guitar lessons"
     )

@@ -18,6 +18,21 @@ def test_query_terms_drop_function_words_and_possessives() -> None:
     assert query_terms("?!") == []
 
 
+def test_a_question_asking_for_a_name_drops_its_closing_verb() -> None:
+    assert query_terms("What is this player called?") == ["player"]
+    assert query_terms("what\u2019s the band named") == ["band"]
+    assert query_terms("How was the river called ?") == ["river"]
+    # elsewhere the word is the user's own
+    assert query_terms("Who called me?") == ["called"]
+    assert query_terms("files named budget") == ["files", "named", "budget"]
+    assert query_terms('What was the piece called "Freedom" about?') == [
+        "piece",
+        "called",
+        "freedom",
+        "about",
+    ]
+
+
 def test_match_expression_quotes_every_term() -> None:
     assert match_expression('NEAR "x" OR') == '"near" OR "x"'
     assert match_expression("") is None
