@@ -186,6 +186,20 @@ class AnnVectors:
             return VectorMatches(found.rowids[keep][:k], found.scores[keep][:k])
         return self._exact(query, k, in_range)
 
+    def among(
+        self, query: npt.NDArray[np.float32], k: int, rowids: npt.NDArray[np.int64]
+    ) -> VectorMatches:
+        """The ``k`` nearest of ``rowids`` only (exact): for a filter the graph does
+        not know, such as an application."""
+        if self._index is None or query.shape[0] != self.dim:
+            return VectorMatches.empty()
+        wanted = np.unique(rowids)
+        indexed = self.rows.rowids
+        pos = np.searchsorted(indexed, wanted)
+        found = pos < len(indexed)
+        wanted, pos = wanted[found], pos[found]
+        return self._exact(query, k, wanted[indexed[pos] == wanted])
+
     def _graph_search(self, query: npt.NDArray[np.float32], k: int) -> VectorMatches:
         matches = self._index.search(query, k, threads=1)
         return VectorMatches(

@@ -98,6 +98,27 @@ class KindVectors:
         top = top[np.argsort(-scores[top], kind="stable")][:k]
         return VectorMatches(self._rowids[top], scores[top])
 
+    def among(
+        self, query: npt.NDArray[np.float32], k: int, rowids: npt.NDArray[np.int64]
+    ) -> VectorMatches:
+        """The ``k`` nearest of ``rowids`` only (exact): for a filter the index does
+        not know, such as an application."""
+        n = self._n
+        if n == 0 or query.shape[0] != self.dim or len(rowids) == 0:
+            return VectorMatches.empty()
+        wanted = np.unique(rowids)
+        pos = np.searchsorted(self._rowids[:n], wanted)
+        found = pos < n
+        pos, wanted = pos[found], wanted[found]
+        pos = pos[(self._rowids[pos] == wanted) & self._alive[pos]]
+        if len(pos) == 0:
+            return VectorMatches.empty()
+        scores = self._vecs[pos] @ query
+        k = min(k, len(pos))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return VectorMatches(self._rowids[pos[top]], scores[top].astype(np.float32))
+
     # -- matrix upkeep -----------------------------------------------------------------
 
     def _position(self, rowid: int) -> int | None:

@@ -1,6 +1,7 @@
 """Screenshot search: keyword (FTS5 BM25 over OCR text, window title and app),
 meaning (the OCR text's embedding) and, with a CLIP checkpoint, the image
-itself, fused by reciprocal-rank fusion, with filters for time and app."""
+itself, fused by score (see :class:`ScreenSearchParams`), with filters for time
+and app."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from storage.screens import (
     filtered_rowids,
     hourly_activity,
     image_vectors,
+    rowids_within,
     rows_by_rowid,
     term_coverage,
     text_ranking,
@@ -55,6 +57,10 @@ class ScreenSearchParams:
     chunk_pool: int = 4
     """How many times ``depth`` screens the whole-screen vectors preselect for
     the chunk comparison (the index holds one vector per screen)."""
+    app_exact_max: int = 20_000
+    """With an app filter: up to this many frames of the app (in the time range)
+    are compared with the query exactly (a few milliseconds); beyond it the
+    app's best are taken from the overall list, 20 times deeper."""
 
 
 @dataclass(frozen=True)
@@ -188,12 +194,18 @@ def _vector_ranking(
     closest chunk where its chunk vectors are known."""
     index = storage.vectors.get(conn, SCREENSHOT)
     pool = depth * max(1, p.chunk_pool) if p.chunk_weight > 0 else depth
-    # The index filters by time itself; an app filter is applied to a deeper list.
-    wanted = pool * 20 if where.app else pool
+    # The index filters by time itself. An app's frames, when few enough, are
+    # compared exactly (a rare app's best screens may lie far down the overall
+    # list); an app with more is filtered out of a deeper list.
+    among = rowids_within(conn, where, p.app_exact_max) if where.app else None
     with storage.vectors.searching():
-        matches = index.search(vector, wanted, since=where.since, until=where.until)
+        if among is not None:
+            matches = index.among(vector, pool, np.array(among, dtype=np.int64))
+        else:
+            wanted = pool * 20 if where.app else pool
+            matches = index.search(vector, wanted, since=where.since, until=where.until)
     scored = [(int(r), float(s)) for r, s in zip(matches.rowids, matches.scores, strict=True)]
-    if where.app:
+    if where.app and among is None:
         allowed = filtered_rowids(conn, where, [r for r, _ in scored])
         scored = [(r, s) for r, s in scored if r in allowed]
     scored = scored[:pool]

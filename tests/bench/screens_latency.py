@@ -6,11 +6,13 @@ Builds (or reuses, with --data-dir) ROWS screenshot rows as months of capture
 would leave them: synthetic OCR text (120-400 pseudo-words from the Zipf
 vocabulary of search_latency.py), a random unit screen vector and 3-10 random
 chunk vectors each (384-d, chunks stored as float16 as the pipeline does), over
-a year of times and a dozen apps; no image files. Then runs screen searches
-(keyword + meaning, with the closest-chunk comparison and without it) with 2-5
-word queries and random query vectors, with and without a time or app filter,
-and prints p50/p95 latency (query embedding excluded; MiniLM adds about 10 ms),
-the first search (index load) and the database size.
+a year of times and a dozen apps plus a rare one (0.2 % of the frames); no
+image files. Then runs screen searches (keyword + meaning, with the
+closest-chunk comparison and without it) with 2-5 word queries and random query
+vectors, with and without a time, app or rare-app filter, and prints p50/p95
+latency (query embedding excluded; MiniLM adds about 10 ms), the first search
+(index load), how many of the rare app's nearest screens a search filtered to
+it finds, and the database size.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from storage.screens import ScreenFilter, encode_chunk_vectors
 
 APPS = ("Firefox", "Code", "Slack", "Terminal", "Thunderbird", "Evince", "LibreOffice")
 APPS += ("Chromium", "Zoom", "Spotify", "Files", "Settings")
+RARE_APP, RARE_SHARE = "Blender", 0.002
 
 
 def build(storage: Storage, rows: int, seed: int) -> float:
@@ -56,7 +59,7 @@ def build(storage: Storage, rows: int, seed: int) -> float:
                 SCREENSHOT,
                 {
                     "at": at,
-                    "app": rng.choice(APPS),
+                    "app": RARE_APP if rng.random() < RARE_SHARE else rng.choice(APPS),
                     "window_title": " ".join(words[:4]),
                     "ocr_text": text,
                 },
@@ -78,6 +81,41 @@ def build(storage: Storage, rows: int, seed: int) -> float:
         print(f"\r  built {made:,}/{rows:,} screenshots", end="", file=sys.stderr)
     print(file=sys.stderr)
     return time.perf_counter() - started
+
+
+def rare_app_recall(storage: Storage, qrng: np.random.Generator, queries: int) -> str:
+    """How many of the rare app's 20 nearest screens (exact, by screen vector) a
+    meaning-only search filtered to that app returns."""
+    with storage.db.reading() as conn:
+        rows = conn.execute(
+            "SELECT rowid, embedding FROM screenshots WHERE app = ? AND deleted_at IS NULL",
+            (RARE_APP,),
+        ).fetchall()
+    rowids = np.array([r[0] for r in rows], dtype=np.int64)
+    matrix = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+    meaning_only = ScreenSearchParams(text_weight=0.0, chunk_weight=0.0)
+    where = ScreenFilter(app=RARE_APP.lower())
+    found = []
+    for _ in range(queries):
+        vector = qrng.standard_normal(DIM).astype(np.float32)
+        vector /= np.linalg.norm(vector)
+        truth = set(rowids[np.argsort(-(matrix @ vector))[:20]].tolist())
+        hits = search_screens_with(
+            storage, "zzzqqq", vector, where=where, limit=20, params=meaning_only
+        )
+        ids = [h.screenshot_id for h in hits]
+        with storage.db.reading() as conn:
+            got = {
+                int(r[0])
+                for r in conn.execute(
+                    f"SELECT rowid FROM screenshots WHERE id IN ({','.join('?' * len(ids))})", ids
+                )
+            }
+        found.append(len(truth & got) / len(truth))
+    return (
+        f"rare app ({len(rows)} of the screenshots): meaning-only search finds "
+        f"{100 * statistics.mean(found):.1f} % of its 20 nearest screens ({queries} queries)"
+    )
 
 
 def main() -> None:
@@ -120,6 +158,7 @@ def main() -> None:
         "no filter": ScreenFilter(),
         "one month": ScreenFilter(since="2025-03-01T00:00:00Z", until="2025-03-31T23:59:59Z"),
         "one app": ScreenFilter(app="slack"),
+        "rare app": ScreenFilter(app=RARE_APP.lower()),
     }
     print(
         f"Screenshots: {storage.stats()['counts']['screenshot']['live']:,} "
@@ -134,6 +173,7 @@ def main() -> None:
                 f"p95 {percentile(times, 95):6.1f} ms, mean {statistics.mean(times):6.1f} ms "
                 f"({len(times)} queries)"
             )
+    print(rare_app_recall(storage, qrng, args.queries // len(filters)))
     print(f"Database size: {storage.stats()['database_bytes'] / 1e9:.2f} GB")
     storage.close()
 

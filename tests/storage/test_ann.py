@@ -168,3 +168,23 @@ def test_time_filters_on_the_graph(storage: Storage, tmp_path: Path) -> None:
     assert all(times[int(r)].startswith("2024-03") for r in march.rowids)
     # all of March's rows, ranked exactly: as many as there are
     assert len(march.rowids) == sum(1 for t in times.values() if t.startswith("2024-03"))
+
+
+@pytest.mark.parametrize("ann_min_rows", [100, 10_000], ids=["graph", "matrix"])
+def test_among_some_rows_is_exact(
+    filled: tuple[Storage, list[str], np.ndarray], tmp_path: Path, ann_min_rows: int
+) -> None:
+    storage, ids, vecs = filled
+    storage.memories["semantic"].delete(ids[7])  # a deleted row is never returned
+    conn = storage.db.read()
+    index = VectorIndexes(tmp_path / "idx", ann_min_rows=ann_min_rows).get(conn, SEMANTIC)
+    rowids = np.array([_rowid(conn, i) for i in ids], dtype=np.int64)
+    some = rowids[::7]  # rows 0, 7, 14, ...
+    asked = np.concatenate([some, [10**9]])  # a rowid the index does not hold: ignored
+    for q in vecs[:10]:
+        found = index.among(q, 5, asked)
+        alive = [i for i in range(0, len(ids), 7) if i != 7]
+        truth = sorted(alive, key=lambda i: -float(vecs[i] @ q))[:5]
+        assert found.rowids.tolist() == [int(rowids[i]) for i in truth]
+        np.testing.assert_allclose(found.scores, [vecs[i] @ q for i in truth], rtol=1e-2)
+    assert len(index.among(vecs[0], 5, np.zeros(0, dtype=np.int64)).rowids) == 0

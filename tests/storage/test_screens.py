@@ -10,11 +10,13 @@ import pytest
 
 from storage import Storage
 from storage.screens import (
+    ScreenFilter,
     chunk_vectors,
     decode_boxes,
     encode_boxes,
     encode_chunk_vectors,
     frame_images,
+    rowids_within,
     set_sensitive_boxes,
 )
 
@@ -98,3 +100,37 @@ def test_chunk_vectors_come_back_as_float32_rows_and_others_are_left_out(
 def test_a_bad_chunk_matrix_is_refused(matrix: np.ndarray) -> None:
     with pytest.raises(ValueError, match="chunk embeddings"):
         encode_chunk_vectors(matrix)
+
+
+def test_the_frames_of_an_app_are_listed_up_to_a_limit(storage: Storage) -> None:
+    def add(app: str | None, at: str) -> int:
+        item = storage.screenshots.add({"at": at, "app": app, "ocr_text": "x"}).id
+        with storage.db.reading() as conn:
+            return int(
+                conn.execute("SELECT rowid FROM screenshots WHERE id = ?", (item,)).fetchone()[0]
+            )
+
+    code = [add("Code", f"2024-05-0{d}T09:00:00Z") for d in (1, 2, 3)]
+    vscode = add("VSCode - Insiders", "2024-05-04T09:00:00Z")
+    add("Firefox", "2024-05-02T09:00:00Z")
+    add(None, "2024-05-02T09:00:00Z")
+    gone = add("Code", "2024-05-05T09:00:00Z")
+
+    def forget(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE screenshots SET deleted_at = at WHERE rowid = ?", (gone,))
+
+    storage.db.write(forget)
+    conn = storage.db.read()
+
+    def within(limit: int = 100, **where: str) -> list[int] | None:
+        found = rowids_within(conn, ScreenFilter(**where), limit)
+        return None if found is None else sorted(found)
+
+    assert within(app="code") == [*code, vscode]  # a part of the name, any case; not deleted
+    assert within(app="code", since="2024-05-02T00:00:00Z", until="2024-05-04T00:00:00Z") == [
+        code[1],
+        code[2],
+    ]
+    assert within(app="nothing such") == []
+    assert within(app="code", limit=3) is None  # more than the limit: not listed
+    assert within(app="code", limit=4) == [*code, vscode]

@@ -165,3 +165,33 @@ def test_frames_of_one_window_with_the_same_text_group_under_the_best(
     leaders = [g[0] for g in groups]
     assert leaders == sorted(leaders, key=hits.index)  # groups in rank order
     assert all(hits.index(g[0]) < hits.index(m) for g in groups for m in g[1:])
+
+
+def test_a_rare_apps_screens_are_found_by_meaning_however_far_down_overall(
+    assistant: Assistant,
+) -> None:
+    # 60 editor screens nearer the query than the one terminal screen: with a
+    # shallow overall list the terminal is not in it; its app's frames are few,
+    # so they are compared exactly.
+    for i in range(60):
+        keep_text_frame(
+            assistant, f"e{i}", f"harbour ferry timetable {filler(f'e{i}x', 3)}", app="Editor"
+        )
+    keep_text_frame(assistant, "term", f"harbour ferry {filler('t', 30)}", app="Terminal")
+    shallow = ScreenSearchParams(text_weight=0.0, depth=1, chunk_pool=1)
+
+    def found(params: ScreenSearchParams) -> list[str | None]:
+        hits = search_screens(
+            assistant.storage,
+            assistant.embedder,
+            QUERY,
+            where=ScreenFilter(app="termin"),
+            limit=1,
+            params=params,
+        )
+        return [h.external_id for h in hits if "vector" in h.matched_by]
+
+    assert found(shallow) == ["term"]
+    # without the exact comparison (an app with more frames than the limit) the
+    # deeper overall list misses it
+    assert found(replace(shallow, app_exact_max=0)) == []
