@@ -440,10 +440,12 @@ class Assistant:
             "completion_tokens": reply.usage.completion_tokens,
         }
 
-    def close(self) -> None:
+    def close(self, *, finish_builds: bool = True) -> None:
+        """Stop the screen pipeline and close the storage (see :meth:`Storage.close`
+        for ``finish_builds``)."""
         if self.screen_service is not None:
             self.screen_service.close()
-        self.storage.close()
+        self.storage.close(finish_builds=finish_builds)
 
 
 def _batch_summary(batch: Batch) -> dict[str, Any]:

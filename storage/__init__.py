@@ -118,7 +118,9 @@ class Storage:
             "message": messages,
             "screenshot": screenshots,
         }
-        vectors = VectorIndexes(directory / "index")
+        # Graphs for large kinds are built in the background (the exact matrix
+        # answers meanwhile); close() waits for them or stops them.
+        vectors = VectorIndexes(directory / "index", reading=db.reading)
         search = HybridSearch(db, stores, vectors, params)
         return cls(directory, db, memories, messages, screenshots, search, vectors, cipher)
 
@@ -175,8 +177,11 @@ class Storage:
             "provenance_links": links,
         }
 
-    def close(self) -> None:
-        self.vectors.save()
+    def close(self, *, finish_builds: bool = True) -> None:
+        """Save the search indexes and close the database. A search graph still
+        being built is finished first (it is saved for the next start), or, with
+        ``finish_builds`` False (an app quitting), dropped and built again later."""
+        self.vectors.close(finish_builds=finish_builds)
         self.db.close()
 
     def __enter__(self) -> Storage:

@@ -9,10 +9,14 @@ since then are replayed, so the graph is built once, not at every start.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,24 @@ EXACT_RANGE_MAX = 20_000
 """A time range holding at most this many rows is searched exactly."""
 
 BUILD_CHUNK = 20_000
+BACKGROUND_CHUNK = 5_000
+"""Rows added per step of a background build: a stop request waits at most one
+step (about 3 s here, on one thread)."""
+
+Reading = Callable[[], AbstractContextManager[sqlite3.Connection]]
+"""Gives a read connection for the length of a ``with`` block."""
+
+
+def announce_build(kind: Kind, rows: int, how: str) -> None:
+    # A warning so a command line shows it: the one slow build (about 30 s per
+    # 100,000 rows here) should not look like a hang.
+    log.warning(
+        "Building the %s search index over %d rows%s; this happens once and takes a "
+        "while (it is saved for the next start).",
+        kind.name,
+        rows,
+        how,
+    )
 
 
 class AnnVectors:
@@ -50,13 +72,31 @@ class AnnVectors:
 
     def load(self, conn: sqlite3.Connection, head: int) -> int:
         """Load the saved graph, or build it; return the log position it reflects."""
-        self.rows.load(conn, self.kind)
-        saved = self._restore(head)
+        saved = self.restore(conn, head)
         if saved is not None:
             return saved
-        self._build(conn)
+        announce_build(self.kind, len(self.rows), "")
+        self._build(lambda: contextlib.nullcontext(conn))
         self.save(head)
         return head
+
+    def restore(self, conn: sqlite3.Connection, head: int) -> int | None:
+        """Load the rows and the saved graph; the log position it reflects, or None
+        when there is no usable saved graph (then :meth:`build` must run)."""
+        self.rows.load(conn, self.kind)
+        return self._restore(head)
+
+    def build(
+        self, reading: Reading, stop: threading.Event, hurry: threading.Event | None = None
+    ) -> bool:
+        """Build the graph in the background: rows are read in chunks, each in a
+        short read of its own (``reading()`` gives a connection for one), so the
+        database stays free between them; False if ``stop`` was set first. One
+        thread adds them (the other cores stay with the app) until ``hurry`` is set
+        (nothing else is waiting: all cores)."""
+        with reading() as conn:
+            self.rows.load(conn, self.kind)
+        return self._build(reading, stop, chunk=BACKGROUND_CHUNK, hurry=hurry)
 
     def _new_index(self, dim: int) -> Any:
         from usearch.index import Index
@@ -91,41 +131,54 @@ class AnnVectors:
         self._index = index
         return seq
 
-    def _build(self, conn: sqlite3.Connection) -> None:
-        total = len(self.rows)
-        # A warning so a command line shows it: the one slow first search (about
-        # 30 s per 100,000 rows here) should not look like a hang.
-        log.warning(
-            "Building the %s search index over %d rows; this happens once and takes a "
-            "while (it is saved for the next start).",
-            self.kind.name,
-            total,
-        )
-        cursor = conn.execute(
-            f"SELECT rowid, embedding FROM {self.kind.table} "
-            "WHERE deleted_at IS NULL AND embedding IS NOT NULL ORDER BY rowid"
-        )
-        while batch := cursor.fetchmany(BUILD_CHUNK):
+    def _build(
+        self,
+        reading: Reading,
+        stop: threading.Event | None = None,
+        chunk: int = BUILD_CHUNK,
+        hurry: threading.Event | None = None,
+    ) -> bool:
+        background = stop is not None
+        after = -1
+        while stop is None or not stop.is_set():
+            with reading() as conn:
+                batch = conn.execute(
+                    f"SELECT rowid, embedding FROM {self.kind.table} WHERE rowid > ? AND "
+                    "deleted_at IS NULL AND embedding IS NOT NULL ORDER BY rowid LIMIT ?",
+                    (after, chunk),
+                ).fetchall()
+            if not batch:
+                return True
+            after = int(batch[-1][0])
             dim = len(batch[0][1]) // 4
             if self._index is None:
                 self._index = self._new_index(dim)
-            good = [r for r in batch if len(r[1]) == dim * 4]
+            good = [r for r in batch if len(r[1]) == self.dim * 4]
+            if not good:
+                continue
             keys = np.array([r[0] for r in good], dtype=np.uint64)
             vecs = np.frombuffer(b"".join(r[1] for r in good), dtype=np.float32)
-            self._index.add(keys, vecs.reshape(len(good), dim), threads=os.cpu_count() or 1)
+            slow = background and (hurry is None or not hurry.is_set())
+            threads = 1 if slow else os.cpu_count() or 1
+            self._index.add(keys, vecs.reshape(len(good), self.dim), threads=threads)
+        return False
 
     def save(self, seq: int) -> None:
         """Write the graph and its log position atomically (temp file, rename)."""
         if self._index is None:
             return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
+        # Temp names of this process's own: the app and a command line may save
+        # the same graph at once.
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         self._index.save(str(tmp))
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
         meta = self.path.with_suffix(".json")
-        meta.write_text(json.dumps({"seq": seq, "dim": self.dim}))
-        os.chmod(meta, 0o600)
+        meta_tmp = meta.with_suffix(f".{os.getpid()}.json.tmp")
+        meta_tmp.write_text(json.dumps({"seq": seq, "dim": self.dim}))
+        os.chmod(meta_tmp, 0o600)
+        os.replace(meta_tmp, meta)
         self._dirty = 0
 
     @property

@@ -10,6 +10,7 @@ writes from this process and from any other process alike.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -18,10 +19,17 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from storage.ann import AnnVectors
+from storage.ann import AnnVectors, Reading, announce_build
 from storage.kinds import Kind
 from storage.vector_rows import VectorMatches, reread
 from storage.vector_rows import to_datetime64 as _to_datetime64
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_MAX_ROWS = 400_000
+"""A kind with no saved graph and at most this many vectors is searched as an
+exact matrix (about 600 MB at this size) while its graph is built in the
+background; a larger one (a bulk import) builds it before its first search."""
 
 ANN_MIN_ROWS = 50_000
 """Kinds with more vectors than this search an HNSW graph instead of the matrix
@@ -190,12 +198,24 @@ class VectorIndexes:
     building.
     """
 
-    def __init__(self, index_dir: Path | None = None, *, ann_min_rows: int = ANN_MIN_ROWS) -> None:
+    def __init__(
+        self,
+        index_dir: Path | None = None,
+        *,
+        ann_min_rows: int = ANN_MIN_ROWS,
+        reading: Reading | None = None,
+    ) -> None:
         self._kinds: dict[str, VectorIndex] = {}
         self._seen = 0
         self._lock = threading.Lock()
         self._index_dir = index_dir
         self._ann_min_rows = ann_min_rows
+        self._reading = reading
+        self._builder: threading.Thread | None = None
+        self._queue: list[Kind] = []  # kinds waiting for (or in) the builder, in order
+        self._pending: list[str] = []
+        self._stop = threading.Event()
+        self._hurry = threading.Event()
 
     def get(self, conn: sqlite3.Connection, kind: Kind) -> VectorIndex:
         with self._lock:
@@ -218,15 +238,98 @@ class VectorIndexes:
             exact.load(conn)
             return exact
         ann = AnnVectors(kind, self._index_dir / f"{kind.table}.usearch")
-        position = ann.load(conn, self._seen)
-        if position < self._seen:  # saved earlier: replay what changed since
-            changed = conn.execute(
-                "SELECT row FROM vec_log WHERE kind = ? AND seq > ? AND seq <= ?",
-                (kind.table, position, self._seen),
-            ).fetchall()
-            if changed:
-                ann.apply(conn, [int(r[0]) for r in changed])
+        if self._reading is None or rows > BACKGROUND_MAX_ROWS:
+            position = ann.load(conn, self._seen)  # loaded, or built now
+        else:
+            restored = ann.restore(conn, self._seen)
+            if restored is None:
+                # No saved graph: search the exact matrix until the graph, built
+                # on a thread of its own, replaces it.
+                exact = KindVectors(kind)
+                exact.load(conn)
+                self._start_build(kind, rows)
+                return exact
+            position = restored
+        self._replay(conn, ann, position)
         return ann
+
+    def _replay(self, conn: sqlite3.Connection, ann: AnnVectors, position: int) -> None:
+        """Apply to ``ann`` what changed after ``position``, up to what this object has seen."""
+        if position >= self._seen:
+            return
+        changed = conn.execute(
+            "SELECT row FROM vec_log WHERE kind = ? AND seq > ? AND seq <= ?",
+            (ann.kind.table, position, self._seen),
+        ).fetchall()
+        if changed:
+            ann.apply(conn, [int(r[0]) for r in changed])
+
+    # -- background builds -----------------------------------------------------------
+
+    def _start_build(self, kind: Kind, rows: int) -> None:
+        """Queue ``kind`` for the builder thread (one at a time, so a single core
+        builds while the others stay with the app)."""
+        if kind.name in self._pending or self._stop.is_set():
+            return
+        announce_build(kind, rows, " in the background")
+        self._pending.append(kind.name)
+        self._queue.append(kind)
+        if self._builder is None:
+            self._builder = threading.Thread(target=self._build_queued, name="index-builder")
+            self._builder.daemon = True
+            self._builder.start()
+
+    def _build_queued(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue or self._stop.is_set():
+                    self._queue.clear()
+                    self._pending.clear()
+                    self._builder = None  # under the lock: a later kind starts a new one
+                    return
+                kind = self._queue[0]
+            try:
+                self._build(kind)
+            finally:
+                with self._lock:
+                    self._queue.pop(0)
+                    self._pending.remove(kind.name)
+
+    def _build(self, kind: Kind) -> None:
+        assert self._reading is not None and self._index_dir is not None
+        try:
+            ann = AnnVectors(kind, self._index_dir / f"{kind.table}.usearch")
+            with self._reading() as conn:
+                head = _log_head(conn)  # first: a change made during the build is replayed
+            if not ann.build(self._reading, self._stop, self._hurry):
+                return
+            ann.save(head)
+            with self._lock, self._reading() as conn:
+                self._replay(conn, ann, head)
+                self._kinds[kind.name] = ann
+            log.info("The %s search index is ready.", kind.name)
+        except Exception:  # the exact matrix goes on answering; the next start retries
+            log.exception("Building the %s search index failed", kind.name)
+
+    def building(self) -> list[str]:
+        """The kinds whose graph is being (or waiting to be) built in the background."""
+        with self._lock:
+            return list(self._pending)
+
+    def close(self, *, finish_builds: bool = True) -> None:
+        """Wait for the background builds to finish (``finish_builds``) or stop them
+        at their next step, then save the graphs that changed."""
+        with self._lock:
+            builder = self._builder
+        if builder is not None and finish_builds:
+            log.warning("Finishing the search index before exit (saved for the next start).")
+            self._hurry.set()
+        else:
+            self._stop.set()
+        if builder is not None:
+            builder.join()
+        self._stop.set()
+        self.save()
 
     @contextlib.contextmanager
     def searching(self) -> Iterator[None]:

@@ -286,7 +286,9 @@ class Desktop(QObject):
         if self.capture is not None:
             self.capture.stop_now()
         if self.assistant is not None:
-            self.assistant.close()
+            # Quitting must not wait for a search graph being built (it is built
+            # again on the next start).
+            self.assistant.close(finish_builds=False)
             self.assistant = None
         if self.tray is not None:
             self.tray.hide()

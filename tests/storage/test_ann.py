@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from storage import Storage
-from storage.ann import AnnVectors
-from storage.kinds import SEMANTIC
+from storage.ann import AnnVectors, Reading
+from storage.kinds import EPISODIC, SEMANTIC
 from storage.vectors import KindVectors, VectorIndexes
 
 DIM = 32
@@ -153,7 +155,6 @@ def test_time_filters_on_the_graph(storage: Storage, tmp_path: Path) -> None:
         ).id
         for i, vec in enumerate(vecs)
     ]
-    from storage.kinds import EPISODIC
 
     conn = storage.db.read()
     index = VectorIndexes(tmp_path / "idx", ann_min_rows=100).get(conn, EPISODIC)
@@ -188,3 +189,133 @@ def test_among_some_rows_is_exact(
         assert found.rowids.tolist() == [int(rowids[i]) for i in truth]
         np.testing.assert_allclose(found.scores, [vecs[i] @ q for i in truth], rtol=1e-2)
     assert len(index.among(vecs[0], 5, np.zeros(0, dtype=np.int64)).rowids) == 0
+
+
+def _background(storage: Storage, index_dir: Path) -> VectorIndexes:
+    return VectorIndexes(index_dir, ann_min_rows=100, reading=storage.db.reading)
+
+
+def _held_build(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Background builds wait for the returned event before they start."""
+    go = threading.Event()
+    build = AnnVectors.build
+
+    def held(
+        self: AnnVectors,
+        reading: Reading,
+        stop: threading.Event,
+        hurry: threading.Event | None = None,
+    ) -> bool:
+        assert go.wait(10)
+        return build(self, reading, stop, hurry)
+
+    monkeypatch.setattr(AnnVectors, "build", held)
+    return go
+
+
+def _wait_built(indexes: VectorIndexes) -> None:
+    deadline = time.monotonic() + 30
+    while indexes.building():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_a_background_build_answers_exactly_meanwhile_and_then_uses_the_graph(
+    filled: tuple[Storage, list[str], np.ndarray],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    storage, ids, vecs = filled
+    go = _held_build(monkeypatch)
+    indexes = _background(storage, tmp_path / "idx")
+    conn = storage.db.read()
+    first = indexes.get(conn, SEMANTIC)
+    assert isinstance(first, KindVectors)  # no wait for the graph
+    assert first.search(vecs[3], 1).rowids.tolist() == [_rowid(conn, ids[3])]
+    assert indexes.building() == ["semantic"]
+
+    # changes made while the graph is built are in it once it takes over
+    storage.memories["semantic"].delete(ids[0])
+    new = storage.memories["semantic"].add(
+        {"name": "new", "summary": "new"}, embedding=_vectors(1, seed=9)[0]
+    )
+    assert indexes.get(conn, SEMANTIC) is first
+    go.set()
+    _wait_built(indexes)
+    graph = indexes.get(conn, SEMANTIC)
+    assert isinstance(graph, AnnVectors)
+    assert _rowid(conn, ids[0]) not in graph.search(vecs[0], 20).rowids.tolist()
+    assert graph.search(_vectors(1, seed=9)[0], 1).rowids.tolist() == [_rowid(conn, new.id)]
+    assert graph.search(vecs[3], 1).rowids.tolist() == [_rowid(conn, ids[3])]
+    assert "in the background" in caplog.records[0].getMessage()
+
+    indexes.close()
+    reloaded = _background(storage, tmp_path / "idx").get(conn, SEMANTIC)
+    assert isinstance(reloaded, AnnVectors)  # saved: the next start loads it
+    assert _rowid(conn, ids[0]) not in reloaded.search(vecs[0], 20).rowids.tolist()
+
+
+def test_closing_finishes_a_background_build_or_drops_it(
+    filled: tuple[Storage, list[str], np.ndarray],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    storage, _, _ = filled
+    conn = storage.db.read()
+    go = _held_build(monkeypatch)
+
+    finishing = _background(storage, tmp_path / "a")
+    finishing.get(conn, SEMANTIC)
+    closer = threading.Thread(target=finishing.close)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive()  # waits for the build
+    go.set()
+    closer.join(30)
+    assert not closer.is_alive()
+    assert (tmp_path / "a" / "semantic.usearch").exists()
+
+    go.clear()
+    dropping = _background(storage, tmp_path / "b")
+    dropping.get(conn, SEMANTIC)
+    closer = threading.Thread(target=lambda: dropping.close(finish_builds=False))
+    closer.start()
+    deadline = time.monotonic() + 10
+    while not dropping._stop.is_set():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    go.set()  # the build starts only to see it was stopped
+    closer.join(30)
+    assert not closer.is_alive()
+    assert not (tmp_path / "b" / "semantic.usearch").exists()
+    assert dropping.building() == []
+
+
+def test_background_builds_run_one_at_a_time_and_a_huge_kind_builds_at_once(
+    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill(storage, _vectors(150))
+    episodic = storage.memories["episodic"]
+    for i, vec in enumerate(_vectors(150, seed=3)):
+        episodic.add(
+            {"summary": f"event {i}", "occurred_at": "2023-01-01T00:00:00Z", "actor": "user"},
+            embedding=vec,
+        )
+    go = _held_build(monkeypatch)
+    indexes = _background(storage, tmp_path / "idx")
+    conn = storage.db.read()
+    assert isinstance(indexes.get(conn, SEMANTIC), KindVectors)
+    assert isinstance(indexes.get(conn, EPISODIC), KindVectors)
+    assert indexes.building() == ["semantic", "episodic"]
+    assert [t.name for t in threading.enumerate()].count("index-builder") == 1
+    go.set()
+    _wait_built(indexes)
+    assert isinstance(indexes.get(conn, SEMANTIC), AnnVectors)
+    assert isinstance(indexes.get(conn, EPISODIC), AnnVectors)
+    indexes.close()
+
+    monkeypatch.setattr("storage.vectors.BACKGROUND_MAX_ROWS", 100)
+    huge = _background(storage, tmp_path / "other")
+    assert isinstance(huge.get(conn, SEMANTIC), AnnVectors)  # built before answering
+    assert huge.building() == []
