@@ -9,13 +9,18 @@
 3. the grab of each remaining monitor (in memory only);
 4. the active window again: when an excluded window became active during the
    grab, every image of this grab is dropped unseen;
-5. dedup against the last kept frame of each monitor, with a forced keyframe
+5. a frame that is black all over (screen off, locked, or a Wayland session,
+   where an X11 program sees only black) is not kept; in a Wayland session a
+   grab that is black on every monitor pauses capture with a
+   :class:`BlankScreenError` saying why;
+6. dedup against the last kept frame of each monitor, with a forced keyframe
    every ``keyframe_s``; the rest go to the sink (the screen pipeline), which is
    the only place a frame is written.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -26,7 +31,12 @@ from typing import Protocol
 
 from PIL import Image
 
-from agents.capture.errors import CaptureError, DiskFullError, MonitorGoneError
+from agents.capture.errors import (
+    BlankScreenError,
+    CaptureError,
+    DiskFullError,
+    MonitorGoneError,
+)
 from agents.capture.events import CaptureEvent, CaptureResult, EventKind
 from agents.capture.grabber import Grabber, Monitor
 from agents.capture.pause import PauseFlag
@@ -38,6 +48,9 @@ from agents.screens.frame import Frame
 
 MIN_FREE_BYTES = 500 * 1024**2
 """Below this much free space on the data disk, capture pauses."""
+BLANK_LUMA = 3
+"""A frame whose every 8x8 block averages at most this grey level is blank: one
+glyph or cursor lifts its block by tens of levels."""
 
 
 class FrameSink(Protocol):
@@ -113,8 +126,20 @@ class Capturer:
             except MonitorGoneError as exc:
                 events.append(_event("error", at, monitor, window, reason=str(exc)))
         grabbed = self._recheck(grabbed, events, at)
-        for item in grabbed:
-            events.append(self._decide(item, at, now))
+        prints = [fingerprint(item.image) for item in grabbed]
+        blank = [int(p.thumb.max()) <= BLANK_LUMA for p in prints]
+        if grabbed and all(blank) and os.environ.get("WAYLAND_DISPLAY"):
+            raise BlankScreenError(
+                "The screen grabs are entirely black: in a Wayland session X11 programs "
+                'cannot see other windows. Log in with an X11 session (e.g. "GNOME on '
+                'Xorg") to capture; capture retries by itself.'
+            )
+        for item, print_, is_blank in zip(grabbed, prints, blank, strict=True):
+            if is_blank:
+                why = "the screen is black (off, locked or a blank screen saver): not kept"
+                events.append(_event("skipped", at, item.monitor, item.window, reason=why))
+            else:
+                events.append(self._decide(item, print_, at, now))
         return CaptureResult(at, tuple(events))
 
     def signals(self) -> tuple[tuple[str, str] | None, float | None]:
@@ -180,9 +205,8 @@ class Capturer:
             )
         return []
 
-    def _decide(self, item: _Grabbed, at: str, now: float) -> CaptureEvent:
+    def _decide(self, item: _Grabbed, print_: Fingerprint, at: str, now: float) -> CaptureEvent:
         number = item.monitor.number
-        print_ = fingerprint(item.image)
         previous = self._last.get(number)
         if previous is None and self._seed is not None:
             seeded = self._seed(number)

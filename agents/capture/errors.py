@@ -5,6 +5,7 @@
     CaptureError            base (an AgentError)
     ├── NoDisplayError      there is no screen to capture (no X display, Wayland only)
     ├── MonitorGoneError    a chosen monitor is not connected (unplugged mid-capture)
+    ├── BlankScreenError    every grab is black in a Wayland session (X11 sees nothing)
     └── DiskFullError       too little free disk space to keep frames
 """
 
@@ -22,6 +23,10 @@ class NoDisplayError(CaptureError):
 
 
 class MonitorGoneError(CaptureError):
+    pass
+
+
+class BlankScreenError(CaptureError):
     pass
 
 

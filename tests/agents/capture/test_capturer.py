@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from agents.capture import (
+    BlankScreenError,
     DiskFullError,
     ExclusionRules,
     Monitor,
@@ -226,3 +228,36 @@ def test_frames_are_labelled_with_the_window_on_their_monitor(tmp_path: Path) ->
         (1, "Editor", "main.py"),
         (2, "Firefox", "Docs"),
     ]
+
+
+def test_a_black_screen_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    black = Image.new("RGB", (1280, 720), "black")
+    screen = FakeScreen(images={1: black})
+    capturer, kept, clock = make(tmp_path, screen)
+    result = capturer.grab_once()
+    assert kinds(result) == ["skipped"] and not result.changed
+    assert "black" in result.events[0].reason
+    assert kept == []
+    # one lit glyph is enough to keep it
+    draw = ImageDraw.Draw(black)
+    draw.text((600, 300), "x", fill=(90, 90, 90), font=ImageFont.load_default(size=14))
+    clock.now += 2
+    assert kinds(capturer.grab_once()) == ["kept"]
+
+
+def test_black_grabs_in_a_wayland_session_pause_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    screen = FakeScreen(
+        monitors_=[Monitor(1, 0, 0, 1280, 720), Monitor(2, 1280, 0, 800, 600)],
+        images={1: Image.new("RGB", (1280, 720)), 2: Image.new("RGB", (800, 600))},
+    )
+    capturer, kept, _ = make(tmp_path, screen)
+    with pytest.raises(BlankScreenError, match=r"Wayland session.*X11 session"):
+        capturer.grab_once()
+    assert kept == []
+    # one monitor with something on it: the black one is skipped, the other kept
+    screen.images[2] = screen_with(["an XWayland window"], (800, 600))
+    assert kinds(capturer.grab_once()) == ["skipped", "kept"]
