@@ -213,7 +213,6 @@ class VectorIndexes:
         self._reading = reading
         self._builder: threading.Thread | None = None
         self._queue: list[Kind] = []  # kinds waiting for (or in) the builder, in order
-        self._pending: list[str] = []
         self._stop = threading.Event()
         self._hurry = threading.Event()
 
@@ -269,10 +268,9 @@ class VectorIndexes:
     def _start_build(self, kind: Kind, rows: int) -> None:
         """Queue ``kind`` for the builder thread (one at a time, so a single core
         builds while the others stay with the app)."""
-        if kind.name in self._pending or self._stop.is_set():
+        if kind in self._queue or self._stop.is_set():
             return
         announce_build(kind, rows, " in the background")
-        self._pending.append(kind.name)
         self._queue.append(kind)
         if self._builder is None:
             self._builder = threading.Thread(target=self._build_queued, name="index-builder")
@@ -284,7 +282,6 @@ class VectorIndexes:
             with self._lock:
                 if not self._queue or self._stop.is_set():
                     self._queue.clear()
-                    self._pending.clear()
                     self._builder = None  # under the lock: a later kind starts a new one
                     return
                 kind = self._queue[0]
@@ -293,7 +290,6 @@ class VectorIndexes:
             finally:
                 with self._lock:
                     self._queue.pop(0)
-                    self._pending.remove(kind.name)
 
     def _build(self, kind: Kind) -> None:
         assert self._reading is not None and self._index_dir is not None
@@ -314,7 +310,7 @@ class VectorIndexes:
     def building(self) -> list[str]:
         """The kinds whose graph is being (or waiting to be) built in the background."""
         with self._lock:
-            return list(self._pending)
+            return [kind.name for kind in self._queue]
 
     def close(self, *, finish_builds: bool = True) -> None:
         """Wait for the background builds to finish (``finish_builds``) or stop them
