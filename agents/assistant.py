@@ -333,13 +333,18 @@ class Assistant:
     # -- live capture (agents/capture) -------------------------------------------------
 
     def capture_once(self) -> CaptureResult:
-        """Grab every monitor now and keep what is new (OCR included) before returning."""
-        sink = stored_sink(self.screens.pipeline())
-        return capture_once(build_capturer(self.storage, self.settings, sink))
+        """Grab every monitor now and keep what is new (OCR included) before returning
+        (frames a crashed capture left waiting for OCR are kept too, in the background)."""
+        pipeline = self.screens.pipeline()
+        pipeline.recover()
+        return capture_once(build_capturer(self.storage, self.settings, stored_sink(pipeline)))
 
     def capture_service(self, on_event: EventHandler | None = None) -> CaptureService:
-        """Capture on a thread (call start()); kept frames queue for OCR and storage."""
-        sink = queued_sink(self.screens.pipeline())
+        """Capture on a thread (call start()); kept frames queue for OCR and storage,
+        after any a crashed capture left waiting."""
+        pipeline = self.screens.pipeline()
+        pipeline.recover()
+        sink = queued_sink(pipeline)
         return capture_service(build_capturer(self.storage, self.settings, sink), on_event)
 
     def capture_pause(self, reason: str = "paused by the user") -> None:

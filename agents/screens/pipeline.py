@@ -6,8 +6,9 @@ dedup at once (about 2 ms) and hands the frame to a background worker through a
 bounded queue, so capture never waits for OCR; when OCR falls behind, the
 oldest waiting frame is dropped (the newest are kept) and counted in
 ``skipped``. :meth:`ScreenPipeline.process` does the same work in the caller's
-thread (imports, tests). Frames waiting in the queue are in memory only: a
-crash loses at most ``queue_size`` frames not yet kept.
+thread (imports, tests). With a :class:`Spool`, a queued frame is also written
+to disk until it is kept, and :meth:`ScreenPipeline.recover` keeps what a crash
+left there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 import threading
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -35,6 +37,7 @@ from agents.screens.ocr import (
     reading_order,
     return_freed_memory,
 )
+from agents.screens.spool import Spool
 from agents.screens.store import StoredFrame, embed_screen, keep_frame
 from storage import Storage
 from storage.frames import FrameFiles
@@ -49,6 +52,14 @@ Outcome = Literal["kept", "duplicate", "exists", "queued"]
 class FrameResult:
     outcome: Outcome
     stored: StoredFrame | None = None
+
+
+@dataclass(frozen=True)
+class _Queued:
+    frame: Frame
+    print_: Fingerprint
+    spooled: Path | None
+    """Its image in the spool, removed once the frame is kept, dropped or refused."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,8 +81,10 @@ class ScreenPipeline:
         config: PipelineConfig | None = None,
         ocr: OcrEngine | None = None,
         clip: ClipEmbedder | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self.storage = storage
+        self.spool = spool
         self.embedder = embedder
         self.config = config or PipelineConfig()
         self.ocr = IncrementalOcr(ocr or RapidOcr())
@@ -91,12 +104,16 @@ class ScreenPipeline:
         self.failed = 0
         self.last_error: str | None = None
         self._last: dict[int | None, Fingerprint] = {}
-        self._work_lock = threading.Lock()
-        self._queue: deque[tuple[Frame, Fingerprint]] = deque()
+        # Two locks: capture's dedup decision (``_last``) must never wait for an OCR
+        # pass of the worker, which holds ``_ocr_lock`` for a second or more.
+        self._dedup_lock = threading.Lock()
+        self._ocr_lock = threading.Lock()
+        self._queue: deque[_Queued] = deque()
         self._cond = threading.Condition()
         self._busy = False
         self._worker: threading.Thread | None = None
         self._closed = False
+        self._recovered = False
 
     # -- live capture --------------------------------------------------------------------
 
@@ -105,18 +122,43 @@ class ScreenPipeline:
         print_ = self._admit(frame, dedup)
         if print_ is None:
             return "duplicate"
+        if self._closed:
+            raise FrameError("The screen pipeline is closed.")
+        spooled = self.spool.put(frame) if self.spool is not None else None
+        dropped: _Queued | None = None
         with self._cond:
-            if self._closed:
-                raise FrameError("The screen pipeline is closed.")
             if len(self._queue) >= self.config.queue_size:
-                self._queue.popleft()
+                dropped = self._queue.popleft()
                 self.skipped += 1
-            self._queue.append((frame, print_))
-            self._cond.notify_all()
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._run, name="screen-ocr", daemon=True)
-                self._worker.start()
+            self._enqueue(_Queued(frame, print_, spooled))
+        if dropped is not None and self.spool is not None:
+            self.spool.remove(dropped.spooled)
         return "queued"
+
+    def recover(self) -> int:
+        """Queue the frames a crashed capture left in the spool (kept with their own
+        times, no dedup); how many. Once per pipeline: later its own frames are
+        in the spool, queued already."""
+        if self.spool is None or self._recovered:
+            return 0
+        self._recovered = True
+        found = self.spool.pending()
+        with self._cond:
+            for path, frame in found:
+                self._enqueue(_Queued(frame, fingerprint(frame.image), path))
+        if found:
+            log.warning("Reading %d captured frame(s) left over from a crash.", len(found))
+        return len(found)
+
+    def _enqueue(self, item: _Queued) -> None:
+        """Append under ``self._cond`` and make sure the worker runs."""
+        if self._closed:
+            raise FrameError("The screen pipeline is closed.")
+        self._queue.append(item)
+        self._cond.notify_all()
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._run, name="screen-ocr", daemon=True)
+            self._worker.start()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every queued frame is kept (True) or ``timeout`` passes (False)."""
@@ -143,15 +185,17 @@ class ScreenPipeline:
                 self._cond.wait_for(lambda: self._queue or self._closed)
                 if not self._queue:
                     return
-                frame, print_ = self._queue.popleft()
+                item = self._queue.popleft()
                 self._busy = True
             try:
-                self._keep(frame, print_)
+                self._keep(item.frame, item.print_)
             except Exception as exc:  # the worker must outlive one bad frame
                 self.failed += 1
                 self.last_error = str(exc)
-                log.warning("screen frame at %s not kept: %s", frame.at, exc)
+                log.warning("screen frame at %s not kept: %s", item.frame.at, exc)
             finally:
+                if self.spool is not None:
+                    self.spool.remove(item.spooled)
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
@@ -189,14 +233,14 @@ class ScreenPipeline:
         check_size(frame.image.width, frame.image.height, "The frame")
         parse_time(frame.at, what="The frame's time")
         print_ = fingerprint(frame.image)
-        with self._work_lock:
+        with self._dedup_lock:
             if dedup and is_near_duplicate(self._last.get(frame.monitor), print_):
                 return None
             self._last[frame.monitor] = print_
         return print_
 
     def _keep(self, frame: Frame, print_: Fingerprint) -> StoredFrame:
-        with self._work_lock:
+        with self._ocr_lock:
             lines = self.ocr.read(frame.image, print_, frame.monitor)
         text = lines_text(lines)
         # Where the frame shows what redaction hides from a prompt: blacked out if

@@ -20,6 +20,7 @@ from agents.screens.search import (
     screen_filter,
     search_screens,
 )
+from agents.screens.spool import SPOOL_DIR, Spool
 from agents.screens.store import add_chunk_vectors
 from agents.settings import Settings
 from storage import Storage
@@ -66,7 +67,12 @@ class ScreenService:
         with self._lock:
             if self._pipeline is None:
                 self._pipeline = ScreenPipeline(
-                    self.storage, self.embedder, config=self.config(), ocr=self._ocr, clip=self.clip
+                    self.storage,
+                    self.embedder,
+                    config=self.config(),
+                    ocr=self._ocr,
+                    clip=self.clip,
+                    spool=Spool(self.storage.data_dir / SPOOL_DIR),
                 )
             return self._pipeline
 
