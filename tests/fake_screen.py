@@ -35,6 +35,7 @@ class FakeScreen:
     on_grab: Callable[[Monitor], None] | None = None
     grabs: list[int] = field(default_factory=list)
     closed: bool = False
+    whole_desktop: bool = False
 
     # -- Grabber -------------------------------------------------------------------------
 

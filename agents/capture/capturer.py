@@ -4,7 +4,8 @@
 
 1. the pause flag and free disk space (too little: :class:`DiskFullError`);
 2. the active and visible windows, then the exclusion rules per monitor: an
-   excluded monitor is never grabbed; when the windows cannot be read, nothing
+   excluded monitor is never grabbed (with a grabber that takes the whole
+   desktop at once, no monitor is); when the windows cannot be read, nothing
    is grabbed either;
 3. the grab of each remaining monitor (in memory only);
 4. the active window again: when an excluded window became active during the
@@ -115,9 +116,13 @@ class Capturer:
             return CaptureResult(at, (CaptureEvent("skipped", at, reason=why),))
         events: list[CaptureEvent] = []
         grabbed: list[_Grabbed] = []
-        for monitor in self._monitors(events, at):
+        monitors = self._monitors(events, at)
+        reasons = [self.rules.monitor_reason(m, active, visible) for m in monitors]
+        anywhere = next((r for r in reasons if r), None) if self.grabber.whole_desktop else None
+        for monitor, reason in zip(monitors, reasons, strict=True):
             window = _window_on(monitor, active, visible)
-            reason = self.rules.monitor_reason(monitor, active, visible)
+            if reason is None and anywhere is not None:
+                reason = f"{anywhere} (every monitor is grabbed at once here)"
             if reason is not None:
                 events.append(_event("excluded", at, monitor, window, reason=reason))
                 continue
@@ -128,7 +133,9 @@ class Capturer:
         grabbed = self._recheck(grabbed, events, at)
         prints = [fingerprint(item.image) for item in grabbed]
         blank = [int(p.thumb.max()) <= BLANK_LUMA for p in prints]
-        if grabbed and all(blank) and os.environ.get("WAYLAND_DISPLAY"):
+        # An X11 grabber in a Wayland session sees black (the portal grabber does not).
+        x11_in_wayland = not self.grabber.whole_desktop and os.environ.get("WAYLAND_DISPLAY")
+        if grabbed and all(blank) and x11_in_wayland:
             raise BlankScreenError(
                 "The screen grabs are entirely black: in a Wayland session X11 programs "
                 'cannot see other windows. Log in with an X11 session (e.g. "GNOME on '

@@ -35,6 +35,10 @@ class Monitor:
 
 
 class Grabber(Protocol):
+    whole_desktop: bool
+    """True when one grab takes every monitor at once (the Wayland portal): then no
+    monitor is grabbed while any shows an excluded window."""
+
     def monitors(self, *, refresh: bool = False) -> list[Monitor]: ...
 
     def grab(self, monitor: Monitor) -> Image.Image: ...
@@ -43,6 +47,8 @@ class Grabber(Protocol):
 
 
 class MssGrabber:
+    whole_desktop = False
+
     def __init__(self, display: str | None = None) -> None:
         self.display = display
         self._mss: Any = None

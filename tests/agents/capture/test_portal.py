@@ -1,0 +1,125 @@
+"""The portal grabber and the D-Bus side of a Wayland session, against fake desktop
+services on a private bus (a real dbus-daemon; our jeepney calls are real)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from agents.capture.dbus import SessionBus
+from agents.capture.errors import CaptureError, DBusError, NoDisplayError
+from agents.capture.grabber import Monitor
+from agents.capture.idle import SessionIdle
+from agents.capture.portal import WHOLE_DESKTOP, PortalGrabber, PortalScreenshot
+from tests.fake_dbus import FakePortal, gnome_idle
+
+
+def two_monitors() -> Image.Image:
+    """A 1280x720 and an 800x600 monitor side by side, each its own colour."""
+    image = Image.new("RGB", (2080, 720), "black")
+    image.paste(Image.new("RGB", (1280, 720), (200, 30, 30)), (0, 0))
+    image.paste(Image.new("RGB", (800, 600), (30, 30, 200)), (1280, 0))
+    return image
+
+
+@pytest.fixture
+def portal(bus_address: str, tmp_path: Path) -> Iterator[FakePortal]:
+    fake = FakePortal(bus_address, tmp_path, two_monitors)
+    try:
+        yield fake
+    finally:
+        fake.close()
+
+
+def test_a_grab_reads_the_portals_file_and_deletes_it(portal: FakePortal, bus_address: str) -> None:
+    grabber = PortalGrabber(PortalScreenshot(SessionBus(bus_address)))
+    try:
+        assert grabber.shooter.version() == 2
+        [monitor] = grabber.monitors()
+        assert monitor == WHOLE_DESKTOP
+        image = grabber.grab(monitor)
+        assert image.size == (2080, 720) and image.mode == "RGB"
+        assert portal.files and not any(p.exists() for p in portal.files)  # no copy stays
+    finally:
+        grabber.close()
+
+
+def test_one_portal_call_serves_every_monitor_of_a_grab(
+    portal: FakePortal, bus_address: str
+) -> None:
+    layout = [Monitor(1, 0, 0, 1280, 720), Monitor(2, 1280, 0, 800, 600)]
+    grabber = PortalGrabber(PortalScreenshot(SessionBus(bus_address)), lambda: list(layout))
+    try:
+        left, right = (grabber.grab(m) for m in grabber.monitors())
+        assert len(portal.files) == 1
+        assert left.size == (1280, 720) and right.size == (800, 600)
+        assert tuple(np.asarray(left)[360, 640]) == (200, 30, 30)
+        assert tuple(np.asarray(right)[300, 400]) == (30, 30, 200)
+        grabber.grab(layout[0])  # the next grab of monitor 1: a new screenshot
+        assert len(portal.files) == 2
+    finally:
+        grabber.close()
+
+
+def test_a_shot_at_twice_the_scale_is_cut_along_the_layout(
+    bus_address: str, tmp_path: Path
+) -> None:
+    # The portal's image is in pixels of the largest output scale; the layout is logical.
+    fake = FakePortal(bus_address, tmp_path, lambda: two_monitors().resize((4160, 1440)))
+    layout = [Monitor(1, 0, 0, 1280, 720), Monitor(2, 1280, 0, 800, 600)]
+    grabber = PortalGrabber(PortalScreenshot(SessionBus(bus_address)), lambda: list(layout))
+    try:
+        right = grabber.grab(layout[1])
+        assert right.size == (1600, 1200)
+        assert tuple(np.asarray(right)[600, 800]) == (30, 30, 200)
+    finally:
+        grabber.close()
+        fake.close()
+
+
+def test_a_refused_screenshot_is_a_clear_error(portal: FakePortal, bus_address: str) -> None:
+    portal.response = 1
+    shooter = PortalScreenshot(SessionBus(bus_address))
+    with pytest.raises(CaptureError, match="refused the screenshot"):
+        shooter.take()
+    shooter.bus.close()
+
+
+def test_no_portal_on_the_bus_is_a_clear_error(bus_address: str) -> None:
+    shooter = PortalScreenshot(SessionBus(bus_address))
+    with pytest.raises(NoDisplayError, match=r"No screenshot portal.*xdg-desktop-portal"):
+        shooter.version()
+    with pytest.raises(NoDisplayError, match="No screenshot portal"):
+        shooter.take()
+    shooter.bus.close()
+
+
+def test_no_session_bus_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    with pytest.raises(DBusError, match="no D-Bus session bus"):
+        SessionBus().call("org.example", "/", "org.example", "Ping")
+
+
+def test_idle_time_comes_from_gnomes_idle_monitor(bus_address: str) -> None:
+    idle_ms = [90_000]
+    service = gnome_idle(bus_address, lambda: idle_ms[0])
+    idle = SessionIdle(SessionBus(bus_address))
+    try:
+        assert idle.name == "GNOME's idle monitor"
+        assert idle() == 90.0
+        idle_ms[0] = 1_500
+        assert idle() == 1.5
+    finally:
+        service.close()
+    assert idle() is None  # the service went away: unknown, not active
+    idle.bus.close()
+
+
+def test_no_idle_service_means_the_idle_time_is_unknown(bus_address: str) -> None:
+    idle = SessionIdle(SessionBus(bus_address))
+    assert idle.name is None and idle() is None
+    idle.bus.close()
