@@ -15,7 +15,10 @@ from agents.capture.errors import CaptureError, DBusError, NoDisplayError
 from agents.capture.grabber import Monitor
 from agents.capture.idle import SessionIdle
 from agents.capture.portal import WHOLE_DESKTOP, PortalGrabber, PortalScreenshot
+from agents.capture.window import Window
+from tests.agents.capture.test_capturer import kinds, make
 from tests.fake_dbus import FakePortal, gnome_idle
+from tests.fake_screen import FakeScreen
 
 
 def two_monitors() -> Image.Image:
@@ -123,3 +126,24 @@ def test_no_idle_service_means_the_idle_time_is_unknown(bus_address: str) -> Non
     idle = SessionIdle(SessionBus(bus_address))
     assert idle.name is None and idle() is None
     idle.bus.close()
+
+
+def test_with_a_whole_desktop_grabber_an_excluded_window_anywhere_stops_the_grab(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")  # black frames are no X11 hint here
+    vault = Window("KeePassXC", "db", box=(1400, 100, 1900, 500))
+    editor = Window("Code", "main.py", box=(0, 0, 1280, 720))
+    screen = FakeScreen(
+        monitors_=[Monitor(1, 0, 0, 1280, 720), Monitor(2, 1280, 0, 800, 600)],
+        active=editor,
+        visible=[vault, editor],
+        whole_desktop=True,
+    )
+    capturer, kept, _ = make(tmp_path, screen)
+    result = capturer.grab_once()
+    assert kinds(result) == ["excluded", "excluded"]
+    assert "every monitor is grabbed at once" in result.events[0].reason
+    assert screen.grabs == [] and kept == []  # the portal was not even asked
+    screen.visible = [editor]
+    assert kinds(capturer.grab_once()) == ["kept", "kept"]
