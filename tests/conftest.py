@@ -25,6 +25,14 @@ from storage import Storage
 from tests.fakes import FakeEmbedder
 from tests.llm_server import ScriptedLLMServer
 
+WAYLAND_SESSION = (
+    "WAYLAND_DISPLAY",
+    "XDG_SESSION_TYPE",
+    "SWAYSOCK",
+    "HYPRLAND_INSTANCE_SIGNATURE",
+    "DBUS_SESSION_BUS_ADDRESS",
+)
+
 
 @pytest.fixture(autouse=True)
 def _no_home_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -32,6 +40,9 @@ def _no_home_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MIRIX_APP_HOME", str(tmp_path / "default-home"))
     monkeypatch.setenv("MIRIX_APP_KEYRING", "off")  # never the user's real keyring
     monkeypatch.setenv("MIRIX_APP_LOCAL_LLM", "off")
+    # Nor the developer's Wayland desktop: a test that wants one makes its own.
+    for name in WAYLAND_SESSION:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Exclusion rules, checked before a monitor is grabbed.
 
-An application is excluded when its name (WM_CLASS class or instance) equals
-an entry of ``capture_exclude_apps``, ignoring case; a window title when one of
+An application is excluded when its name (WM_CLASS class or instance; on
+Wayland the app id, or the last part of a reverse-DNS one such as
+``org.keepassxc.KeePassXC``) equals an entry of ``capture_exclude_apps``,
+ignoring case; a window title when one of
 ``capture_exclude_titles`` (case-insensitive regular expressions) is found in
 it. A monitor is skipped when the active window is excluded, or when any
 visible excluded window overlaps it.
@@ -38,7 +40,7 @@ class ExclusionRules:
     def reason(self, window: Window) -> str | None:
         """Why ``window`` must not be captured, or None."""
         for name in (window.app, window.instance):
-            if name and name.strip().lower() in self.apps:
+            if name and _names(name) & self.apps:
                 return f"excluded app {window.app}"
         for pattern in self.titles:
             if pattern.search(window.title):
@@ -58,6 +60,13 @@ class ExclusionRules:
                 if reason is not None:
                     return f"{reason}, visible on monitor {monitor.number}"
         return None
+
+
+def _names(name: str) -> set[str]:
+    """The name, and for a reverse-DNS Wayland app id (org.keepassxc.KeePassXC) its
+    last part too, so "keepassxc" excludes it as it does the X11 class."""
+    name = name.strip().lower()
+    return {name, name.rsplit(".", 1)[-1]} if name.count(".") >= 2 else {name}
 
 
 def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

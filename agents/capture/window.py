@@ -8,13 +8,16 @@ time from the MIT-SCREEN-SAVER extension when the server has it. Visible
 windows (with their screen boxes) let exclusion rules skip a monitor that
 shows an excluded window even when another window has the focus.
 
-Elsewhere :class:`UnknownProbe` answers "unknown" and no idle time.
+Elsewhere :class:`UnknownProbe` answers "unknown" (Wayland compositors have their
+own probes: :mod:`agents.capture.sway`, :mod:`agents.capture.wayland_windows`;
+:mod:`agents.capture.session` chooses).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +35,7 @@ class Window:
     """WM_CLASS instance (e.g. "keepassxc"); rules match either name."""
     box: tuple[int, int, int, int] | None = None
     """(left, top, right, bottom) on the screen, when known."""
+    pid: int | None = None
 
 
 NO_WINDOW = Window(app=UNKNOWN, title="")
@@ -50,7 +54,11 @@ class WindowProbe(Protocol):
 
 
 class UnknownProbe:
-    """Where the active window cannot be read: "unknown", nothing visible known."""
+    """Where the active window cannot be read: "unknown", nothing visible known; the
+    idle time from ``idle`` where the session tells it (a Wayland session over D-Bus)."""
+
+    def __init__(self, idle: Callable[[], float | None] | None = None) -> None:
+        self._idle = idle
 
     def active_window(self) -> Window:
         return NO_WINDOW
@@ -59,7 +67,7 @@ class UnknownProbe:
         return []
 
     def idle_seconds(self) -> float | None:
-        return None
+        return self._idle() if self._idle is not None else None
 
     def close(self) -> None:
         pass
