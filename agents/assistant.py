@@ -21,7 +21,9 @@ from agents.capture.build import (
     queued_sink,
     stored_sink,
 )
+from agents.capture.errors import WindowsUnknownError
 from agents.capture.service import CaptureService, EventHandler
+from agents.capture.session import OPT_IN_SETTING, check_windows_known, open_backend
 from agents.chat import ChatAgent, ChatAnswer
 from agents.chat.topic import check_mode
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
@@ -347,6 +349,25 @@ class Assistant:
         sink = queued_sink(pipeline)
         return capture_service(build_capturer(self.storage, self.settings, sink), on_event)
 
+    def capture_backend(self) -> dict[str, Any]:
+        """How capture would run here and why (for ``status``): the session, how the
+        screen and the windows are read, and ``blocked``: why capture does not start by
+        itself (the windows cannot be identified and the user has not chosen to capture
+        anyway), else None."""
+        backend = open_backend()
+        try:
+            info = backend.describe()
+            opted_in = self.settings.flag(OPT_IN_SETTING)
+            try:
+                check_windows_known(backend, opted_in)
+                info["blocked"] = None
+            except WindowsUnknownError as exc:
+                info["blocked"] = str(exc)
+            info["rules_off_by_choice"] = bool(backend.windows_unknown and opted_in)
+            return info
+        finally:
+            backend.close()
+
     def capture_pause(self, reason: str = "paused by the user") -> None:
         PauseFlag(self.storage.data_dir).set(reason)
 
@@ -372,7 +393,8 @@ class Assistant:
         self.settings = load_settings(self.storage.data_dir)
 
     def status(self) -> dict[str, Any]:
-        """What is in use: data, embedder, LLM (or the rule-based floor), vault key."""
+        """What is in use: data, embedder, LLM (or the rule-based floor), vault key, and
+        how screen capture runs here."""
         stats = self.storage.stats()
         llm = self.settings.llm()
         llm_info: dict[str, str | None]
@@ -419,6 +441,7 @@ class Assistant:
             },
             "llm": llm_info,
             "vault_key": self.vault_key_status(),
+            "capture": self.capture_backend(),
         }
 
     def llm_test(self) -> dict[str, Any]:

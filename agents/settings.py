@@ -230,6 +230,14 @@ SETTINGS: tuple[Setting, ...] = (
         "in the active window's title.",
     ),
     Setting(
+        "capture_without_window_rules",
+        False,
+        "Capture also where mirix-app cannot tell which window is shown (GNOME or KDE on "
+        "Wayland without a supported window interface, macOS, Windows): the app and title "
+        "rules cannot apply there, so capture waits for this explicit choice; screen text "
+        "is still redacted.",
+    ),
+    Setting(
         "redact_local",
         False,
         "Redact secrets and personal data from screen text also for the embedded local "

@@ -450,8 +450,24 @@ def status(data_dir: Path | None, as_json: bool) -> None:
             key = info["vault_key"]
             if key:
                 click.echo(f"Vault key: {key['backend']} ({key['location']})")
+            _capture_lines(info["capture"])
 
         emit(as_json, info, human)
+
+
+def _capture_lines(capture: dict[str, Any]) -> None:
+    screen = capture["screen"] or "none"
+    windows = capture["windows"] or "none"
+    click.echo(f"Capture: screen: {screen}; windows: {windows} ({capture['reason']})")
+    if capture["idle"]:
+        click.echo(f"Idle time: {capture['idle']}")
+    if capture["blocked"]:
+        click.echo(capture["blocked"])
+    elif capture["rules_off_by_choice"]:
+        click.echo(
+            f"Capture runs with the app and title rules off, by your choice "
+            f"({capture['windows_unknown']})."
+        )
 
 
 @cli.group()

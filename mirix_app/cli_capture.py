@@ -82,11 +82,13 @@ def capture_run(verbose: bool, data_dir: Path | None, as_json: bool) -> None:
             click.echo(event.line(), err=True)
         sys.stdout.flush()
 
-    # Ctrl-C and SIGTERM stop it the same way, also where SIGINT was inherited as
-    # ignored (a job started with `&` from a script): the frame being read is kept.
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     with assistant(data_dir) as app:
+        # Refuses here, with the reason, where the windows shown cannot be identified
+        # and the user has not chosen to capture anyway.
         service = app.capture_service(on_event=on_event)
+        # Ctrl-C and SIGTERM stop it the same way, also where SIGINT was inherited as
+        # ignored (a job started with `&` from a script): the frame being read is kept.
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         service.start()
         try:
             last_absorb = time.monotonic()

@@ -1,7 +1,7 @@
 """Building capture from the settings and handing its frames to the screen pipeline.
 
-The Assistant calls :func:`capture_once` and :func:`capture_service`; tests and
-the benchmark pass their own grabber, probe, clock or disk-space function.
+The Assistant calls :func:`capture_once` and :func:`capture_service`; the grabber
+and window probe come from the session (:mod:`agents.capture.session`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ from pathlib import Path
 from agents.capture.capturer import Capturer, FrameSink, Seed
 from agents.capture.errors import CaptureError
 from agents.capture.events import CaptureResult
-from agents.capture.grabber import Grabber, MssGrabber
 from agents.capture.rules import ExclusionRules
 from agents.capture.scheduler import Scheduler
 from agents.capture.service import CaptureService, EventHandler
-from agents.capture.window import WindowProbe, probe_for_platform
+from agents.capture.session import (
+    OPT_IN_SETTING,
+    CaptureBackend,
+    check_windows_known,
+    open_backend,
+)
 from agents.screens.dedup import Fingerprint, fingerprint
 from agents.screens.frame import Frame, FrameError, open_image
 from agents.screens.pipeline import ScreenPipeline
@@ -50,20 +54,29 @@ def build_capturer(
     settings: Settings,
     sink: FrameSink,
     *,
-    grabber: Grabber | None = None,
-    probe: WindowProbe | None = None,
+    backend: CaptureBackend | None = None,
     clock: Callable[[], float] = time.time,
     free_bytes: Callable[[Path], int] | None = None,
 ) -> Capturer:
+    """A capturer on ``backend`` (else the session's, see :func:`open_backend`); where
+    the windows shown cannot be identified, WindowsUnknownError unless the user chose
+    to capture anyway (``capture_without_window_rules``)."""
     rules = ExclusionRules.from_settings(settings)  # a bad pattern fails before any grab
+    monitors = monitors_from_settings(settings)
+    backend = backend or open_backend()
+    try:
+        check_windows_known(backend, settings.flag(OPT_IN_SETTING))
+    except CaptureError:
+        backend.close()
+        raise
     return Capturer(
-        grabber=grabber or MssGrabber(),
-        probe=probe or probe_for_platform(),
+        grabber=backend.grabber,
+        probe=backend.probe,
         rules=rules,
         sink=sink,
         scheduler=scheduler_from_settings(settings),
         data_dir=storage.data_dir,
-        monitors=monitors_from_settings(settings),
+        monitors=monitors,
         seed=seed_from_storage(storage),
         clock=clock,
         free_bytes=free_bytes,
