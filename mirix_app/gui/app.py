@@ -59,6 +59,8 @@ class Desktop(QObject):
         self.jobs = Jobs(self)
         self.assistant: Any = None
         self.capture: Any = None
+        self.capture_blocked: str | None = None
+        """Why capture does not start by itself here (windows cannot be identified)."""
         self.windows: dict[str, QWidget] = {}
         self._show_first_run = show_first_run
         self.actions = self._make_actions()
@@ -136,15 +138,12 @@ class Desktop(QObject):
         for key, action in self.actions.items():
             action.setEnabled(key != "capture" or hasattr(assistant, "capture_service"))
         if hasattr(assistant, "capture_service"):
-            from mirix_app.gui.capture import CaptureControl
-
-            self.capture = CaptureControl(assistant, self)
-            self.capture.state_changed.connect(self._on_capture_state)
             first_run = self._show_first_run and not assistant.settings.flag("first_run_done")
             # Nothing is captured before the user has seen the privacy defaults: the
             # first-run dialog starts capture itself when asked to.
-            if assistant.settings.flag("capture_on_start") and not first_run:
-                self.capture.start()
+            self.make_capture(start=assistant.settings.flag("capture_on_start") and not first_run)
+            if self.capture_blocked and not first_run:
+                self.notify("Capture is off", self.capture_blocked)
         else:
             self.actions["capture"].setText("Capture unavailable")
         if hasattr(assistant, "absorb_due"):
@@ -195,9 +194,48 @@ class Desktop(QObject):
 
     # -- capture ---------------------------------------------------------------------
 
+    def make_capture(self, *, start: bool) -> None:
+        """The capture control, or where the windows shown cannot be identified (and the
+        user has not chosen to capture anyway) none: ``capture_blocked`` says why."""
+        from agents.capture.errors import WindowsUnknownError
+        from mirix_app.gui.capture import CaptureControl
+
+        try:
+            self.capture = CaptureControl(self.assistant, self)
+        except WindowsUnknownError as exc:
+            self.capture_blocked = str(exc)
+            self._show_capture("stopped", self.capture_blocked)
+            self.actions["capture"].setText("Capture anyway (rules off)…")
+            return
+        self.capture_blocked = None
+        self.capture.state_changed.connect(self._on_capture_state)
+        if start:
+            self.capture.start()
+
     def toggle_capture(self) -> None:
         if self.capture is not None:
             self.capture.toggle()
+        elif self.capture_blocked:
+            answer = QMessageBox.question(
+                None,
+                "Capture with the rules off?",
+                f"{self.capture_blocked}\n\nCapture anyway? Every window will be "
+                "captured, password managers and private windows included.",
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.capture_anyway()
+
+    def capture_anyway(self) -> None:
+        """The user's choice to capture where the rules cannot apply: saved as the
+        setting capture_without_window_rules, then capture starts."""
+        from agents.capture.session import OPT_IN_SETTING
+
+        app = self.assistant
+        self.jobs.submit(
+            lambda _emit: app.set_config(OPT_IN_SETTING, "true"),
+            on_done=lambda _r: self.make_capture(start=True),
+            on_error=lambda exc: self.notify("Capture is off", describe(exc)),
+        )
 
     def _on_capture_state(self, state: str, reason: str, by_user: bool) -> None:
         self._show_capture(state, reason)

@@ -1,6 +1,8 @@
 """The first-run dialog: embedded local model or a provider, the privacy
 defaults (exclusions, redaction) shown and adjustable, and whether to start
-capturing now. Finishing saves it all and marks the first run done."""
+capturing now (where the windows shown cannot be identified: why, and the choice
+to capture anyway with the rules off). Finishing saves it all and marks the
+first run done."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agents.capture.session import OPT_IN_SETTING
 from agents.settings import Value
 from mirix_app.gui import settings_apply
 from mirix_app.gui.errors import describe
@@ -112,6 +115,17 @@ class FirstRunDialog(QDialog):
         self.capture_now.setObjectName("capture_now")
         self.capture_now.setChecked(s.flag("capture_on_start"))
         layout.addWidget(self.capture_now)
+        # Where the windows shown cannot be identified, capture waits for this choice.
+        self.blocked = getattr(desktop, "capture_blocked", None)
+        self.capture_anyway = QCheckBox("Capture anyway, with the app and title rules off")
+        self.capture_anyway.setObjectName("capture_anyway")
+        if self.blocked:
+            why = QLabel(self.blocked)
+            why.setObjectName("capture_blocked")
+            why.setWordWrap(True)
+            why.setStyleSheet("color:#b45309")
+            layout.addWidget(why)
+            layout.addWidget(self.capture_anyway)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color:#b91c1c")
@@ -134,6 +148,7 @@ class FirstRunDialog(QDialog):
             "redact_local": self.redact_local.isChecked(),
             "capture_on_start": self.capture_now.isChecked(),
             "first_run_done": True,
+            **({OPT_IN_SETTING: self.capture_anyway.isChecked()} if self.blocked else {}),
         }
 
     def finish(self) -> None:
@@ -155,6 +170,8 @@ class FirstRunDialog(QDialog):
         capture = getattr(self.desktop, "capture", None)
         if choices["capture_on_start"] and capture is not None and capture.state != "capturing":
             capture.toggle()
+        elif choices["capture_on_start"] and choices.get(OPT_IN_SETTING):
+            self.desktop.make_capture(start=True)  # the choice is saved: capture may start
         self.accept()
 
     def _on_failed(self, exc: Exception) -> None:
