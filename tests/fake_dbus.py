@@ -27,15 +27,39 @@ Reply = tuple[str, tuple[Any, ...]]
 Handler = Callable[[Any], Reply]
 
 
+CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <servicedir>{services}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
 @contextlib.contextmanager
-def private_bus() -> Iterator[str]:
-    """A dbus-daemon of its own; yields its address."""
+def private_bus(activatable: dict[str, str] | None = None) -> Iterator[str]:
+    """A dbus-daemon of its own; yields its address. ``activatable`` maps a bus name to
+    a shell command the bus runs to start that service (D-Bus activation)."""
     if shutil.which("dbus-daemon") is None:
         pytest.skip("dbus-daemon is not installed (apt-get install dbus-daemon)")
     with tempfile.TemporaryDirectory(prefix="mirix-bus-") as tmp:
         address = f"unix:path={Path(tmp) / 'bus'}"
+        services = Path(tmp) / "services"
+        services.mkdir()
+        for name, command in (activatable or {}).items():
+            (services / f"{name}.service").write_text(
+                f"[D-BUS Service]\nName={name}\nExec=/bin/sh -c '{command}'\n"
+            )
+        config = Path(tmp) / "bus.conf"
+        config.write_text(CONFIG.format(address=address, services=services))
         daemon = subprocess.Popen(
-            ["dbus-daemon", "--session", "--nofork", "--print-address", "--address", address],
+            ["dbus-daemon", "--config-file", str(config), "--nofork", "--print-address"],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )

@@ -70,14 +70,18 @@ class SessionBus:
         body: tuple[Any, ...] = (),
         *,
         timeout_s: float | None = None,
+        start: bool = True,
     ) -> tuple[Any, ...]:
-        """Call ``method`` and return the reply's values; a D-Bus error raises DBusError."""
-        from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
+        """Call ``method`` and return the reply's values; a D-Bus error raises DBusError.
+        ``start`` False: the bus does not start a service that is not running."""
+        from jeepney import DBusAddress, HeaderFields, MessageFlag, MessageType, new_method_call
 
         conn = self._connection()
         message = new_method_call(
             DBusAddress(path, destination, interface), method, signature, body
         )
+        if not start:
+            message.header.flags |= MessageFlag.no_auto_start
         limit = self.timeout_s if timeout_s is None else timeout_s
         try:
             reply = conn.send_and_get_reply(message, timeout=limit)

@@ -71,5 +71,6 @@ class SessionIdle:
 
     def _ask(self, n: int) -> float:
         _name, (destination, path), interface, method = SOURCES[n]
-        (ms,) = self.bus.call(destination, path, interface, method, timeout_s=1.0)
+        # Never started by asking: a screen saver daemon merely installed stays off.
+        (ms,) = self.bus.call(destination, path, interface, method, timeout_s=1.0, start=False)
         return float(ms) / 1000.0

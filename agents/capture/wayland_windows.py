@@ -176,7 +176,7 @@ class GnomeWindowsProbe:
 
 def gnome_windows_available(bus: SessionBus) -> bool:
     try:
-        bus.call(*WINDOW_CALLS, "List")
+        bus.call(*WINDOW_CALLS, "List", start=False)
     except DBusError:
         return False
     return True

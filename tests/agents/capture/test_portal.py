@@ -17,7 +17,7 @@ from agents.capture.idle import SessionIdle
 from agents.capture.portal import WHOLE_DESKTOP, PortalGrabber, PortalScreenshot
 from agents.capture.window import Window
 from tests.agents.capture.test_capturer import kinds, make
-from tests.fake_dbus import FakePortal, gnome_idle
+from tests.fake_dbus import FakePortal, FakeService, gnome_idle, private_bus
 from tests.fake_screen import FakeScreen
 
 
@@ -147,3 +147,34 @@ def test_with_a_whole_desktop_grabber_an_excluded_window_anywhere_stops_the_grab
     assert screen.grabs == [] and kept == []  # the portal was not even asked
     screen.visible = [editor]
     assert kinds(capturer.grab_once()) == ["kept", "kept"]
+
+
+def test_idle_time_comes_from_org_freedesktop_screensaver_elsewhere(bus_address: str) -> None:
+    # KDE Plasma answers GetSessionIdleTime in milliseconds
+    interface = "org.freedesktop.ScreenSaver"
+    method = (interface, "GetSessionIdleTime")
+    service = FakeService(bus_address, interface, {method: lambda _m: ("u", (65_000,))})
+    idle = SessionIdle(SessionBus(bus_address))
+    try:
+        assert idle.name == "org.freedesktop.ScreenSaver"
+        assert idle() == 65.0
+    finally:
+        service.close()
+        idle.bus.close()
+
+
+def test_asking_the_idle_time_starts_no_screen_saver(tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    with private_bus({"org.freedesktop.ScreenSaver": f"touch {started}"}) as address:
+        idle = SessionIdle(SessionBus(address))
+        assert idle() is None and idle.name is None
+        assert not started.exists()
+        with pytest.raises(DBusError):  # an ordinary call would have started it
+            idle.bus.call(
+                "org.freedesktop.ScreenSaver",
+                "/org/freedesktop/ScreenSaver",
+                "org.freedesktop.ScreenSaver",
+                "GetSessionIdleTime",
+            )
+        assert started.exists()
+        idle.bus.close()
