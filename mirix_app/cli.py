@@ -411,7 +411,8 @@ def stats(data_dir: Path | None, as_json: bool) -> None:
 @cli.command()
 @common_options
 def status(data_dir: Path | None, as_json: bool) -> None:
-    """What is in use: data, embedding model, LLM (or the rule-based floor), vault key."""
+    """What is in use: data, embedding model, LLM (or the rule-based floor), vault key,
+    and how screen capture runs here (or why it does not start by itself)."""
     with assistant(data_dir) as app:
         info = app.status()
 

@@ -82,30 +82,32 @@ def capture_run(verbose: bool, data_dir: Path | None, as_json: bool) -> None:
             click.echo(event.line(), err=True)
         sys.stdout.flush()
 
-    with assistant(data_dir) as app:
-        # Refuses here, with the reason, where the windows shown cannot be identified
-        # and the user has not chosen to capture anyway.
-        service = app.capture_service(on_event=on_event)
-        # Ctrl-C and SIGTERM stop it the same way, also where SIGINT was inherited as
-        # ignored (a job started with `&` from a script): the frame being read is kept.
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        service.start()
-        try:
-            last_absorb = time.monotonic()
-            while not stop.is_set() and not service.wait_stopped(0.25):
-                if time.monotonic() - last_absorb >= ABSORB_EVERY_S:
-                    _absorb_due(app)
-                    last_absorb = time.monotonic()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            service.stop()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        if not as_json:
-            click.echo(f"Capture stopped: {service.kept} frame(s) kept.", err=True)
-        if service.state == "error":
-            fail(f"Capture failed: {service.reason}")
+    # Ctrl-C and SIGTERM stop it the same way, also where SIGINT was inherited as
+    # ignored (a job started with `&` from a script): the frame being read is kept.
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with assistant(data_dir) as app:
+            # Refuses here, with the reason, where the windows shown cannot be
+            # identified and the user has not chosen to capture anyway.
+            service = app.capture_service(on_event=on_event)
+            service.start()
+            try:
+                last_absorb = time.monotonic()
+                while not stop.is_set() and not service.wait_stopped(0.25):
+                    if time.monotonic() - last_absorb >= ABSORB_EVERY_S:
+                        _absorb_due(app)
+                        last_absorb = time.monotonic()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                service.stop()
+            if not as_json:
+                click.echo(f"Capture stopped: {service.kept} frame(s) kept.", err=True)
+            if service.state == "error":
+                fail(f"Capture failed: {service.reason}")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @capture_group.command("pause")
