@@ -84,7 +84,10 @@ class SwaySession:
         script = f"printf '%s\\n' '{text}'; exec sleep 600"
         argv = ["foot", "--app-id", app_id, "--title", title, "--font", FONT, "sh", "-c", script]
         proc = subprocess.Popen(
-            self.as_user(argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            self.as_user(argv),
+            cwd=self.user_env["HOME"],  # the test's own folder may be closed to the user
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         probe = SwayProbe(self.env["SWAYSOCK"])
         client: int | None = None
@@ -143,7 +146,7 @@ def sway(width: int = 1280, height: int = 720) -> Iterator[SwaySession]:
         stack.callback(lambda: [_stop(p, pid) for p, pid in reversed(session.procs)])
         log = stack.enter_context(open(own / "sway.log", "wb"))
         compositor = subprocess.Popen(
-            session.as_user(["sway", "-c", str(config)]), stderr=log, stdout=log
+            session.as_user(["sway", "-c", str(config)]), cwd=runtime, stderr=log, stdout=log
         )
         display, swaysock = _wait_for_sockets(runtime, compositor, own / "sway.log")
         # sway-ipc.UID.PID.sock: sway's own process id

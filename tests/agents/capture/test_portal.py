@@ -175,6 +175,7 @@ def test_asking_the_idle_time_starts_no_screen_saver(tmp_path: Path) -> None:
                 "/org/freedesktop/ScreenSaver",
                 "org.freedesktop.ScreenSaver",
                 "GetSessionIdleTime",
+                timeout_s=1.0,
             )
         assert started.exists()
         idle.bus.close()
