@@ -1,6 +1,7 @@
 """What live capture costs, on 1920x1080 frames.
 
-    python tests/bench/capture_cost.py [--minutes 5] [--parts dedup,ocr,bytes,cpu]
+    python tests/bench/capture_cost.py [--minutes 5] [--parts dedup,ocr,bytes,grab,cpu]
+    python tests/bench/capture_cost.py --grabber wayland [--minutes 5]
 
 Prints:
 
@@ -14,10 +15,15 @@ Prints:
    OCR engine (changed regions, the scroll search, moving the kept lines);
 3. bytes stored per kept frame (WebP image + thumbnail on disk, and the
    database growth: OCR text, FTS index, embedding) through the real pipeline;
-4. the capture loop's CPU share over ``--minutes`` of a static screen: a real
-   CaptureService (mss grabber, X11 window probe, default settings) on an Xvfb
-   display showing one still window; the capture process and the X server are
-   measured apart.
+4. (grab) wall time and CPU per grab of a 1920x1080 screen showing the same
+   text through the capture's grabbers: mss on an Xvfb display (an xmessage
+   window), and with ``--grabber wayland`` next to it the desktop portal on
+   headless sway (a foot window; tests/wayland.py, the packages it names): the
+   capture process and the display's processes (the X server; or sway, the
+   portals with the grim they run, PipeWire, the bus) measured apart;
+5. (cpu) the capture loop's CPU share over ``--minutes`` of a static screen: a
+   real CaptureService (default settings) on that screen, with the X11 grabber
+   and probe, or with ``--grabber wayland`` the portal grabber and sway's IPC.
 
 Figures on a shared machine are noisy: run it alone for numbers to quote.
 """
@@ -25,11 +31,14 @@ Figures on a shared machine are noisy: run it alone for numbers to quote.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +51,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MIRIX_APP_KEYRING", "off")
 
 SIZE = (1920, 1080)
+XFONT = "-misc-fixed-medium-r-normal--20-200-75-75-c-100-iso8859-1"
 LINE_H = 26
 TEXT = (
     "the quarterly report shows revenue growth in every region while costs stayed flat "
@@ -251,18 +261,28 @@ def _db_bytes(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
 
-def bench_cpu(minutes: float) -> None:
+class Screen:
+    """A 1920x1080 screen showing ``text``: the grabber and window probe capture uses
+    there, and the process ids of what draws and serves it (the X server; or sway, the
+    portals, PipeWire and the session bus)."""
+
+    def __init__(self, grabber: Any, probe: Any, pids: list[int]) -> None:
+        self.grabber, self.probe, self.pids = grabber, probe, pids
+
+    def server_cpu(self) -> float:
+        return sum(_proc_cpu(pid) for pid in self.pids)
+
+
+@contextlib.contextmanager
+def x11_screen(text: str) -> Iterator[Screen | None]:
     import subprocess
 
-    from agents.capture import ExclusionRules, MssGrabber, Scheduler, X11Probe
-    from agents.capture.capturer import Capturer
-    from agents.capture.service import CaptureService
-    from agents.settings import SETTINGS
+    from agents.capture import MssGrabber, X11Probe
 
-    if subprocess.run(["which", "Xvfb"], capture_output=True).returncode != 0:
-        print("capture loop CPU: skipped (Xvfb is not installed)")
+    if shutil.which("Xvfb") is None or shutil.which("xmessage") is None:
+        print("X11: skipped (Xvfb or xmessage is not installed)")
+        yield None
         return
-    defaults = {s.name: s.default for s in SETTINGS}
     read, write = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
@@ -273,17 +293,87 @@ def bench_cpu(minutes: float) -> None:
     with os.fdopen(read) as pipe:
         display = ":" + pipe.readline().strip()
     viewer = subprocess.Popen(
-        ["xmessage", "-center", "A static screen: nothing changes here."],
+        ["xmessage", "-fn", XFONT, "-geometry", "1920x1080+0+0", text],
         env={**os.environ, "DISPLAY": display},
         stderr=subprocess.DEVNULL,
     )
+    time.sleep(1.0)
     try:
-        time.sleep(1.0)
+        yield Screen(MssGrabber(display), X11Probe(display), [server.pid])
+    finally:
+        viewer.terminate()
+        server.terminate()
+        viewer.wait()
+        server.wait()
+
+
+@contextlib.contextmanager
+def wayland_screen(text: str) -> Iterator[Screen | None]:
+    """Headless sway (tests/wayland.py) with a foot window showing ``text``."""
+    from agents.capture.dbus import SessionBus
+    from agents.capture.idle import SessionIdle
+    from agents.capture.portal import PortalGrabber, PortalScreenshot
+    from agents.capture.sway import SwayProbe
+    from tests.wayland import sway
+
+    try:
+        with sway(*SIZE) as session, session.window(text, app_id="bench", title="Static"):
+            bus = SessionBus(session.env["DBUS_SESSION_BUS_ADDRESS"])
+            probe = SwayProbe(session.env["SWAYSOCK"], SessionIdle(bus))
+            grabber = PortalGrabber(PortalScreenshot(bus), probe.outputs)
+            yield Screen(grabber, probe, [pid or proc.pid for proc, pid in session.procs])
+    except BaseException as exc:  # pytest's skip: the packages are missing
+        if type(exc).__name__ != "Skipped":
+            raise
+        print(f"Wayland: skipped ({exc})")
+        yield None
+
+
+def bench_grab(grabbers: list[str], grabs: int = 30) -> None:
+    """Wall time and CPU per grab of the whole 1920x1080 screen, through the capture's
+    own grabbers, on the same text."""
+    text = "\n".join(page(0, 34))
+    print(f"one grab of a 1920x1080 screen showing the same text, median of {grabs}:")
+    for kind in grabbers:
+        with (x11_screen if kind == "x11" else wayland_screen)(text) as screen:
+            if screen is None:
+                continue
+            [monitor] = screen.grabber.monitors()
+            screen.grabber.grab(monitor)  # connect first
+            times = []
+            cpu0, server0 = time.process_time(), screen.server_cpu()
+            for _ in range(grabs):
+                start = time.perf_counter()
+                image = screen.grabber.grab(monitor)
+                times.append(time.perf_counter() - start)
+            cpu = (time.process_time() - cpu0) / grabs
+            server = (screen.server_cpu() - server0) / grabs
+            screen.grabber.close()
+            screen.probe.close()
+            name = "X11 (mss)" if kind == "x11" else "Wayland (portal)"
+            print(
+                f"  {name:<17} {1000 * statistics.median(times):6.1f} ms wall, CPU "
+                f"{1000 * cpu:5.1f} ms in the capture process + {1000 * server:5.1f} ms in "
+                f"the display's processes ({image.size[0]}x{image.size[1]})"
+            )
+
+
+def bench_cpu(minutes: float, grabber: str) -> None:
+    from agents.capture import ExclusionRules, Scheduler
+    from agents.capture.capturer import Capturer
+    from agents.capture.service import CaptureService
+    from agents.settings import SETTINGS
+
+    defaults = {s.name: s.default for s in SETTINGS}
+    screen_of = x11_screen if grabber == "x11" else wayland_screen
+    with screen_of("A static screen: nothing changes here.") as screen:
+        if screen is None:
+            return
         kept: list[object] = []
         with tempfile.TemporaryDirectory() as tmp:
             capturer = Capturer(
-                grabber=MssGrabber(display),
-                probe=X11Probe(display),
+                grabber=screen.grabber,
+                probe=screen.probe,
                 rules=ExclusionRules(
                     defaults["capture_exclude_apps"], defaults["capture_exclude_titles"]
                 ),
@@ -302,48 +392,65 @@ def bench_cpu(minutes: float) -> None:
                 grabs += getattr(event, "kind", "") in ("kept", "duplicate")
 
             service = CaptureService(capturer, on_event=count)
-            cpu0, x0, wall0 = time.process_time(), _proc_cpu(server.pid), time.monotonic()
+            # What the display's processes cost with nothing capturing, for comparison.
+            quiet0, quiet_wall0 = screen.server_cpu(), time.monotonic()
+            time.sleep(min(60.0, minutes * 12))
+            quiet = (screen.server_cpu() - quiet0) / (time.monotonic() - quiet_wall0)
+            cpu0, server0, wall0 = time.process_time(), screen.server_cpu(), time.monotonic()
             service.start()
             time.sleep(minutes * 60)
             service.stop()
             wall = time.monotonic() - wall0
-            cpu, xcpu = time.process_time() - cpu0, _proc_cpu(server.pid) - x0
-        print(
-            f"capture loop on a static 1920x1080 screen for {wall / 60:.1f} min (default "
-            f"settings): capture process {100 * cpu / wall:.3f}% of one core, X server "
-            f"{100 * xcpu / wall:.3f}% ({grabs} grabs, {len(kept)} kept; goal <= 1%)"
-        )
-    finally:
-        viewer.terminate()
-        server.terminate()
-        viewer.wait()
-        server.wait()
+            cpu, server = time.process_time() - cpu0, screen.server_cpu() - server0
+    display = "X server" if grabber == "x11" else "sway, portals, PipeWire and bus"
+    print(
+        f"capture loop ({grabber}) on a static 1920x1080 screen for {wall / 60:.1f} min "
+        f"(default settings): capture process {100 * cpu / wall:.3f}% of one core, {display} "
+        f"{100 * server / wall:.3f}% (without capture: {100 * quiet:.3f}%) ({grabs} grabs, "
+        f"{len(kept)} kept; goal <= 1%)"
+    )
 
 
 def _proc_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU seconds of ``pid`` and of its children it has waited for
+    (grim, which xdg-desktop-portal-wlr runs for each screenshot)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return sum(int(fields[n]) for n in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="static-screen run length")
     parser.add_argument(
+        "--grabber",
+        choices=("x11", "wayland"),
+        default="x11",
+        help="the grabber of the static-screen run; wayland also puts the portal's cost per "
+        "grab next to X11's (default parts then: grab,cpu)",
+    )
+    parser.add_argument(
         "--parts",
-        default="dedup,ocr,bytes,cpu",
-        help="comma-separated parts to run (default: dedup,ocr,bytes,cpu)",
+        help="comma-separated parts to run: dedup,ocr,bytes,grab,cpu "
+        "(default: dedup,ocr,bytes,cpu; with --grabber wayland: grab,cpu)",
     )
     args = parser.parse_args()
-    parts = set(args.parts.split(","))
-    cases = scenarios()
+    default = "grab,cpu" if args.grabber == "wayland" else "dedup,ocr,bytes,cpu"
+    parts = set((args.parts or default).split(","))
+    if parts & {"dedup", "ocr", "bytes"}:
+        cases = scenarios()
     if "dedup" in parts:
         bench_dedup([pair for pairs in cases.values() for pair in pairs])
     if "ocr" in parts:
         bench_ocr(cases)
     if "bytes" in parts:
         bench_bytes(cases)
+    if "grab" in parts:
+        bench_grab(["x11", "wayland"] if args.grabber == "wayland" else ["x11"])
     if "cpu" in parts:
-        bench_cpu(args.minutes)
+        bench_cpu(args.minutes, args.grabber)
 
 
 if __name__ == "__main__":
