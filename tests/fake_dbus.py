@@ -2,7 +2,8 @@
 on it, each answering from a thread of the test process: the desktop portal's
 Screenshot, GNOME's idle monitor, the Window Calls extension. They are fakes of
 programs outside the project, at the D-Bus boundary; the project's side (jeepney,
-our messages and signals) is real. Tests skip where dbus-daemon is missing.
+our messages and signals) is real. Tests skip where dbus-daemon is missing (fail
+with MIRIX_APP_REQUIRE_WAYLAND=1, as the Wayland tests do).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_return, new_signal
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import Proxy, open_dbus_connection
 from PIL import Image
+
+from tests.wayland import skip_or_fail
 
 Reply = tuple[str, tuple[Any, ...]]
 """(signature, body) of a method's answer."""
@@ -47,7 +49,7 @@ def private_bus(activatable: dict[str, str] | None = None) -> Iterator[str]:
     """A dbus-daemon of its own; yields its address. ``activatable`` maps a bus name to
     a shell command the bus runs to start that service (D-Bus activation)."""
     if shutil.which("dbus-daemon") is None:
-        pytest.skip("dbus-daemon is not installed (apt-get install dbus-daemon)")
+        skip_or_fail("dbus-daemon is not installed (apt-get install dbus-daemon)")
     with tempfile.TemporaryDirectory(prefix="mirix-bus-") as tmp:
         address = f"unix:path={Path(tmp) / 'bus'}"
         services = Path(tmp) / "services"
