@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from agents.screens.importer import Progress as ScreenProgress
 from agents.screens.importer import ScreenImportReport
 from agents.screens.search import ScreenHit
 from agents.screens.service import ScreenService
-from agents.settings import SETTINGS, Settings, load_settings, save_setting
+from agents.settings import SETTINGS, LiveSettings, Settings
 from agents.vault_key import KeySource, VaultCipher
 from storage import (
     MEMORY_TYPE_NAMES,
@@ -60,9 +60,21 @@ class Assistant:
     storage: Storage
     embedder: TextEmbedder
     vault: VaultCipher | None = None
-    settings: Settings = field(default_factory=lambda: Settings({}, {}))
+    live_settings: LiveSettings | None = None
+    """The one settings object every part reads where it uses a value (by default,
+    the data directory's, following ``settings.json`` as it changes)."""
     screen_service: ScreenService | None = None
     """Built from the settings on first use (a test may hand in its own)."""
+
+    def __post_init__(self) -> None:
+        if self.live_settings is None:
+            self.live_settings = LiveSettings(self.storage.data_dir)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in use now (re-read when ``settings.json`` changed)."""
+        assert self.live_settings is not None
+        return self.live_settings.current()
 
     # -- search ------------------------------------------------------------------------
 
@@ -264,7 +276,8 @@ class Assistant:
     @property
     def screens(self) -> ScreenService:
         if self.screen_service is None:
-            self.screen_service = ScreenService(self.storage, self.embedder, self.settings)
+            assert self.live_settings is not None
+            self.screen_service = ScreenService(self.storage, self.embedder, self.live_settings)
         return self.screen_service
 
     def import_screens(
@@ -337,7 +350,9 @@ class Assistant:
         (frames a crashed capture left waiting for OCR are kept too, in the background)."""
         pipeline = self.screens.pipeline()
         pipeline.recover()
-        return capture_once(build_capturer(self.storage, self.settings, stored_sink(pipeline)))
+        assert self.live_settings is not None
+        capturer = build_capturer(self.storage, self.live_settings, stored_sink(pipeline))
+        return capture_once(capturer)
 
     def capture_service(self, on_event: EventHandler | None = None) -> CaptureService:
         """Capture on a thread (call start()); kept frames queue for OCR and storage,
@@ -345,7 +360,9 @@ class Assistant:
         pipeline = self.screens.pipeline()
         pipeline.recover()
         sink = queued_sink(pipeline)
-        return capture_service(build_capturer(self.storage, self.settings, sink), on_event)
+        assert self.live_settings is not None
+        capturer = build_capturer(self.storage, self.live_settings, sink)
+        return capture_service(capturer, on_event)
 
     def capture_pause(self, reason: str = "paused by the user") -> None:
         PauseFlag(self.storage.data_dir).set(reason)
@@ -368,8 +385,10 @@ class Assistant:
         ]
 
     def set_config(self, name: str, raw: str) -> None:
-        save_setting(self.storage.data_dir, name, raw)
-        self.settings = load_settings(self.storage.data_dir)
+        """Validate (the one schema, agents.settings) and store one setting; a running
+        capture, the screen pipeline and the memory agents use it from then on."""
+        assert self.live_settings is not None
+        self.live_settings.set(name, raw)
 
     def status(self) -> dict[str, Any]:
         """What is in use: data, embedder, LLM (or the rule-based floor), vault key."""
@@ -487,9 +506,9 @@ def open_assistant(
     key file where there is none or ``MIRIX_APP_KEYRING=off``).
     """
     directory = ensure_data_dir(resolve_data_dir(data_dir))
-    settings = load_settings(directory)
+    live = LiveSettings(directory)
     vault = VaultCipher(directory, key_source)
     storage = Storage.open(directory, cipher=vault)
     if embedder is None:
-        embedder = MiniLMEmbedder(backend=settings.text("embedder_backend"))
-    return Assistant(storage=storage, embedder=embedder, vault=vault, settings=settings)
+        embedder = MiniLMEmbedder(backend=live.current().text("embedder_backend"))
+    return Assistant(storage=storage, embedder=embedder, vault=vault, live_settings=live)

@@ -32,6 +32,10 @@ def _no_home_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MIRIX_APP_HOME", str(tmp_path / "default-home"))
     monkeypatch.setenv("MIRIX_APP_KEYRING", "off")  # never the user's real keyring
     monkeypatch.setenv("MIRIX_APP_LOCAL_LLM", "off")
+    # Processes showing mirix-app windows register there (agents.capture.own).
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from agents.capture.capturer import Capturer, FrameSink, Seed
-from agents.capture.errors import CaptureError
+from agents.capture.capturer import Capturer, FrameSink, Seed, monitors_from_settings
 from agents.capture.events import CaptureResult
 from agents.capture.grabber import Grabber, MssGrabber
+from agents.capture.own import OwnWindows
 from agents.capture.rules import ExclusionRules
 from agents.capture.scheduler import Scheduler
 from agents.capture.service import CaptureService, EventHandler
@@ -22,7 +22,7 @@ from agents.capture.window import WindowProbe, probe_for_platform
 from agents.screens.dedup import Fingerprint, fingerprint
 from agents.screens.frame import Frame, FrameError, open_image
 from agents.screens.pipeline import ScreenPipeline
-from agents.settings import Settings
+from agents.settings import Settings, SettingsSource
 from storage import Storage
 
 
@@ -34,39 +34,34 @@ def scheduler_from_settings(settings: Settings) -> Scheduler:
     )
 
 
-def monitors_from_settings(settings: Settings) -> tuple[int, ...]:
-    chosen: list[int] = []
-    for item in settings.texts("capture_monitors"):
-        if not item.isdigit() or int(item) < 1:
-            raise CaptureError(
-                f"capture_monitors: {item!r} is not a monitor number (1 is the first monitor)."
-            )
-        chosen.append(int(item))
-    return tuple(chosen)
-
-
 def build_capturer(
     storage: Storage,
-    settings: Settings,
+    settings: SettingsSource,
     sink: FrameSink,
     *,
     grabber: Grabber | None = None,
     probe: WindowProbe | None = None,
     clock: Callable[[], float] = time.time,
     free_bytes: Callable[[Path], int] | None = None,
+    own: OwnWindows | None = None,
 ) -> Capturer:
-    rules = ExclusionRules.from_settings(settings)  # a bad pattern fails before any grab
+    """A capturer that follows ``settings`` as they change (exclusions, timings,
+    monitors apply from the next grab)."""
+    now = settings.current()
+    rules = ExclusionRules.from_settings(now)  # a bad pattern fails before any grab
     return Capturer(
         grabber=grabber or MssGrabber(),
         probe=probe or probe_for_platform(),
         rules=rules,
         sink=sink,
-        scheduler=scheduler_from_settings(settings),
+        scheduler=scheduler_from_settings(now),
         data_dir=storage.data_dir,
-        monitors=monitors_from_settings(settings),
+        monitors=monitors_from_settings(now),
         seed=seed_from_storage(storage),
         clock=clock,
         free_bytes=free_bytes,
+        settings=settings,
+        own=own,
     )
 
 

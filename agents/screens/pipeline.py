@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -79,6 +80,7 @@ class ScreenPipeline:
         embedder: TextEmbedder,
         *,
         config: PipelineConfig | None = None,
+        config_source: Callable[[], PipelineConfig] | None = None,
         ocr: OcrEngine | None = None,
         clip: ClipEmbedder | None = None,
         spool: Spool | None = None,
@@ -87,18 +89,15 @@ class ScreenPipeline:
         self.spool = spool
         self.embedder = embedder
         self.config = config or PipelineConfig()
+        self._config_source = config_source
+        """Asked before each frame and batch poll: quality, budget and batching
+        follow the settings of a running pipeline."""
+        self._sourced = self.config
         self.ocr = IncrementalOcr(ocr or RapidOcr())
         self.clip = clip
         self.files = FrameFiles(storage.data_dir, storage.db)
-        self.batcher = (
-            ScreenBatcher(
-                storage,
-                batch_items=self.config.batch_items,
-                batch_minutes=self.config.batch_minutes,
-            )
-            if self.config.batch_items
-            else None
-        )
+        self.batcher: ScreenBatcher | None = None
+        self._fit_batcher()
         self.skipped = 0
         """Frames dropped because OCR fell behind (the newest were kept)."""
         self.failed = 0
@@ -220,11 +219,44 @@ class ScreenPipeline:
     def poll_batches(self) -> int:
         """Queue the batches that are due (for a timer while the screen is static:
         ``batch_minutes`` counts even when no frame arrives)."""
+        self._follow_config()
         return self.batcher.poll() if self.batcher else 0
 
     def flush_batches(self) -> int:
         """Queue whatever frames still wait for a batch (end of an import)."""
+        self._follow_config()
         return self.batcher.poll(force=True) if self.batcher else 0
+
+    def _follow_config(self) -> None:
+        """Take up what changed in the settings since the last look."""
+        if self._config_source is None:
+            return
+        fresh = self._config_source()
+        if fresh == self._sourced:
+            return
+        self._sourced = fresh
+        self.config = replace(
+            self.config,
+            quality=fresh.quality,
+            budget_bytes=fresh.budget_bytes,
+            batch_items=fresh.batch_items,
+            batch_minutes=fresh.batch_minutes,
+        )
+        self._fit_batcher()
+
+    def _fit_batcher(self) -> None:
+        """A batcher exactly when batches are made (an LLM is configured), with the
+        current batch size and age."""
+        items = self.config.batch_items
+        if not items:
+            self.batcher = None
+        elif self.batcher is None:
+            self.batcher = ScreenBatcher(
+                self.storage, batch_items=items, batch_minutes=self.config.batch_minutes
+            )
+        else:
+            self.batcher.batch_items = max(1, items)
+            self.batcher.batch_seconds = self.config.batch_minutes * 60.0
 
     # -- the work ------------------------------------------------------------------------
 
@@ -240,6 +272,7 @@ class ScreenPipeline:
         return print_
 
     def _keep(self, frame: Frame, print_: Fingerprint) -> StoredFrame:
+        self._follow_config()
         with self._ocr_lock:
             lines = self.ocr.read(frame.image, print_, frame.monitor)
         text = lines_text(lines)

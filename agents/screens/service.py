@@ -22,7 +22,7 @@ from agents.screens.search import (
 )
 from agents.screens.spool import SPOOL_DIR, Spool
 from agents.screens.store import add_chunk_vectors
-from agents.settings import Settings
+from agents.settings import Settings, SettingsSource
 from storage import Storage
 from storage.frames import FrameFiles
 
@@ -34,23 +34,27 @@ class ScreenService:
         self,
         storage: Storage,
         embedder: TextEmbedder,
-        settings: Settings,
+        settings: SettingsSource,
         *,
         ocr: OcrEngine | None = None,
         clip: ClipEmbedder | None = None,
     ) -> None:
         self.storage = storage
         self.embedder = embedder
-        self.settings = settings
+        self._settings = settings
         self._ocr = ocr
-        self.clip = clip or clip_from_settings(
-            settings.text("clip_checkpoint"), settings.text("clip_model")
-        )
+        now = settings.current()
+        self.clip = clip or clip_from_settings(now.text("clip_checkpoint"), now.text("clip_model"))
         self.params = ScreenSearchParams()
         self._pipeline: ScreenPipeline | None = None
         self._lock = threading.Lock()
 
+    @property
+    def settings(self) -> Settings:
+        return self._settings.current()
+
     def config(self) -> PipelineConfig:
+        """The pipeline's settings now; the pipeline asks again before each frame."""
         s = self.settings
         quality = s.integer("screenshot_quality")
         if not 1 <= quality <= 100:
@@ -70,6 +74,7 @@ class ScreenService:
                     self.storage,
                     self.embedder,
                     config=self.config(),
+                    config_source=self.config,
                     ocr=self._ocr,
                     clip=self.clip,
                     spool=Spool(self.storage.data_dir / SPOOL_DIR),

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
+from agents.capture.own import OwnWindows
 from mirix_app.gui import assets
 from mirix_app.gui.errors import describe
 from mirix_app.gui.launcher import LauncherWindow
@@ -56,6 +57,10 @@ class Desktop(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        # Capture (here, or a `capture run` of any data folder) never records the
+        # windows of a process registered as mirix-app's own.
+        self._own = OwnWindows()
+        self._own.register()
         self.jobs = Jobs(self)
         self.assistant: Any = None
         self.capture: Any = None
@@ -281,6 +286,7 @@ class Desktop(QObject):
 
     def quit(self) -> None:
         self.absorb_timer.stop()
+        self._own.unregister()
         for window in list(self.windows.values()):
             window.close()
         if self.capture is not None:
