@@ -101,11 +101,12 @@ class ChatAgent:
         self.per_type = per_type
         self.batch_items = batch_items
         self.usage = usage or UsageCounter()
-        # Screen text in the prompt is redacted as in the memory agents' batches:
-        # always for a provider, for the embedded model only with redact_local
-        # (with no LLM at all, the memories found are only shown to the user).
+        # Screen text in the prompt is redacted as in the memory agents' batches (for a
+        # provider unless redact_provider is off, for the embedded model only with
+        # redact_local); the LLM client redacts the whole prompt the same way.
+        # With no LLM at all, the memories found are only shown to the user.
         local = isinstance(llm, LocalModelSettings)
-        self.redact_screens = llm is not None and (redact_local or not local)
+        self.redact_screens = llm is not None and (llm.redact or (redact_local and local))
 
     def ask(
         self, question: str, *, session: str | None = None, on_token: TokenSink | None = None
