@@ -107,7 +107,12 @@ def test_secrets_in_messages_reach_no_provider_in_absorb_or_ask(
     assistant.set_config("chat_topic", "keywords")
     lines = [
         {"external_id": "v1", "speaker": "Sam", "text": MESSAGE, "at": "2024-05-01T09:00:00Z"},
-        {"external_id": "v2", "speaker": "Ann", "text": "Thanks Sam!", "at": "2024-05-01T09:01:00Z"},
+        {
+            "external_id": "v2",
+            "speaker": "Ann",
+            "text": "Thanks Sam!",
+            "at": "2024-05-01T09:01:00Z",
+        },
     ]
     report = assistant.import_messages(write_jsonl(tmp_path / "m.jsonl", lines))
     assert report.batches == 1
