@@ -12,6 +12,11 @@ from storage.kinds import MESSAGE, SCREENSHOT, validate_fields
 from storage.records import Record
 from storage.rows import RowStore, Vector, encode_vector
 
+CHAT_PREFIX = "chat:"
+"""External id prefix of chat turns: the questions asked of the assistant and its
+answers (imported messages have their own ids). Search ranks them below the
+observations they ask about (see :class:`storage.search.SearchParams`)."""
+
 
 @dataclass(frozen=True)
 class NewSource:

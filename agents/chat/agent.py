@@ -24,9 +24,8 @@ from agents.errors import LLMBadOutputError
 from agents.llm import LLMClient, LLMSettings, LocalModelSettings, UsageCounter, client_for
 from storage import Hit, InvalidInputError, Record, Storage
 from storage.kinds import now_iso
+from storage.sources import CHAT_PREFIX
 
-CHAT_PREFIX = "chat:"
-"""External id prefix of the messages of chat sessions (imported ones have their own)."""
 HISTORY_MESSAGES = 6
 MAX_QUESTION_CHARS = 8000
 TOPIC_TIMEOUT_S = 15.0
