@@ -37,6 +37,9 @@ from agents.settings import SETTINGS, LiveSettings, Settings
 from agents.vault_key import KeySource, VaultCipher
 from storage import (
     MEMORY_TYPE_NAMES,
+    ForgetPlan,
+    ForgetReport,
+    ForgetScope,
     HistoryEntry,
     Hit,
     InvalidInputError,
@@ -271,6 +274,38 @@ class Assistant:
         """Queue a given-up batch again; the next run of the memory agents takes it."""
         return _batch_summary(self.storage.batches.requeue(batch_id))
 
+    # -- forgetting -------------------------------------------------------------------
+
+    def forget_plan(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        app: str | None = None,
+    ) -> ForgetPlan:
+        """What :meth:`forget` would take away: messages, screenshots, the memories
+        made only from them, and the memories that keep other sources."""
+        return self.storage.forget_plan(_forget_scope(ids, since, until, app))
+
+    def forget(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        app: str | None = None,
+    ) -> ForgetReport:
+        """Forget recorded messages and screenshots for good, by id or by time (and
+        application): with their files, index entries, vectors, the memories made
+        only from them (and their history), batch items, and frames of that time
+        still waiting for OCR (see storage.forget). Cannot be undone."""
+        scope = _forget_scope(ids, since, until, app)
+        waiting = 0 if scope.ids else self.screens.forget_waiting(scope)
+        report = self.storage.forget(scope, files=self.screens.files())
+        report.frames_waiting = waiting
+        return report
+
     # -- screenshots (agents/screens) ---------------------------------------------------
 
     @property
@@ -470,6 +505,17 @@ class Assistant:
         if self.screen_service is not None:
             self.screen_service.close()
         self.storage.close(finish_builds=finish_builds)
+
+
+def _forget_scope(
+    ids: Sequence[str], since: str | None, until: str | None, app: str | None
+) -> ForgetScope:
+    return ForgetScope(
+        ids=tuple(ids),
+        since=parse_time(since, what="--since") if since else None,
+        until=parse_time(until, what="--until") if until else None,
+        app=app.strip() if app and app.strip() else None,
+    )
 
 
 def _batch_summary(batch: Batch) -> dict[str, Any]:

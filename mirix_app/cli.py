@@ -21,7 +21,7 @@ from click_default_group import DefaultGroup
 from agents import SEARCHABLE_TYPES, AgentError, Assistant, open_assistant
 from agents.chat import ChatAnswer
 from agents.memory_agents import BatchReport
-from storage import MEMORY_TYPE_NAMES, Hit, Record, StorageError, kind_named
+from storage import MEMORY_TYPE_NAMES, Hit, Record, StorageError, kind_named, kind_of_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -338,10 +338,18 @@ def edit(item_id: str, body: str, data_dir: Path | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("item_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Forget a message or screenshot without asking.")
 @common_options
-def delete(item_id: str, data_dir: Path | None, as_json: bool) -> None:
-    """Delete a memory (soft: 'restore ID' brings it back)."""
+def delete(item_id: str, yes: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Delete a memory (soft: 'restore ID' brings it back), or forget a recorded
+    message or screenshot for good, with the memories made only from it (see
+    'forget'; asks first on a terminal, elsewhere give --yes)."""
     with assistant(data_dir) as app:
+        if not kind_of_id(item_id).is_memory:
+            from mirix_app.cli_forget import forget_sources
+
+            forget_sources(app, ids=[item_id], yes=yes, dry_run=False, as_json=as_json)
+            return
         record = app.delete(item_id)
         emit(
             as_json,
@@ -810,6 +818,7 @@ def _progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], Non
 
 
 import mirix_app.cli_capture  # noqa: E402  (registers the capture commands)
+import mirix_app.cli_forget  # noqa: E402  (registers the forget command)
 import mirix_app.cli_screens  # noqa: E402, F401  (registers the screens commands)
 
 

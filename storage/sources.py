@@ -12,6 +12,13 @@ from storage.kinds import MESSAGE, SCREENSHOT, validate_fields
 from storage.records import Record
 from storage.rows import RowStore, Vector, encode_vector
 
+
+def context_line(speaker: str | None, text: str) -> str:
+    """How a message stands in the index context of the messages around it (and of
+    the memories made from them): forgetting it takes this line out of theirs."""
+    return f"{speaker}: {text}"
+
+
 CHAT_PREFIX = "chat:"
 """External id prefix of chat turns: the questions asked of the assistant and its
 answers (imported messages have their own ids). Search ranks them below the

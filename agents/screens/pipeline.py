@@ -13,6 +13,7 @@ left there.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import deque
@@ -29,7 +30,7 @@ from agents.privacy import sensitive_boxes
 from agents.screens.batching import ScreenBatcher
 from agents.screens.clip import ClipEmbedder
 from agents.screens.dedup import Fingerprint, fingerprint, is_near_duplicate
-from agents.screens.frame import Frame, FrameError, check_size
+from agents.screens.frame import Frame, FrameError, FrameForgotten, check_size
 from agents.screens.ocr import (
     IncrementalOcr,
     OcrEngine,
@@ -38,7 +39,7 @@ from agents.screens.ocr import (
     reading_order,
     return_freed_memory,
 )
-from agents.screens.spool import Spool
+from agents.screens.spool import FrameMatch, Spool
 from agents.screens.store import StoredFrame, embed_screen, keep_frame
 from storage import Storage
 from storage.frames import FrameFiles
@@ -113,6 +114,8 @@ class ScreenPipeline:
         self._worker: threading.Thread | None = None
         self._closed = False
         self._recovered = False
+        self._forgotten: list[FrameMatch] = []
+        """What the user forgot while frames waited: a frame it picks is not kept."""
 
     # -- live capture --------------------------------------------------------------------
 
@@ -159,6 +162,28 @@ class ScreenPipeline:
             self._worker = threading.Thread(target=self._run, name="screen-ocr", daemon=True)
             self._worker.start()
 
+    def forget_waiting(self, match: FrameMatch) -> int:
+        """Drop the waiting frames ``match`` picks (by time and application), and
+        any such frame still on its way (the one being read); returns how many were
+        waiting. Their spool files go with :meth:`Spool.forget`."""
+        with self._cond:
+            self._forgotten.append(match)
+            dropped = [q for q in self._queue if match(q.frame.at, q.frame.app)]
+            for item in dropped:
+                self._queue.remove(item)
+            self._cond.notify_all()
+        if self.spool is not None:
+            for item in dropped:
+                self.spool.remove(item.spooled)
+        return len(dropped)
+
+    def _wanted(self, item: _Queued) -> bool:
+        """Still to be kept: not forgotten since it was queued."""
+        if not Spool.wanted(item.spooled):
+            return False
+        with self._cond:
+            return not any(match(item.frame.at, item.frame.app) for match in self._forgotten)
+
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every queued frame is kept (True) or ``timeout`` passes (False)."""
         with self._cond:
@@ -187,7 +212,9 @@ class ScreenPipeline:
                 item = self._queue.popleft()
                 self._busy = True
             try:
-                self._keep(item.frame, item.print_)
+                self._keep(item.frame, item.print_, wanted=functools.partial(self._wanted, item))
+            except FrameForgotten:
+                log.info("a frame forgotten while it waited for OCR was not kept")
             except Exception as exc:  # the worker must outlive one bad frame
                 self.failed += 1
                 self.last_error = str(exc)
@@ -271,7 +298,9 @@ class ScreenPipeline:
             self._last[frame.monitor] = print_
         return print_
 
-    def _keep(self, frame: Frame, print_: Fingerprint) -> StoredFrame:
+    def _keep(
+        self, frame: Frame, print_: Fingerprint, *, wanted: Callable[[], bool] | None = None
+    ) -> StoredFrame:
         self._follow_config()
         with self._ocr_lock:
             lines = self.ocr.read(frame.image, print_, frame.monitor)
@@ -291,6 +320,7 @@ class ScreenPipeline:
             phash=difference_hash(frame.image),
             quality=self.config.quality,
             sensitive_boxes=boxes,
+            wanted=wanted,
         )
         self.files.enforce_budget(self.config.budget_bytes)
         if self.batcher is not None:
