@@ -14,33 +14,10 @@ import click
 
 from agents import Assistant
 from mirix_app.cli import assistant, cli, common_options, emit, fail
-from storage import ForgetPlan
 
 YES = click.option(
     "--yes", "-y", is_flag=True, help="Go ahead without asking (it cannot be undone)."
 )
-
-
-def describe(plan: ForgetPlan) -> str:
-    """What forgetting takes away, in a sentence."""
-    parts = []
-    if plan.screenshots:
-        apps = ", ".join(f"{app} {n}" for app, n in sorted(plan.apps.items()))
-        parts.append(f"{_count(len(plan.screenshots), 'screenshot')} ({apps})")
-    if plan.messages:
-        parts.append(_count(len(plan.messages), "message"))
-    text = " and ".join(parts) or "nothing"
-    if plan.memories_deleted:
-        made = _count(len(plan.memories_deleted), "memory", "memories")
-        text += f", with the {made} made only from them"
-    if plan.memories_kept:
-        kept = _count(len(plan.memories_kept), "memory", "memories")
-        text += f" ({kept} with other sources stay)"
-    return text
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def forget_sources(
@@ -57,20 +34,20 @@ def forget_sources(
     """Show what goes, ask (on a terminal; elsewhere --yes is required), forget."""
     plan = app.forget_plan(ids=ids, since=since, until=until, app=application)
     if dry_run or not plan.items:
-        emit(as_json, plan.to_dict(), lambda: click.echo(f"Would forget {describe(plan)}."))
+        emit(as_json, plan.to_dict(), lambda: click.echo(f"Would forget {plan.describe()}."))
         return
     if not yes:
         if not sys.stdin.isatty():
-            fail(f"Forgetting {describe(plan)} cannot be undone: add --yes to go ahead.")
+            fail(f"Forgetting {plan.describe()} cannot be undone: add --yes to go ahead.")
         if not click.confirm(
-            f"Forget {describe(plan)}? This cannot be undone.", default=False, err=True
+            f"Forget {plan.describe()}? This cannot be undone.", default=False, err=True
         ):
             click.echo("Nothing was forgotten.", err=True)
             return
     report = app.forget(ids=ids, since=since, until=until, app=application)
 
     def human() -> None:
-        click.echo(f"Forgot {describe(report.plan)}.")
+        click.echo(f"Forgot {report.plan.describe()}.")
         if report.frames_waiting:
             click.echo(f"Dropped {report.frames_waiting} captured frame(s) not stored yet.")
         if not report.wal_cleared:

@@ -81,6 +81,24 @@ class ForgetPlan:
     def items(self) -> int:
         return len(self.messages) + len(self.screenshots)
 
+    def describe(self) -> str:
+        """What forgetting takes away, in a sentence part ("2 screenshots (Firefox 2)
+        and 1 message, with the 2 memories made only from them")."""
+        parts = []
+        if self.screenshots:
+            apps = ", ".join(f"{app} {n}" for app, n in sorted(self.apps.items()))
+            parts.append(f"{_count(len(self.screenshots), 'screenshot')} ({apps})")
+        if self.messages:
+            parts.append(_count(len(self.messages), "message"))
+        text = " and ".join(parts) or "nothing"
+        if self.memories_deleted:
+            made = _count(len(self.memories_deleted), "memory", "memories")
+            text += f", with the {made} made only from them"
+        if self.memories_kept:
+            kept = _count(len(self.memories_kept), "memory", "memories")
+            text += f" ({kept} with other sources stay)"
+        return text
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "messages": len(self.messages),
@@ -111,6 +129,10 @@ class ForgetReport:
             "wal_cleared": self.wal_cleared,
             "frames_waiting": self.frames_waiting,
         }
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def plan_forget(db: Database, scope: ForgetScope) -> ForgetPlan:
