@@ -10,8 +10,11 @@ refused; what is left after a crash is read again at the next capture start
 (:meth:`ScreenPipeline.recover`). Each process spools into a folder named by its
 process id, and only the folders of processes no longer running are recovered,
 so the app and ``mirix-app capture run`` side by side never take each other's
-frames. Only frames that passed the exclusion rules reach the spool: it holds
-nothing that would not be stored anyway.
+frames. Only frames that passed the exclusion rules (private windows already
+blacked out) reach the spool: it holds nothing that would not be stored anyway.
+A forget removes the spooled frames of its time from every folder
+(:meth:`Spool.forget`); the process that queued one then finds its file gone
+and does not keep the frame.
 """
 
 from __future__ import annotations
