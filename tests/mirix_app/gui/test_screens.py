@@ -207,6 +207,7 @@ def test_browser_screenshots_tab_links_the_image(qtbot: Any, screens_assistant: 
     (opened,) = desktop.images
     assert Path(opened).is_absolute() and Path(opened).is_file()
     assert not window.detail.save_button.isVisible()  # raw sources are kept as they came
+    assert window.detail.delete_button.text() == "Delete for good…"  # or forgotten
 
 
 def test_frames_of_one_window_showing_the_same_text_are_one_card(
