@@ -79,12 +79,12 @@ def view_of(monitor: Monitor, layers: Sequence[Layer]) -> MonitorView:
 
 def black_out(image: Image.Image, hidden: Mask) -> Image.Image:
     """A copy of ``image`` with the ``hidden`` pixels black."""
-    pixels = np.array(image.convert("RGB"))
-    if hidden.shape != pixels.shape[:2]:  # a grab scaled from the layout (HiDPI)
-        scaled = Image.fromarray(hidden).resize(image.size, Image.Resampling.NEAREST)
-        hidden = np.asarray(scaled, dtype=bool)
-    pixels[hidden] = 0
-    return Image.fromarray(pixels)
+    out = image.convert("RGB")  # a copy
+    mask = Image.fromarray(hidden.astype(np.uint8) * 255)
+    if mask.size != out.size:  # a grab scaled from the layout (HiDPI)
+        mask = mask.resize(out.size, Image.Resampling.NEAREST)
+    out.paste((0, 0, 0), mask=mask)
+    return out
 
 
 def _clip(
