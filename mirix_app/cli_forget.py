@@ -34,7 +34,8 @@ def forget_sources(
     """Show what goes, ask (on a terminal; elsewhere --yes is required), forget."""
     plan = app.forget_plan(ids=ids, since=since, until=until, app=application)
     if dry_run or not plan.items:
-        emit(as_json, plan.to_dict(), lambda: click.echo(f"Would forget {plan.describe()}."))
+        said = f"Would forget {plan.describe()}." if plan.items else "Nothing recorded to forget."
+        emit(as_json, plan.to_dict(), lambda: click.echo(said))
         return
     if not yes:
         if not sys.stdin.isatty():
