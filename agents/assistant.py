@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +35,13 @@ from agents.screens.importer import Progress as ScreenProgress
 from agents.screens.importer import ScreenImportReport
 from agents.screens.search import ScreenHit
 from agents.screens.service import ScreenService
-from agents.settings import SETTINGS, Settings, load_settings, save_setting
+from agents.settings import SETTINGS, LiveSettings, Settings
 from agents.vault_key import KeySource, VaultCipher
 from storage import (
     MEMORY_TYPE_NAMES,
+    ForgetPlan,
+    ForgetReport,
+    ForgetScope,
     HistoryEntry,
     Hit,
     InvalidInputError,
@@ -62,9 +65,21 @@ class Assistant:
     storage: Storage
     embedder: TextEmbedder
     vault: VaultCipher | None = None
-    settings: Settings = field(default_factory=lambda: Settings({}, {}))
+    live_settings: LiveSettings | None = None
+    """The one settings object every part reads where it uses a value (by default,
+    the data directory's, following ``settings.json`` as it changes)."""
     screen_service: ScreenService | None = None
     """Built from the settings on first use (a test may hand in its own)."""
+
+    def __post_init__(self) -> None:
+        if self.live_settings is None:
+            self.live_settings = LiveSettings(self.storage.data_dir)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in use now (re-read when ``settings.json`` changed)."""
+        assert self.live_settings is not None
+        return self.live_settings.current()
 
     # -- search ------------------------------------------------------------------------
 
@@ -261,12 +276,45 @@ class Assistant:
         """Queue a given-up batch again; the next run of the memory agents takes it."""
         return _batch_summary(self.storage.batches.requeue(batch_id))
 
+    # -- forgetting -------------------------------------------------------------------
+
+    def forget_plan(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        app: str | None = None,
+    ) -> ForgetPlan:
+        """What :meth:`forget` would take away: messages, screenshots, the memories
+        made only from them, and the memories that keep other sources."""
+        return self.storage.forget_plan(_forget_scope(ids, since, until, app))
+
+    def forget(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        app: str | None = None,
+    ) -> ForgetReport:
+        """Forget recorded messages and screenshots for good, by id or by time (and
+        application): with their files, index entries, vectors, the memories made
+        only from them (and their history), batch items, and frames of that time
+        still waiting for OCR (see storage.forget). Cannot be undone."""
+        scope = _forget_scope(ids, since, until, app)
+        waiting = 0 if scope.ids else self.screens.forget_waiting(scope)
+        report = self.storage.forget(scope, files=self.screens.files())
+        report.frames_waiting = waiting
+        return report
+
     # -- screenshots (agents/screens) ---------------------------------------------------
 
     @property
     def screens(self) -> ScreenService:
         if self.screen_service is None:
-            self.screen_service = ScreenService(self.storage, self.embedder, self.settings)
+            assert self.live_settings is not None
+            self.screen_service = ScreenService(self.storage, self.embedder, self.live_settings)
         return self.screen_service
 
     def import_screens(
@@ -339,7 +387,9 @@ class Assistant:
         (frames a crashed capture left waiting for OCR are kept too, in the background)."""
         pipeline = self.screens.pipeline()
         pipeline.recover()
-        return capture_once(build_capturer(self.storage, self.settings, stored_sink(pipeline)))
+        assert self.live_settings is not None
+        capturer = build_capturer(self.storage, self.live_settings, stored_sink(pipeline))
+        return capture_once(capturer)
 
     def capture_service(self, on_event: EventHandler | None = None) -> CaptureService:
         """Capture on a thread (call start()); kept frames queue for OCR and storage,
@@ -347,7 +397,9 @@ class Assistant:
         pipeline = self.screens.pipeline()
         pipeline.recover()
         sink = queued_sink(pipeline)
-        return capture_service(build_capturer(self.storage, self.settings, sink), on_event)
+        assert self.live_settings is not None
+        capturer = build_capturer(self.storage, self.live_settings, sink)
+        return capture_service(capturer, on_event)
 
     def capture_backend(self) -> dict[str, Any]:
         """How capture would run here and why (for ``status``): the session, how the
@@ -389,8 +441,10 @@ class Assistant:
         ]
 
     def set_config(self, name: str, raw: str) -> None:
-        save_setting(self.storage.data_dir, name, raw)
-        self.settings = load_settings(self.storage.data_dir)
+        """Validate (the one schema, agents.settings) and store one setting; a running
+        capture, the screen pipeline and the memory agents use it from then on."""
+        assert self.live_settings is not None
+        self.live_settings.set(name, raw)
 
     def status(self) -> dict[str, Any]:
         """What is in use: data, embedder, LLM (or the rule-based floor), vault key, and
@@ -476,6 +530,17 @@ class Assistant:
         self.storage.close(finish_builds=finish_builds)
 
 
+def _forget_scope(
+    ids: Sequence[str], since: str | None, until: str | None, app: str | None
+) -> ForgetScope:
+    return ForgetScope(
+        ids=tuple(ids),
+        since=parse_time(since, what="--since") if since else None,
+        until=parse_time(until, what="--until") if until else None,
+        app=app.strip() if app and app.strip() else None,
+    )
+
+
 def _batch_summary(batch: Batch) -> dict[str, Any]:
     if batch.status == "failed":
         state = "given up"
@@ -510,9 +575,9 @@ def open_assistant(
     key file where there is none or ``MIRIX_APP_KEYRING=off``).
     """
     directory = ensure_data_dir(resolve_data_dir(data_dir))
-    settings = load_settings(directory)
+    live = LiveSettings(directory)
     vault = VaultCipher(directory, key_source)
     storage = Storage.open(directory, cipher=vault)
     if embedder is None:
-        embedder = MiniLMEmbedder(backend=settings.text("embedder_backend"))
-    return Assistant(storage=storage, embedder=embedder, vault=vault, settings=settings)
+        embedder = MiniLMEmbedder(backend=live.current().text("embedder_backend"))
+    return Assistant(storage=storage, embedder=embedder, vault=vault, live_settings=live)

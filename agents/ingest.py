@@ -27,7 +27,7 @@ from storage import InvalidInputError, SourceRef, Storage
 from storage.kinds import EPISODIC, MESSAGE, validate_fields
 from storage.memories import link_sources
 from storage.rows import encode_vector
-from storage.sources import NewSource
+from storage.sources import NewSource, context_line
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) as work advances."""
@@ -125,7 +125,7 @@ def _date_words(stored_time: str) -> str:
 def _contexts(messages: Sequence[ParsedMessage]) -> list[str]:
     """Index context of each message: its date and the turns before and after it
     in its session. BM25 ranks this below the message's own text."""
-    lines = [f"{m.values.get('speaker')}: {m.values['text']}" for m in messages]
+    lines = [context_line(m.values.get("speaker"), m.values["text"]) for m in messages]
     sessions = [m.values.get("session") for m in messages]
     out: list[str] = []
     for i, m in enumerate(messages):

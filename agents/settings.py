@@ -10,13 +10,23 @@ and otherwise the key is looked up in the OS keyring.
 from __future__ import annotations
 
 import json
+import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
 
+from agents.chat.topic import TOPIC_MODES
 from agents.errors import AgentError
 from agents.llm import LLMSettings, LocalModelCheck, check_local_model
+from agents.privacy import redact
+from agents.privacy.redact import looks_random
+
+log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.json"
 Value = str | float | int | bool | tuple[str, ...]
@@ -26,6 +36,10 @@ _FALSE = {"0", "false", "no", "off"}
 
 class SettingsError(AgentError):
     """A setting name or value that cannot be used."""
+
+
+Check = Callable[[Value], str | None]
+"""A setting's own rule beyond its type: the problem with a parsed value, or None."""
 
 
 @dataclass(frozen=True)
@@ -38,16 +52,31 @@ class Setting:
     """For a number: the smallest value accepted (None: any positive number)."""
     maximum: float | None = None
     """For a number: the largest value accepted (None: no limit)."""
+    check: Check | None = None
+    """A rule of this setting's own (a valid pattern, a variable name, ...)."""
+    private: bool = False
+    """An error never quotes the value (a key pasted in the wrong place)."""
 
     @property
     def env_var(self) -> str:
         return f"MIRIX_APP_{self.name.upper()}"
 
     def parse(self, raw: object) -> Value:
-        """Check ``raw`` (a string from the command line, or JSON) against the default's
-        type: text, a number (positive, or within ``minimum`` and ``maximum``), a switch
-        (true/false, on/off, yes/no, 1/0) or a list of texts (a JSON list, or one string
-        of comma-separated items)."""
+        """Check ``raw`` (a string from the command line, or JSON) against the schema:
+        the default's type (text, a number positive or within ``minimum`` and
+        ``maximum``, a switch: true/false, on/off, yes/no, 1/0, or a list of texts: a
+        JSON list or comma-separated items), the ``choices`` and the setting's own
+        ``check``."""
+        value = self._parse_type(raw)
+        problem = self.check(value) if self.check is not None else None
+        if problem is not None:
+            raise SettingsError(f"{self.name}: {problem}")
+        return value
+
+    def _got(self, raw: object) -> str:
+        return "" if self.private else f", got {raw!r}"
+
+    def _parse_type(self, raw: object) -> Value:
         if isinstance(self.default, bool):
             return self._parse_bool(raw)
         if isinstance(self.default, tuple):
@@ -55,27 +84,31 @@ class Setting:
         kind = type(self.default)
         if kind is str:
             if not isinstance(raw, str):
-                raise SettingsError(f"{self.name} must be text, got {raw!r}.")
+                raise SettingsError(f"{self.name} must be text{self._got(raw)}.")
             if self.choices and raw.strip() not in self.choices:
                 raise SettingsError(
-                    f"{self.name} must be one of {', '.join(self.choices)}, got {raw!r}."
+                    f"{self.name} must be one of {', '.join(self.choices)}{self._got(raw)}."
                 )
             return raw.strip()
+        what = "a whole number" if kind is int else "a number"
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-            raise SettingsError(f"{self.name} must be a number, got {raw!r}.")
+            raise SettingsError(f"{self.name} must be {what}{self._got(raw)}.")
         try:
             value: float | int = int(raw) if kind is int else float(raw)
-        except ValueError:
-            raise SettingsError(f"{self.name} must be a number, got {raw!r}.") from None
+        except (ValueError, OverflowError):
+            raise SettingsError(f"{self.name} must be {what}{self._got(raw)}.") from None
+        if value != value or value in (float("inf"), float("-inf")):  # nan, inf
+            raise SettingsError(f"{self.name} must be a finite number{self._got(raw)}.")
         return self._check_range(value, raw)
 
     def _check_range(self, value: float | int, raw: object) -> float | int:
+        got = self._got(raw)
         if self.minimum is None and value <= 0:
-            raise SettingsError(f"{self.name} must be positive, got {raw!r}.")
+            raise SettingsError(f"{self.name} must be positive{got}.")
         if self.minimum is not None and value < self.minimum:
-            raise SettingsError(f"{self.name} must be at least {self.minimum:g}, got {raw!r}.")
+            raise SettingsError(f"{self.name} must be at least {self.minimum:g}{got}.")
         if self.maximum is not None and value > self.maximum:
-            raise SettingsError(f"{self.name} must be at most {self.maximum:g}, got {raw!r}.")
+            raise SettingsError(f"{self.name} must be at most {self.maximum:g}{got}.")
         return value
 
     def _parse_bool(self, raw: object) -> bool:
@@ -102,6 +135,62 @@ class Setting:
         raise SettingsError(f"{self.name} must be a list of texts, got {raw!r}.")
 
 
+KEYRING_HINT = (
+    "keep the key in the OS keyring (the Settings window stores it there; or: "
+    "python -m keyring set mirix-app PROVIDER), or in an environment variable named by "
+    "llm_api_key_env"
+)
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _variable_name(value: Value) -> str | None:
+    text = str(value)
+    if not text:
+        return None
+    if redact(text).total or looks_random(text):
+        return (
+            "that looks like an API key, not the name of an environment variable; "
+            f"keys never go into settings.json: {KEYRING_HINT}."
+        )
+    if not _VARIABLE.fullmatch(text):
+        return (
+            "must be the name of an environment variable (letters, digits and _), "
+            "like OPENAI_API_KEY."
+        )
+    return None
+
+
+def _base_url(value: Value) -> str | None:
+    text = str(value)
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL, like http://localhost:11434."
+    if parts.username is not None or parts.password is not None:
+        return f"must not hold credentials (user:password@ in the URL): {KEYRING_HINT}."
+    rest = f"{parts.path} {parts.query}".replace("&", " ").replace("=", ": ")
+    if redact(rest).total:
+        return f"must not hold a key or token: {KEYRING_HINT}."
+    return None
+
+
+def _patterns(value: Value) -> str | None:
+    for pattern in value if isinstance(value, tuple) else ():
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"{pattern!r} is not a valid regular expression ({exc})."
+    return None
+
+
+def _monitor_numbers(value: Value) -> str | None:
+    for item in value if isinstance(value, tuple) else ():
+        if not item.isdigit() or int(item) < 1:
+            return f"{item!r} is not a monitor number (1 is the first monitor)."
+    return None
+
+
 SETTINGS: tuple[Setting, ...] = (
     # -- LLM and memory agents ---------------------------------------------------------
     Setting(
@@ -116,26 +205,40 @@ SETTINGS: tuple[Setting, ...] = (
         "llm_api_base",
         "",
         "Base URL of the provider, for Ollama (http://localhost:11434) or an "
-        "OpenAI-compatible server (http://host:port/v1); empty for the provider's default.",
+        "OpenAI-compatible server (http://host:port/v1); empty for the provider's default. "
+        "Never with a key or user:password in it (keys go to the OS keyring).",
+        check=_base_url,
+        private=True,
     ),
     Setting(
         "llm_api_key_env",
         "",
         "Name of the environment variable holding the API key (e.g. OPENAI_API_KEY). "
-        "Empty: the key is read from the OS keyring (service mirix-app, entry = provider).",
+        "Empty: the key is read from the OS keyring (service mirix-app, entry = provider). "
+        "The variable's name, never the key itself.",
+        check=_variable_name,
+        private=True,
     ),
-    Setting("llm_timeout_s", 60.0, "Seconds to wait for one LLM reply before retrying."),
+    Setting(
+        "llm_timeout_s",
+        60.0,
+        "Seconds to wait for one LLM reply before retrying.",
+        maximum=3600,
+    ),
     Setting(
         "batch_items",
         20,
         "Observations per batch for the memory agents: with an LLM configured, imported "
         "messages are queued in batches of this many, absorbed by 'mirix-app absorb'.",
+        minimum=1,
+        maximum=500,
     ),
     Setting(
         "batch_minutes",
         10.0,
         "A batch that has waited this many minutes goes to the memory agents even when "
         "it holds fewer than batch_items observations.",
+        maximum=7 * 24 * 60,
     ),
     Setting(
         "local_llm",
@@ -170,11 +273,14 @@ SETTINGS: tuple[Setting, ...] = (
         "How the chat finds the topic to search memories for: keywords (the message's "
         "own words, no LLM call), llm (one short LLM call per message), or auto "
         "(keywords, and the call only for a short follow-up that refers back).",
+        choices=TOPIC_MODES,
     ),
     Setting(
         "chat_memories_per_type",
         3,
         "Memories of each type (and raw messages, and screenshots) put into the chat prompt.",
+        minimum=1,
+        maximum=50,
     ),
     Setting(
         "embedder_backend",
@@ -185,22 +291,32 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("auto", "numpy", "torch"),
     ),
     # -- capture and screenshots -------------------------------------------------------
-    Setting("capture_interval_s", 2.0, "Seconds between screen grabs while the screen changes."),
+    Setting(
+        "capture_interval_s",
+        2.0,
+        "Seconds between screen grabs while the screen changes.",
+        minimum=0.1,
+        maximum=3600,
+    ),
     Setting(
         "capture_max_interval_s",
         30.0,
         "Longest interval the capture backs off to while the screen is static or the "
         "user is idle; it returns to capture_interval_s at the first change.",
+        minimum=0.1,
+        maximum=24 * 3600,
     ),
     Setting(
         "capture_keyframe_s",
         300.0,
         "A frame is kept at least this often even when it looks like the previous one.",
+        minimum=1,
     ),
     Setting(
         "capture_monitors",
         (),
         "Monitors to capture, by number (1 is the first); empty: all monitors.",
+        check=_monitor_numbers,
     ),
     Setting(
         "capture_exclude_apps",
@@ -216,7 +332,9 @@ SETTINGS: tuple[Setting, ...] = (
             "seahorse",
             "kwalletmanager",
         ),
-        "Applications never captured (case-insensitive names of the active application).",
+        "Applications never captured (case-insensitive names, WM_CLASS): while one is the "
+        "active window nothing is grabbed; a visible one that is not active is blacked out "
+        "of the frame.",
     ),
     Setting(
         "capture_exclude_titles",
@@ -227,7 +345,15 @@ SETTINGS: tuple[Setting, ...] = (
             "private window",
         ),
         "Window titles never captured: case-insensitive regular expressions searched "
-        "in the active window's title.",
+        "in a window's title.",
+        check=_patterns,
+    ),
+    Setting(
+        "redact_provider",
+        True,
+        "Redact secrets and personal data (API keys, tokens, passwords, card numbers, "
+        "e-mail addresses, phone numbers) from every text sent to an LLM provider: chat, "
+        "imported messages, screen text and memories; what is stored stays as it was.",
     ),
     Setting(
         "capture_without_window_rules",
@@ -240,10 +366,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "redact_local",
         False,
-        "Redact secrets and personal data from screen text also for the embedded local "
-        "LLM (text sent to a provider is always redacted).",
+        "Redact the same also from what the embedded local model reads (it runs in this "
+        "process: nothing leaves the machine).",
     ),
-    Setting("screenshot_quality", 80, "WebP quality (1-100) of stored screenshots."),
+    Setting(
+        "screenshot_quality",
+        80,
+        "WebP quality (1-100) of stored screenshots.",
+        minimum=1,
+        maximum=100,
+    ),
     Setting(
         "storage_budget_gb",
         10.0,
@@ -285,6 +417,13 @@ def setting_named(name: str) -> Setting:
         raise SettingsError(f"Unknown setting {name!r}; settings are: {known}.") from None
 
 
+class SettingsSource(Protocol):
+    """Where a long-running part reads its settings: :class:`LiveSettings` (follows
+    changes), or a fixed :class:`Settings` snapshot."""
+
+    def current(self) -> Settings: ...
+
+
 @dataclass(frozen=True)
 class Settings:
     values: Mapping[str, Value]
@@ -316,17 +455,24 @@ class Settings:
         assert isinstance(value, tuple), name
         return value
 
+    def current(self) -> Settings:
+        """A fixed snapshot is its own current value (see :class:`LiveSettings`)."""
+        return self
+
     def llm(self) -> LLMSettings | None:
         """The configured provider's settings; with none, the embedded model's when it
-        can run here (see :meth:`local_llm`); None: the rule-based floor."""
+        can run here (see :meth:`local_llm`); None: the rule-based floor. Either way
+        ``redact`` says whether the texts sent to it are redacted."""
         model = self.text("llm_model")
         if not model:
-            return self.local_llm().settings
+            local = self.local_llm().settings
+            return replace(local, redact=self.flag("redact_local")) if local else None
         return LLMSettings(
             model=model,
             api_base=str(self.values["llm_api_base"]) or None,
             api_key_env=str(self.values["llm_api_key_env"]) or None,
             timeout_s=self.number("llm_timeout_s"),
+            redact=self.flag("redact_provider"),
         )
 
     def local_llm(self) -> LocalModelCheck:
@@ -337,16 +483,76 @@ class Settings:
 
 
 def load_settings(data_dir: Path) -> Settings:
+    """The settings: defaults, then ``settings.json``, then ``MIRIX_APP_<NAME>``.
+
+    A stored value the schema refuses (written by an older version, or by hand) is
+    not used: the setting keeps its default and its source says why, so every
+    command, ``config set`` included, still runs. A refused environment value is
+    an error (only unsetting it helps)."""
     stored = _read_file(data_dir / SETTINGS_FILE)
     values: dict[str, Value] = {}
     sources: dict[str, str] = {}
     for s in SETTINGS:
         values[s.name], sources[s.name] = s.default, "default"
         if s.name in stored:
-            values[s.name], sources[s.name] = s.parse(stored[s.name]), "file"
+            try:
+                values[s.name], sources[s.name] = s.parse(stored[s.name]), "file"
+            except SettingsError as exc:
+                sources[s.name] = f"default: the stored value was refused ({exc})"
+                log.warning("%s is not used: %s", s.name, exc)
         if s.env_var in os.environ:
             values[s.name], sources[s.name] = s.parse(os.environ[s.env_var]), "environment"
     return Settings(values, sources)
+
+
+class LiveSettings:
+    """The one settings object of a running process: :meth:`current` is read where a
+    value is used and follows ``settings.json`` as it changes, whether this process
+    wrote it (:meth:`set`) or another one did (``mirix-app config set`` while the
+    desktop app or ``capture run`` runs). A look costs one ``stat`` of the file."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / SETTINGS_FILE
+        self._lock = threading.Lock()
+        self._stamp = self._file_stamp()
+        self._current = load_settings(data_dir)
+        self._listeners: list[Callable[[Settings], None]] = []
+
+    def current(self) -> Settings:
+        stamp = self._file_stamp()
+        with self._lock:
+            if stamp == self._stamp:
+                return self._current
+            try:
+                fresh = load_settings(self.data_dir)
+            except SettingsError as exc:  # a half-edited file: keep what worked
+                log.warning("%s; the settings in use stay as they were", exc)
+                self._stamp = stamp
+                return self._current
+            self._stamp, self._current = stamp, fresh
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(fresh)
+        return fresh
+
+    def set(self, name: str, raw: str) -> Value:
+        """Validate and store one setting; it is in use from the next look."""
+        value = save_setting(self.data_dir, name, raw)
+        self.current()
+        return value
+
+    def subscribe(self, listener: Callable[[Settings], None]) -> None:
+        """Call ``listener`` with the new settings whenever a change is seen."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def save_setting(data_dir: Path, name: str, raw: str) -> Value:

@@ -21,7 +21,7 @@ from click_default_group import DefaultGroup
 from agents import SEARCHABLE_TYPES, AgentError, Assistant, open_assistant
 from agents.chat import ChatAnswer
 from agents.memory_agents import BatchReport
-from storage import MEMORY_TYPE_NAMES, Hit, Record, StorageError
+from storage import MEMORY_TYPE_NAMES, Hit, Record, StorageError, kind_named, kind_of_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,13 +90,27 @@ def parse_body(text: str) -> dict[str, Any]:
     return dict(body)
 
 
-def print_record(record: Record) -> None:
+MASK = "••••••"
+REVEAL = click.option(
+    "--reveal", is_flag=True, help="Show vault secrets (masked as •••••• otherwise)."
+)
+
+
+def masked(type_name: str, values: dict[str, Any], *, reveal: bool) -> dict[str, Any]:
+    """``values`` with the type's secret fields (a vault item's secret) masked."""
+    if reveal:
+        return values
+    secret = kind_named(type_name).secret_fields
+    return {k: (MASK if k in secret and v else v) for k, v in values.items()}
+
+
+def print_record(record: Record, *, reveal: bool = False) -> None:
     state = f"deleted {record.deleted_at}" if record.deleted else "live"
     click.echo(f"{record.id}  ({record.type}, version {record.version}, {state})")
-    for name, value in record.fields.items():
+    for name, value in masked(record.type, record.fields, reveal=reveal).items():
         if value not in (None, "", []):
-            if record.type == "knowledge_vault" and name == "secret_value":
-                value = "•••••• (use --json to see it)"
+            if value == MASK:
+                value = f"{MASK} (use --reveal to see it)"
             click.echo(f"  {name}: {value}")
     for source in record.sources:
         ext = f" [{source.external_id}]" if source.external_id else ""
@@ -287,17 +301,23 @@ def add(type_name: str, body: str, data_dir: Path | None, as_json: bool) -> None
     values = parse_body(body)
     with assistant(data_dir) as app:
         record = app.add(type_name, values)
-        emit(as_json, record.to_dict(), lambda: click.echo(f"Added {record.id}"))
+        emit(
+            as_json,
+            masked(record.type, record.to_dict(), reveal=False),
+            lambda: click.echo(f"Added {record.id}"),
+        )
 
 
 @cli.command()
 @click.argument("item_id", metavar="ID")
+@REVEAL
 @common_options
-def show(item_id: str, data_dir: Path | None, as_json: bool) -> None:
+def show(item_id: str, reveal: bool, data_dir: Path | None, as_json: bool) -> None:
     """Show a memory or a raw message by id, with its sources."""
     with assistant(data_dir) as app:
         record = app.show(item_id)
-        emit(as_json, record.to_dict(), lambda: print_record(record))
+        payload = masked(record.type, record.to_dict(), reveal=reveal)
+        emit(as_json, payload, lambda: print_record(record, reveal=reveal))
 
 
 @cli.command()
@@ -311,21 +331,29 @@ def edit(item_id: str, body: str, data_dir: Path | None, as_json: bool) -> None:
         record = app.edit(item_id, changes)
         emit(
             as_json,
-            record.to_dict(),
+            masked(record.type, record.to_dict(), reveal=False),
             lambda: click.echo(f"Updated {record.id} to version {record.version}"),
         )
 
 
 @cli.command()
 @click.argument("item_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Forget a message or screenshot without asking.")
 @common_options
-def delete(item_id: str, data_dir: Path | None, as_json: bool) -> None:
-    """Delete a memory (soft: 'restore ID' brings it back)."""
+def delete(item_id: str, yes: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Delete a memory (soft: 'restore ID' brings it back), or forget a recorded
+    message or screenshot for good, with the memories made only from it (see
+    'forget'; asks first on a terminal, elsewhere give --yes)."""
     with assistant(data_dir) as app:
+        if not kind_of_id(item_id).is_memory:
+            from mirix_app.cli_forget import forget_sources
+
+            forget_sources(app, ids=[item_id], yes=yes, dry_run=False, as_json=as_json)
+            return
         record = app.delete(item_id)
         emit(
             as_json,
-            record.to_dict(),
+            masked(record.type, record.to_dict(), reveal=False),
             lambda: click.echo(
                 f"Deleted {record.id} (restore it with: mirix-app restore {record.id})"
             ),
@@ -339,30 +367,39 @@ def restore(item_id: str, data_dir: Path | None, as_json: bool) -> None:
     """Bring back a deleted memory."""
     with assistant(data_dir) as app:
         record = app.restore(item_id)
-        emit(as_json, record.to_dict(), lambda: click.echo(f"Restored {record.id}"))
+        emit(
+            as_json,
+            masked(record.type, record.to_dict(), reveal=False),
+            lambda: click.echo(f"Restored {record.id}"),
+        )
 
 
 @cli.command()
 @click.argument("item_id", metavar="ID")
+@REVEAL
 @common_options
-def history(item_id: str, data_dir: Path | None, as_json: bool) -> None:
-    """List the previous versions of a memory, oldest first."""
+def history(item_id: str, reveal: bool, data_dir: Path | None, as_json: bool) -> None:
+    """List the previous versions of a memory, oldest first (vault secrets masked
+    unless --reveal)."""
     with assistant(data_dir) as app:
         current = app.show(item_id)
-        entries = app.history(item_id)
+        entries = [
+            {**e.to_dict(), "data": masked(current.type, e.data, reveal=reveal)}
+            for e in app.history(item_id)
+        ]
 
         def human() -> None:
             for e in entries:
-                click.echo(f"v{e.version}  {e.changed_at}  then {e.change}")
-                click.echo(f"    {json.dumps(e.data, ensure_ascii=False)[:200]}")
+                click.echo(f"v{e['version']}  {e['changed_at']}  then {e['change']}")
+                click.echo(f"    {json.dumps(e['data'], ensure_ascii=False)[:200]}")
             click.echo(f"v{current.version}  {current.updated_at}  current")
 
         emit(
             as_json,
             {
                 "id": item_id,
-                "current": current.to_dict(),
-                "history": [e.to_dict() for e in entries],
+                "current": masked(current.type, current.to_dict(), reveal=reveal),
+                "history": entries,
             },
             human,
         )
@@ -798,6 +835,7 @@ def _progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], Non
 
 
 import mirix_app.cli_capture  # noqa: E402  (registers the capture commands)
+import mirix_app.cli_forget  # noqa: E402  (registers the forget command)
 import mirix_app.cli_screens  # noqa: E402, F401  (registers the screens commands)
 
 

@@ -23,6 +23,9 @@ from storage.errors import (
     NotFoundError,
     StorageError,
 )
+from storage.forget import ForgetPlan, ForgetReport, ForgetScope, plan_forget
+from storage.forget import forget as forget_sources
+from storage.frames import FrameFiles
 from storage.kinds import (
     ALL_KINDS,
     CORE,
@@ -49,6 +52,9 @@ __all__ = [
     "DatabaseLockedError",
     "DiskFullError",
     "EnvironmentStorageError",
+    "ForgetPlan",
+    "ForgetReport",
+    "ForgetScope",
     "HistoryEntry",
     "Hit",
     "InvalidInputError",
@@ -150,10 +156,31 @@ class Storage:
         store = self.store_for_id(item_id)
         if not isinstance(store, MemoryStore):
             raise InvalidInputError(
-                f"{item_id} is a raw {store.kind.name}, not a memory; raw sources are kept as "
-                "they came."
+                f"{item_id} is a raw {store.kind.name}, not a memory: it is kept as it came, "
+                f"or forgotten for good (mirix-app delete {item_id})."
             )
         return store
+
+    def forget_plan(self, scope: ForgetScope) -> ForgetPlan:
+        """What :meth:`forget` would delete and unlink (for a confirmation)."""
+        return plan_forget(self.db, scope)
+
+    def forget(self, scope: ForgetScope, *, files: FrameFiles | None = None) -> ForgetReport:
+        """Forget the raw sources ``scope`` names, for good, with everything made
+        from them (see :mod:`storage.forget`): rows, index entries, memories made
+        only from them, batch items, image files (through ``files``, the screen
+        pipeline's when it runs) and the saved search graphs of the kinds touched."""
+        report = forget_sources(self.db, scope)
+        plan = report.plan
+        if not plan.items:
+            return report
+        kinds = {kind_of_id(i) for i in (*plan.messages, *plan.screenshots)}
+        kinds |= {kind_of_id(i) for i in plan.memories_deleted}
+        self.vectors.drop_saved(kinds)
+        remover = files or FrameFiles(self.data_dir, self.db)
+        for relative in report.files:
+            remover.remove(relative)
+        return report
 
     def stats(self) -> dict[str, Any]:
         counts: dict[str, Any] = {}

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from storage.kinds import Kind
-from storage.vector_rows import RowTimes, VectorMatches, reread
+from storage.vector_rows import GONE, RowTimes, VectorMatches, reread
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,12 @@ def announce_build(kind: Kind, rows: int, how: str) -> None:
     )
 
 
+def drop_saved(path: Path) -> None:
+    """Delete a saved graph and its position file (missing is fine)."""
+    for file in (path, path.with_suffix(".json")):
+        file.unlink(missing_ok=True)
+
+
 class AnnVectors:
     """An HNSW index of one kind's vectors plus the rowid/time table used to
     filter its answers."""
@@ -64,6 +70,10 @@ class AnnVectors:
         self.rows = RowTimes()
         self._index: Any = None
         self._dirty = 0
+        self.forgot = False
+        """A row was deleted for good (forgotten): a removed vector's bytes stay in
+        the graph, so this graph is never saved again and its saved copy is gone;
+        the next start builds a clean one."""
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -165,7 +175,7 @@ class AnnVectors:
 
     def save(self, seq: int) -> None:
         """Write the graph and its log position atomically (temp file, rename)."""
-        if self._index is None:
+        if self._index is None or self.forgot:
             return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Temp names of this process's own: the app and a command line may save
@@ -197,6 +207,9 @@ class AnnVectors:
             key = np.uint64(rowid)
             if self._index is not None and key in self._index:
                 self._index.remove(key)
+                if deleted == GONE and not self.forgot:
+                    self.forgot = True
+                    drop_saved(self.path)
             self._dirty += 1
             times[rowid] = None
             if blob is None or deleted is not None:

@@ -25,6 +25,7 @@ from storage.fts import TermBudget, query_terms
 from storage.kinds import Kind, display_text
 from storage.records import Hit
 from storage.rows import RowStore
+from storage.sources import CHAT_PREFIX
 from storage.vectors import VectorIndex, VectorIndexes
 
 Candidate = tuple[float, Kind, int, tuple[str, ...]]
@@ -46,6 +47,12 @@ class SearchParams:
     """When a query names exactly one known person, hits done or said by someone
     else are scaled by this (1.0 turns it off): asked about Ann, the answer is
     nearly always in what Ann said or did."""
+    chat_turn_weight: float = 0.25
+    """Chat turns (questions asked of the assistant, and its answers) are ranked
+    among themselves and their fused score scaled by this, so they never push the
+    messages and memories they ask about down a place, and a question, which holds
+    exactly the words searched again later, comes after any observation ranked in
+    about the top 20 of the keyword list. 1.0 ranks them like any message."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +95,7 @@ class HybridSearch:
             fused: list[Candidate] = []
             for kind in query.kinds:
                 lists = (text_lists[kind.name], vector_lists.result().get(kind.name, []))
-                for rowid, (score, via) in self._fuse(*lists).items():
+                for rowid, (score, via) in self._fuse_kind(conn, kind, *lists).items():
                     fused.append((score, kind, rowid, via))
             if self.params.actor_focus != 1.0:
                 fused = self._focus_on_actor(conn, query, fused)
@@ -131,6 +138,21 @@ class HybridSearch:
                 )
                 out[name] = [int(r) for r in matches.rowids]
         return out
+
+    def _fuse_kind(
+        self, conn: sqlite3.Connection, kind: Kind, text: list[int], vector: list[int]
+    ) -> dict[int, tuple[float, tuple[str, ...]]]:
+        """One kind's fused scores; chat turns ranked apart, at ``chat_turn_weight``."""
+        weight = self.params.chat_turn_weight
+        if kind.name != "message" or weight == 1.0:
+            return self._fuse(text, vector)
+        chat = chat_turns(conn, [*text, *vector])
+        if not chat:
+            return self._fuse(text, vector)
+        fused = self._fuse([r for r in text if r not in chat], [r for r in vector if r not in chat])
+        turns = self._fuse([r for r in text if r in chat], [r for r in vector if r in chat])
+        fused.update({rowid: (score * weight, via) for rowid, (score, via) in turns.items()})
+        return fused
 
     def _fuse(self, text: list[int], vector: list[int]) -> dict[int, tuple[float, tuple[str, ...]]]:
         p = self.params
@@ -235,6 +257,21 @@ class KnownActors:
                 self._names = frozenset(str(r[0]).casefold() for r in rows if str(r[0]).strip())
                 self._stamp = key
             return self._names
+
+
+def chat_turns(conn: sqlite3.Connection, rowids: list[int]) -> set[int]:
+    """Those of the ``messages`` rowids that are chat turns (see ``CHAT_PREFIX``)."""
+    out: set[int] = set()
+    for chunk, marks in in_chunks(sorted(set(rowids))):
+        out.update(
+            int(r[0])
+            for r in conn.execute(
+                f"SELECT rowid FROM messages WHERE rowid IN ({marks}) "
+                "AND substr(external_id, 1, ?) = ?",
+                (*chunk, len(CHAT_PREFIX), CHAT_PREFIX),
+            )
+        )
+    return out
 
 
 def _collapse_same_sources(hits: list[Hit]) -> list[Hit]:

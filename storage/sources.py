@@ -13,6 +13,18 @@ from storage.records import Record
 from storage.rows import RowStore, Vector, encode_vector
 
 
+def context_line(speaker: str | None, text: str) -> str:
+    """How a message stands in the index context of the messages around it (and of
+    the memories made from them): forgetting it takes this line out of theirs."""
+    return f"{speaker}: {text}"
+
+
+CHAT_PREFIX = "chat:"
+"""External id prefix of chat turns: the questions asked of the assistant and its
+answers (imported messages have their own ids). Search ranks them below the
+observations they ask about (see :class:`storage.search.SearchParams`)."""
+
+
 @dataclass(frozen=True)
 class NewSource:
     """A source to insert: validated field values plus index extras."""

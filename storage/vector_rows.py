@@ -29,11 +29,15 @@ class VectorMatches:
         return cls(np.zeros(0, np.int64), np.zeros(0, np.float32))
 
 
+GONE = "gone"
+"""``deleted_at`` of a row that no longer exists (deleted for good)."""
+
+
 def reread(
     conn: sqlite3.Connection, kind: Kind, rowids: list[int]
 ) -> Iterator[tuple[int, bytes | None, str, str | None]]:
     """Current (rowid, embedding, time, deleted_at) of each rowid, in rowid
-    order; a row that no longer exists comes back as deleted."""
+    order; a row that no longer exists comes back as deleted (:data:`GONE`)."""
     found: dict[int, tuple[bytes | None, str, str | None]] = {}
     unique = sorted(set(rowids))
     for chunk, marks in in_chunks(unique):
@@ -44,7 +48,7 @@ def reread(
         ):
             found[r[0]] = (r[1], r[2], r[3])
     for rowid in unique:
-        blob, at, deleted = found.get(rowid, (None, "", "gone"))
+        blob, at, deleted = found.get(rowid, (None, "", GONE))
         yield rowid, blob, at, deleted
 
 

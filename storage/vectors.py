@@ -13,13 +13,14 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from storage.ann import AnnVectors, Reading, announce_build
+from storage.ann import AnnVectors, Reading, announce_build, drop_saved
+from storage.errors import StorageError
 from storage.kinds import Kind
 from storage.vector_rows import VectorMatches, reread
 from storage.vector_rows import to_datetime64 as _to_datetime64
@@ -333,8 +334,27 @@ class VectorIndexes:
         with self._lock:
             yield
 
+    def drop_saved(self, kinds: Iterable[Kind]) -> None:
+        """After rows of ``kinds`` were deleted for good: delete their saved graphs
+        (a graph keeps a removed vector's bytes) and never save the loaded ones
+        again; the next start builds clean ones. The exact matrices live in memory
+        only."""
+        if self._index_dir is None:
+            return
+        with self._lock:
+            for kind in kinds:
+                index = self._kinds.get(kind.name)
+                if isinstance(index, AnnVectors):
+                    index.forgot = True
+                drop_saved(self._index_dir / f"{kind.table}.usearch")
+
     def save(self) -> None:
-        """Save the graphs that changed since they were loaded or built."""
+        """Save the graphs that changed since they were loaded or built (after
+        reading the changes other processes made: a row deleted for good there
+        keeps this process from saving a graph that still holds its vector)."""
+        if self._reading is not None:
+            with self._lock, contextlib.suppress(StorageError), self._reading() as conn:
+                self._sync(conn)  # a closed database: nothing new can have happened
         with self._lock:
             for index in self._kinds.values():
                 if isinstance(index, AnnVectors) and index.dirty:

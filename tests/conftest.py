@@ -43,6 +43,10 @@ def _no_home_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Nor the developer's Wayland desktop: a test that wants one makes its own.
     for name in WAYLAND_SESSION:
         monkeypatch.delenv(name, raising=False)
+    # Processes showing mirix-app windows register there (agents.capture.own).
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
 
 
 @pytest.fixture

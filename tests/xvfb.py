@@ -53,12 +53,21 @@ def xvfb(width: int = 1280, height: int = 720) -> Iterator[str]:
 
 
 @contextmanager
-def window(display: str, text: str, *, title: str, app: str = "mirixtest") -> Iterator[None]:
-    """Show an xmessage window with ``text``; ``app`` is its WM_CLASS instance."""
+def window(
+    display: str,
+    text: str,
+    *,
+    title: str,
+    app: str = "mirixtest",
+    at: tuple[int, int] | None = None,
+) -> Iterator[None]:
+    """Show an xmessage window with ``text``; ``app`` is its WM_CLASS instance; at
+    the screen's centre, or with its top left corner ``at`` (x, y)."""
     if shutil.which("xmessage") is None:
         pytest.skip("xmessage is not installed (apt-get install x11-utils)")
+    place = ["-center"] if at is None else ["-geometry", f"+{at[0]}+{at[1]}"]
     proc = subprocess.Popen(
-        ["xmessage", "-name", app, "-title", title, "-fn", FONT, "-center", text],
+        ["xmessage", "-name", app, "-title", title, "-fn", FONT, *place, text],
         env={**os.environ, "DISPLAY": display},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from agents.capture.capturer import Capturer, FrameSink, Seed
+from agents.capture.capturer import Capturer, FrameSink, Seed, monitors_from_settings
 from agents.capture.errors import CaptureError
 from agents.capture.events import CaptureResult
+from agents.capture.own import OwnWindows
 from agents.capture.rules import ExclusionRules
 from agents.capture.scheduler import Scheduler
 from agents.capture.service import CaptureService, EventHandler
@@ -26,7 +27,7 @@ from agents.capture.session import (
 from agents.screens.dedup import Fingerprint, fingerprint
 from agents.screens.frame import Frame, FrameError, open_image
 from agents.screens.pipeline import ScreenPipeline
-from agents.settings import Settings
+from agents.settings import Settings, SettingsSource
 from storage import Storage
 
 
@@ -38,34 +39,26 @@ def scheduler_from_settings(settings: Settings) -> Scheduler:
     )
 
 
-def monitors_from_settings(settings: Settings) -> tuple[int, ...]:
-    chosen: list[int] = []
-    for item in settings.texts("capture_monitors"):
-        if not item.isdigit() or int(item) < 1:
-            raise CaptureError(
-                f"capture_monitors: {item!r} is not a monitor number (1 is the first monitor)."
-            )
-        chosen.append(int(item))
-    return tuple(chosen)
-
-
 def build_capturer(
     storage: Storage,
-    settings: Settings,
+    settings: SettingsSource,
     sink: FrameSink,
     *,
     backend: CaptureBackend | None = None,
     clock: Callable[[], float] = time.time,
     free_bytes: Callable[[Path], int] | None = None,
+    own: OwnWindows | None = None,
 ) -> Capturer:
-    """A capturer on ``backend`` (else the session's, see :func:`open_backend`); where
-    the windows shown cannot be identified, WindowsUnknownError unless the user chose
-    to capture anyway (``capture_without_window_rules``)."""
-    rules = ExclusionRules.from_settings(settings)  # a bad pattern fails before any grab
-    monitors = monitors_from_settings(settings)
+    """A capturer on ``backend`` (else the session's, see :func:`open_backend`) that
+    follows ``settings`` as they change (exclusions, timings, monitors apply from the
+    next grab); where the windows shown cannot be identified, WindowsUnknownError
+    unless the user chose to capture anyway (``capture_without_window_rules``)."""
+    now = settings.current()
+    rules = ExclusionRules.from_settings(now)  # a bad pattern fails before any grab
+    monitors = monitors_from_settings(now)
     backend = backend or open_backend()
     try:
-        check_windows_known(backend, settings.flag(OPT_IN_SETTING))
+        check_windows_known(backend, now.flag(OPT_IN_SETTING))
     except CaptureError:
         backend.close()
         raise
@@ -74,12 +67,14 @@ def build_capturer(
         probe=backend.probe,
         rules=rules,
         sink=sink,
-        scheduler=scheduler_from_settings(settings),
+        scheduler=scheduler_from_settings(now),
         data_dir=storage.data_dir,
         monitors=monitors,
         seed=seed_from_storage(storage),
         clock=clock,
         free_bytes=free_bytes,
+        settings=settings,
+        own=own,
     )
 
 

@@ -3,18 +3,26 @@
 :meth:`Capturer.grab_once` runs, in this order:
 
 1. the pause flag and free disk space (too little: :class:`DiskFullError`);
-2. the active and visible windows, then the exclusion rules per monitor: an
-   excluded monitor is never grabbed (with a grabber that takes the whole
-   desktop at once, no monitor is); when the windows cannot be read, nothing
-   is grabbed either;
-3. the grab of each remaining monitor (in memory only);
-4. the active window again: when an excluded window became active during the
-   grab, every image of this grab is dropped unseen;
-5. a frame that is black all over (screen off, locked, or a Wayland session,
+2. the settings, when they changed (exclusions, timings and monitors apply
+   from the next grab of a running capture);
+3. the active and visible windows: while an excluded window is active nothing
+   is grabbed; mirix-app's own windows and excluded windows that are not active
+   are private (:mod:`agents.capture.mask`): a monitor where nothing else shows
+   is not grabbed; when the windows cannot be read, nothing is grabbed either.
+   With a grabber that takes the whole desktop at once (the Wayland portal),
+   nothing is grabbed while an excluded window shows anywhere, nor while one
+   of our windows shows on a monitor whose place is unknown (no layout: it
+   cannot be blacked out);
+4. the grab of each remaining monitor (in memory only);
+5. the windows again: when an excluded window became active during the grab,
+   every image of this grab is dropped unseen; a monitor where a private window
+   moved, came or went meanwhile is dropped too; on the rest the private
+   windows are blacked out, before dedup, OCR or storage see the frame;
+6. a frame that is black all over (screen off, locked, or a Wayland session,
    where an X11 program sees only black) is not kept; in a Wayland session a
    grab that is black on every monitor pauses capture with a
    :class:`BlankScreenError` saying why;
-6. dedup against the last kept frame of each monitor, with a forced keyframe
+7. dedup against the last kept frame of each monitor, with a forced keyframe
    every ``keyframe_s``; the rest go to the sink (the screen pipeline), which is
    the only place a frame is written.
 """
@@ -40,12 +48,15 @@ from agents.capture.errors import (
 )
 from agents.capture.events import CaptureEvent, CaptureResult, EventKind
 from agents.capture.grabber import Grabber, Monitor
+from agents.capture.mask import Layer, MonitorView, black_out, view_of
+from agents.capture.own import OwnWindows
 from agents.capture.pause import PauseFlag
 from agents.capture.rules import ExclusionRules
 from agents.capture.scheduler import Scheduler
-from agents.capture.window import Window, WindowProbe
+from agents.capture.window import NO_WINDOW, Window, WindowProbe
 from agents.screens.dedup import Fingerprint, fingerprint, is_near_duplicate
 from agents.screens.frame import Frame
+from agents.settings import Settings, SettingsSource
 
 MIN_FREE_BYTES = 500 * 1024**2
 """Below this much free space on the data disk, capture pauses."""
@@ -64,11 +75,27 @@ Seed = Callable[[int], tuple[Fingerprint, float] | None]
 """The last kept frame of a monitor from an earlier run: (fingerprint, epoch seconds)."""
 
 
+OWN_WINDOW = "mirix-app's own window"
+
+
+def monitors_from_settings(settings: Settings) -> tuple[int, ...]:
+    """``capture_monitors`` as numbers (the schema checked them when set)."""
+    chosen: list[int] = []
+    for item in settings.texts("capture_monitors"):
+        if not item.isdigit() or int(item) < 1:
+            raise CaptureError(
+                f"capture_monitors: {item!r} is not a monitor number (1 is the first monitor)."
+            )
+        chosen.append(int(item))
+    return tuple(chosen)
+
+
 @dataclass
 class _Grabbed:
     monitor: Monitor
     image: Image.Image
     window: Window
+    view: MonitorView
 
 
 class Capturer:
@@ -85,6 +112,8 @@ class Capturer:
         seed: Seed | None = None,
         clock: Callable[[], float] = time.time,
         free_bytes: Callable[[Path], int] | None = None,
+        settings: SettingsSource | None = None,
+        own: OwnWindows | None = None,
     ) -> None:
         self.grabber = grabber
         self.probe = probe
@@ -99,6 +128,9 @@ class Capturer:
         self._free_bytes = free_bytes or (lambda p: shutil.disk_usage(p).free)
         self._last: dict[int, Fingerprint] = {}
         self.last_idle_s: float | None = None
+        self.own = own or OwnWindows()
+        self._settings = settings
+        self._applied: Settings | None = settings.current() if settings is not None else None
 
     def grab_once(self) -> CaptureResult:
         now = self.clock()
@@ -107,27 +139,37 @@ class Capturer:
         if paused is not None:
             return CaptureResult(at, (CaptureEvent("paused", at, reason=paused),))
         self._check_disk()
+        self._follow_settings()
         self.last_idle_s = self.probe.idle_seconds()
         try:
             active = self.probe.active_window()
-            visible = self.probe.visible_windows()
+            layers = self._layers(active, self.probe.visible_windows())
         except CaptureError as exc:
             why = f"{exc} Nothing was grabbed, to be safe."
             return CaptureResult(at, (CaptureEvent("skipped", at, reason=why),))
+        stop = self._stop_reason(active, layers)
         events: list[CaptureEvent] = []
         grabbed: list[_Grabbed] = []
-        monitors = self._monitors(events, at)
-        reasons = [self.rules.monitor_reason(m, active, visible) for m in monitors]
-        anywhere = next((r for r in reasons if r), None) if self.grabber.whole_desktop else None
-        for monitor, reason in zip(monitors, reasons, strict=True):
-            window = _window_on(monitor, active, visible)
-            if reason is None and anywhere is not None:
-                reason = f"{anywhere} (every monitor is grabbed at once here)"
-            if reason is not None:
-                events.append(_event("excluded", at, monitor, window, reason=reason))
+        for monitor in self._monitors(events, at):
+            window = _window_on(monitor, active, layers)
+            if stop is not None:
+                events.append(_event("excluded", at, monitor, window, reason=stop))
+                continue
+            if not monitor.placed and any(layer.private for layer in layers):
+                private = next(layer.private for layer in layers if layer.private)
+                why = (
+                    f"{private} is on screen and this desktop's layout is unknown, so it "
+                    "cannot be blacked out"
+                )
+                events.append(_event("excluded", at, monitor, window, reason=why))
+                continue
+            view = view_of(monitor, layers)
+            if view.hidden is not None and not view.others:
+                why = f"only private windows on monitor {monitor.number} ({', '.join(view.why)})"
+                events.append(_event("excluded", at, monitor, window, reason=why))
                 continue
             try:
-                grabbed.append(_Grabbed(monitor, self.grabber.grab(monitor), window))
+                grabbed.append(_Grabbed(monitor, self.grabber.grab(monitor), window, view))
             except MonitorGoneError as exc:
                 events.append(_event("error", at, monitor, window, reason=str(exc)))
         grabbed = self._recheck(grabbed, events, at)
@@ -193,24 +235,81 @@ class Capturer:
             events.extend(CaptureEvent("error", at, reason=message, monitor=n) for n in missing)
         return present
 
+    def _follow_settings(self) -> None:
+        """Take up changed settings: exclusions, timings and monitors."""
+        if self._settings is None:
+            return
+        current = self._settings.current()
+        if current is self._applied:
+            return
+        self.rules = ExclusionRules.from_settings(current)
+        self.scheduler.retime(
+            interval_s=current.number("capture_interval_s"),
+            max_interval_s=current.number("capture_max_interval_s"),
+            keyframe_s=current.number("capture_keyframe_s"),
+        )
+        self.chosen = monitors_from_settings(current)
+        self._applied = current
+
+    def _layers(self, active: Window, visible: list[Window]) -> list[Layer]:
+        """The windows bottom to top, each marked private or not (the active one on
+        top when the probe did not list it)."""
+        stack = list(visible)
+        if active.box is not None and active not in stack:
+            stack.append(active)
+        return [Layer(w, self._private(w)) for w in stack]
+
+    def _private(self, window: Window) -> str | None:
+        if self.own.owns(window):
+            return OWN_WINDOW
+        return self.rules.reason(window)
+
+    def _stop_reason(self, active: Window, layers: list[Layer]) -> str | None:
+        """Why nothing may be grabbed now: an excluded window is active, or a private
+        window's place is unknown; with a whole-desktop grabber (the Wayland portal,
+        which writes the whole desktop to a file of its own before we read it), an
+        excluded window shows anywhere."""
+        if not self.own.owns(active):
+            reason = self.rules.reason(active)
+            if reason is not None:
+                return reason
+        for layer in layers:
+            if layer.private and layer.window.box is None:
+                return f"{layer.private} {layer.window.title!r} is on screen at an unknown place"
+        if self.grabber.whole_desktop:
+            for layer in layers:
+                if layer.private and layer.private != OWN_WINDOW:
+                    return f"{layer.private} (every monitor is grabbed at once here)"
+        return None
+
     def _recheck(
         self, grabbed: list[_Grabbed], events: list[CaptureEvent], at: str
     ) -> list[_Grabbed]:
-        """Drop the grab when an excluded window became active while it ran."""
+        """Drop the grab when an excluded window became active while it ran, and a
+        monitor's frame when its private windows changed place; black out the rest."""
         if not grabbed:
             return grabbed
         try:
             after = self.probe.active_window()
-            reason = self.rules.reason(after)
+            layers = self._layers(after, self.probe.visible_windows())
+            reason = self._stop_reason(after, layers)
         except CaptureError as exc:
-            reason = f"the active window could not be read after the grab ({exc})"
-        if reason is None:
-            return grabbed
+            reason = f"the windows could not be read after the grab ({exc})"
+        if reason is not None:
+            for item in grabbed:
+                why = f"{reason} (during grab)"
+                events.append(_event("excluded", at, item.monitor, item.window, reason=why))
+            return []
+        kept: list[_Grabbed] = []
         for item in grabbed:
-            events.append(
-                _event("excluded", at, item.monitor, item.window, reason=f"{reason} (during grab)")
-            )
-        return []
+            if view_of(item.monitor, layers).boxes != item.view.boxes:
+                why = "a private window moved, opened or closed during the grab: not kept"
+                events.append(_event("skipped", at, item.monitor, item.window, reason=why))
+                continue
+            if item.view.hidden is not None:
+                item.image = black_out(item.image, item.view.hidden)
+            kept.append(item)
+        return kept
 
     def _decide(self, item: _Grabbed, print_: Fingerprint, at: str, now: float) -> CaptureEvent:
         number = item.monitor.number
@@ -233,8 +332,15 @@ class Capturer:
         screenshot_id = self.sink(frame)
         self._last[number] = print_
         self.scheduler.kept(number, now)
+        hidden = f"blacked out: {', '.join(item.view.why)}" if item.view.hidden is not None else ""
         return _event(
-            "kept", at, item.monitor, item.window, screenshot_id=screenshot_id, keyframe=keyframe
+            "kept",
+            at,
+            item.monitor,
+            item.window,
+            reason=hidden,
+            screenshot_id=screenshot_id,
+            keyframe=keyframe,
         )
 
 
@@ -260,15 +366,18 @@ def _event(
     )
 
 
-def _window_on(monitor: Monitor, active: Window, visible: list[Window]) -> Window:
+def _window_on(monitor: Monitor, active: Window, layers: list[Layer]) -> Window:
     """The window a monitor's frame is labelled with: the active one when it is on
-    that monitor (or its place is unknown), else the topmost window there."""
-    if active.box is None or _overlaps(active.box, monitor.box):
+    that monitor (or its place is unknown), else the topmost window there; never a
+    private one (its app and title are not stored either)."""
+    private = {layer.window for layer in layers if layer.private}
+    if active not in private and (active.box is None or _overlaps(active.box, monitor.box)):
         return active
-    for window in reversed(visible):
-        if window.box is not None and _overlaps(window.box, monitor.box):
-            return window
-    return active
+    for layer in reversed(layers):
+        box = layer.window.box
+        if not layer.private and box is not None and _overlaps(box, monitor.box):
+            return layer.window
+    return active if active not in private else NO_WINDOW
 
 
 def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

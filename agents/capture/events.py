@@ -9,7 +9,7 @@ from typing import Any, Literal
 EventKind = Literal[
     "kept",  # a frame went to the screen pipeline
     "duplicate",  # nothing new since the last kept frame
-    "excluded",  # an excluded app or title: nothing was grabbed (or it was dropped unseen)
+    "excluded",  # an excluded app or title active, or only private windows: nothing grabbed
     "skipped",  # not grabbed for another reason (the active window could not be read)
     "error",  # one monitor failed (e.g. unplugged); the others went on
     "paused",
@@ -25,6 +25,7 @@ class CaptureEvent:
     at: str
     """ISO-8601 UTC time."""
     reason: str = ""
+    """Why (not kept, paused ...); for a kept frame, what was blacked out of it."""
     monitor: int | None = None
     app: str = ""
     title: str = ""
@@ -43,7 +44,8 @@ class CaptureEvent:
         if self.kind == "kept":
             what = "kept (keyframe)" if self.keyframe else "kept"
             stored = f"  {self.screenshot_id}" if self.screenshot_id else ""
-            return f"{self.at[:19]}  {where}{what}{stored}  {window}".rstrip()
+            hidden = f"  ({self.reason})" if self.reason else ""
+            return f"{self.at[:19]}  {where}{what}{stored}  {window}{hidden}".rstrip()
         detail = f": {self.reason}" if self.reason else ""
         return f"{self.at[:19]}  {where}{self.kind}{detail}"
 

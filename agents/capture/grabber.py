@@ -28,6 +28,10 @@ class Monitor:
     top: int
     width: int
     height: int
+    placed: bool = True
+    """False where the monitor's place on the desktop is unknown (a whole-desktop
+    grab with no layout): windows cannot be blacked out on it, so capture grabs
+    nothing while a private window shows."""
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -36,8 +40,8 @@ class Monitor:
 
 class Grabber(Protocol):
     whole_desktop: bool
-    """True when one grab takes every monitor at once (the Wayland portal): then no
-    monitor is grabbed while any shows an excluded window."""
+    """True when one grab takes every monitor at once (the Wayland portal): its
+    monitors are cut from that one image (X11's black-screen hint does not apply)."""
 
     def monitors(self, *, refresh: bool = False) -> list[Monitor]: ...
 

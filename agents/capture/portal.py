@@ -18,9 +18,10 @@ measures it) but nothing between grabs, and asks nothing.
 
 :class:`PortalGrabber` is a :class:`~agents.capture.grabber.Grabber`: the
 monitors come from the compositor's layout where a window probe can read it
-(sway), else the whole desktop is one monitor. One portal call serves every
-monitor of a grab (``whole_desktop``): the capturer grabs nothing at all while
-an excluded window shows on any monitor.
+(sway), else the whole desktop is one monitor whose place is unknown. One
+portal call serves every monitor of a grab (``whole_desktop``); with a layout,
+private windows are blacked out of each monitor's part as on X11, without one
+the capturer grabs nothing while a private window shows anywhere.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ ANSWER_S = 30.0
 """How long to wait for the portal's answer (a first-time permission dialog included)."""
 SHOT_REUSE_S = 1.0
 """A shot serves the other monitors of the same grab only while this fresh."""
-WHOLE_DESKTOP = Monitor(1, -(2**15), -(2**15), 2**16, 2**16)
+WHOLE_DESKTOP = Monitor(1, -(2**15), -(2**15), 2**16, 2**16, placed=False)
 """Where no layout is known: monitor 1 is the whole desktop, whatever its size (its
-box overlaps every window, so an excluded visible window always counts)."""
+box overlaps every window, so a private visible window always counts)."""
 
 Layout = Callable[[], list[Monitor]]
 

@@ -1,12 +1,12 @@
-"""Exclusion rules, checked before a monitor is grabbed.
+"""Exclusion rules: which windows are never recorded.
 
 An application is excluded when its name (WM_CLASS class or instance; on
 Wayland the app id, or the last part of a reverse-DNS one such as
 ``org.keepassxc.KeePassXC``) equals an entry of ``capture_exclude_apps``,
 ignoring case; a window title when one of
 ``capture_exclude_titles`` (case-insensitive regular expressions) is found in
-it. A monitor is skipped when the active window is excluded, or when any
-visible excluded window overlaps it.
+it. While an excluded window is active nothing is grabbed; a visible one that
+is not active is blacked out of the frame (see :mod:`agents.capture.mask`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable
 
 from agents.capture.errors import CaptureError
-from agents.capture.grabber import Monitor
 from agents.capture.window import Window
 from agents.settings import Settings
 
@@ -41,24 +40,10 @@ class ExclusionRules:
         """Why ``window`` must not be captured, or None."""
         for name in (window.app, window.instance):
             if name and _names(name) & self.apps:
-                return f"excluded app {window.app}"
+                return f"excluded app {name}"
         for pattern in self.titles:
             if pattern.search(window.title):
                 return f"excluded title (matches {pattern.pattern!r})"
-        return None
-
-    def monitor_reason(
-        self, monitor: Monitor, active: Window, visible: Iterable[Window]
-    ) -> str | None:
-        """Why ``monitor`` must not be grabbed now, or None."""
-        reason = self.reason(active)
-        if reason is not None:
-            return reason
-        for window in visible:
-            if window.box is not None and _overlaps(window.box, monitor.box):
-                reason = self.reason(window)
-                if reason is not None:
-                    return f"{reason}, visible on monitor {monitor.number}"
         return None
 
 
@@ -67,7 +52,3 @@ def _names(name: str) -> set[str]:
     last part too, so "keepassxc" excludes it as it does the X11 class."""
     name = name.strip().lower()
     return {name, name.rsplit(".", 1)[-1]} if name.count(".") >= 2 else {name}
-
-
-def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -34,6 +34,12 @@ class Scheduler:
         self.max_interval_s = max(self.max_interval_s, self.interval_s)
         self.delay_s = self.interval_s
 
+    def retime(self, *, interval_s: float, max_interval_s: float, keyframe_s: float) -> None:
+        """New timings (the settings changed), from the next wait on."""
+        self.interval_s, self.keyframe_s = interval_s, keyframe_s
+        self.max_interval_s = max(max_interval_s, interval_s)
+        self.delay_s = min(max(self.delay_s, self.interval_s), self.max_interval_s)
+
     def keyframe_due(self, monitor: int, now: float) -> bool:
         last = self._last_kept.get(monitor)
         return last is None or now - last >= self.keyframe_s

@@ -4,9 +4,12 @@ On Linux X11 :class:`X11Probe` asks the X server through python-xlib: the
 active window from ``_NET_ACTIVE_WINDOW`` (set by window managers), else the
 input focus, else the topmost visible client; the application from
 ``WM_CLASS``; the title from ``_NET_WM_NAME`` (UTF-8), else ``WM_NAME``; idle
-time from the MIT-SCREEN-SAVER extension when the server has it. Visible
-windows (with their screen boxes) let exclusion rules skip a monitor that
-shows an excluded window even when another window has the focus.
+time from the MIT-SCREEN-SAVER extension when the server has it; the process
+from ``_NET_WM_PID``. Visible windows come bottom to top (the stacking order),
+each with its screen box (the window manager's frame included, from
+``_NET_FRAME_EXTENTS``), menus and tooltips (override-redirect windows) on top:
+capture blacks out mirix-app's own windows and excluded windows that are not
+active, where they show (see :mod:`agents.capture.mask`).
 
 Elsewhere :class:`UnknownProbe` answers "unknown" (Wayland compositors have their
 own probes: :mod:`agents.capture.sway`, :mod:`agents.capture.wayland_windows`;
@@ -36,6 +39,8 @@ class Window:
     box: tuple[int, int, int, int] | None = None
     """(left, top, right, bottom) on the screen, when known."""
     pid: int | None = None
+    """The process showing it (X11: _NET_WM_PID), when known: mirix-app's own
+    windows are found by it (:mod:`agents.capture.own`)."""
 
 
 NO_WINDOW = Window(app=UNKNOWN, title="")
@@ -44,7 +49,10 @@ NO_WINDOW = Window(app=UNKNOWN, title="")
 class WindowProbe(Protocol):
     def active_window(self) -> Window: ...
 
-    def visible_windows(self) -> list[Window]: ...
+    def visible_windows(self) -> list[Window]:
+        """The windows on screen, bottom to top, with their boxes and processes where
+        known: capture blacks out the parts of private ones no window above covers."""
+        ...
 
     def idle_seconds(self) -> float | None:
         """Seconds since the last keyboard or mouse input; None where unknown."""
@@ -93,6 +101,8 @@ class X11Probe:
         self._active = atom("_NET_ACTIVE_WINDOW")
         self._clients = atom("_NET_CLIENT_LIST_STACKING")
         self._net_name = atom("_NET_WM_NAME")
+        self._net_pid = atom("_NET_WM_PID")
+        self._extents = atom("_NET_FRAME_EXTENTS")
         self._utf8 = atom("UTF8_STRING")
         self._idle = self._d.has_extension("MIT-SCREEN-SAVER")
 
@@ -105,7 +115,8 @@ class X11Probe:
 
     def visible_windows(self) -> list[Window]:
         try:
-            return [self._describe(w, with_box=True) for w in self._viewable_clients()]
+            clients = self._viewable_clients()
+            return [self._describe(w, with_box=True) for w in clients + self._popups(clients)]
         except self._errors as exc:
             raise CaptureError(f"Cannot list the visible windows: {exc}.") from None
 
@@ -143,6 +154,19 @@ class X11Probe:
             candidates = [w for w in self._root.query_tree().children if w.get_wm_class()]
         return [w for w in candidates if w.get_attributes().map_state == self._X.IsViewable]
 
+    def _popups(self, clients: list[Any]) -> list[Any]:
+        """Menus, tooltips and other override-redirect windows on screen (no window
+        manager lists them), bottom to top."""
+        known = {w.id for w in clients}
+        out = []
+        for window in self._root.query_tree().children:
+            if window.id in known:
+                continue
+            attributes = window.get_attributes()
+            if attributes.override_redirect and attributes.map_state == self._X.IsViewable:
+                out.append(window)
+        return out
+
     def _client_of(self, window: Any) -> Any:
         """``window`` or its nearest ancestor that has a WM_CLASS (the application)."""
         while window is not None and window.id != self._root.id:
@@ -163,10 +187,28 @@ class X11Probe:
         if with_box:
             geometry = window.get_geometry()
             origin = self._root.translate_coords(window, 0, 0)
-            box = (origin.x, origin.y, origin.x + geometry.width, origin.y + geometry.height)
+            left, right, top, bottom = self._cardinals(window, self._extents, 4) or (0, 0, 0, 0)
+            box = (
+                origin.x - left,
+                origin.y - top,
+                origin.x + geometry.width + right,
+                origin.y + geometry.height + bottom,
+            )
+        pid = self._cardinals(window, self._net_pid, 1)
         return Window(
-            app=wm_class[1] or wm_class[0] or UNKNOWN, title=name, instance=wm_class[0], box=box
+            app=wm_class[1] or wm_class[0] or UNKNOWN,
+            title=name,
+            instance=wm_class[0],
+            box=box,
+            pid=pid[0] if pid and pid[0] > 0 else None,
         )
+
+    def _cardinals(self, window: Any, atom: int, count: int) -> tuple[int, ...] | None:
+        """A CARDINAL[count] property of ``window``, or None when it is not set."""
+        prop = window.get_full_property(atom, self._X.AnyPropertyType)
+        if prop is None or prop.value is None or len(prop.value) < count:
+            return None
+        return tuple(int(v) for v in prop.value[:count])
 
 
 def probe_for_platform(display: str | None = None) -> WindowProbe:

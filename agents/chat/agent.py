@@ -24,9 +24,8 @@ from agents.errors import LLMBadOutputError
 from agents.llm import LLMClient, LLMSettings, LocalModelSettings, UsageCounter, client_for
 from storage import Hit, InvalidInputError, Record, Storage
 from storage.kinds import now_iso
+from storage.sources import CHAT_PREFIX
 
-CHAT_PREFIX = "chat:"
-"""External id prefix of the messages of chat sessions (imported ones have their own)."""
 HISTORY_MESSAGES = 6
 MAX_QUESTION_CHARS = 8000
 TOPIC_TIMEOUT_S = 15.0
@@ -101,11 +100,12 @@ class ChatAgent:
         self.per_type = per_type
         self.batch_items = batch_items
         self.usage = usage or UsageCounter()
-        # Screen text in the prompt is redacted as in the memory agents' batches:
-        # always for a provider, for the embedded model only with redact_local
-        # (with no LLM at all, the memories found are only shown to the user).
+        # Screen text in the prompt is redacted as in the memory agents' batches (for a
+        # provider unless redact_provider is off, for the embedded model only with
+        # redact_local); the LLM client redacts the whole prompt the same way.
+        # With no LLM at all, the memories found are only shown to the user.
         local = isinstance(llm, LocalModelSettings)
-        self.redact_screens = llm is not None and (redact_local or not local)
+        self.redact_screens = llm is not None and (llm.redact or (redact_local and local))
 
     def ask(
         self, question: str, *, session: str | None = None, on_token: TokenSink | None = None

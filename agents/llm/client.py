@@ -28,6 +28,7 @@ from agents.errors import (
 from agents.llm.settings import LLMSettings, LocalModelSettings, resolve_api_key
 from agents.llm.tools import Tool, ToolCall, Usage, check_call
 from agents.llm.usage import UsageCounter
+from agents.privacy.redact import redact_messages
 
 Message = dict[str, Any]
 ToolHandler = Callable[[str, dict[str, Any]], str]
@@ -212,6 +213,12 @@ class LLMClient:
 
     # -- plumbing ------------------------------------------------------------------------
 
+    def outgoing(self, messages: Sequence[Message]) -> list[Message]:
+        """``messages`` as the model gets them: every call of this client (and of the
+        embedded model's) passes here, so every text a provider reads is redacted
+        (``settings.redact``) while storage keeps the original."""
+        return redact_messages(messages) if self.settings.redact else list(messages)
+
     def _kwargs(
         self, messages: Sequence[Message], *, max_tokens: int | None, temperature: float | None
     ) -> dict[str, Any]:
@@ -221,7 +228,7 @@ class LLMClient:
             key = NO_KEY
         kwargs: dict[str, Any] = {
             "model": s.model,
-            "messages": list(messages),
+            "messages": self.outgoing(messages),
             "timeout": s.timeout_s,
             "num_retries": 0,  # retries are ours, with our back-off and error mapping
             "max_retries": 0,

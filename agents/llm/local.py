@@ -72,6 +72,7 @@ class LocalLLMClient(LLMClient):
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> LLMResponse:
+        messages = self.outgoing(messages)
         try:
             if tools and tool_choice != "none":
                 response = self._complete_calls(
@@ -102,7 +103,7 @@ class LocalLLMClient(LLMClient):
         temperature: float | None = None,
     ) -> Iterator[str]:
         """The reply's text as it is generated (the model stays locked meanwhile)."""
-        chat = chat_messages(messages)
+        chat = chat_messages(self.outgoing(messages))
         completion = 0
         with _lock:
             try:

@@ -30,6 +30,9 @@ class LLMSettings:
     retry_base_s: float = 0.5
     """Back-off before retry n is ``retry_base_s * 2**n``, capped at ``retry_max_s``."""
     retry_max_s: float = 8.0
+    redact: bool = True
+    """Redact secrets and personal data from every text sent (the ``redact_provider``
+    setting; see :func:`agents.privacy.redact_messages`)."""
 
     def __post_init__(self) -> None:
         if not self.model.strip():
@@ -63,6 +66,8 @@ class LocalModelSettings(LLMSettings):
     """CPU threads for generation; None: half the cores (at least one)."""
     max_call_tokens: int = 768
     """Upper bound of one constrained (tool-call) reply, so a call always ends."""
+    redact: bool = False
+    """The text never leaves this process: redacted only with ``redact_local``."""
     sample_offset: int = 0
     """Where a tool call's tries start in the sampling ladder (greedy first, then
     sampled with a seed): a batch that failed is retried with its attempt count

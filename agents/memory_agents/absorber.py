@@ -190,9 +190,11 @@ class Absorber:
         self.storage = storage
         self.embedder = embedder
         self.llm = llm
-        # Screen text is always redacted for a provider; for the embedded model (the
-        # text never leaves this process) only with the redact_local setting.
-        self.redact_screens = redact_local or not isinstance(llm, LocalModelSettings)
+        # Every text a provider gets is redacted by the LLM client (llm.redact, on by
+        # default); screen text also on its way into the batch's block, and for the
+        # embedded model (the text never leaves this process) only with redact_local.
+        local = isinstance(llm, LocalModelSettings)
+        self.redact_screens = llm.redact or (redact_local and local)
         self.seal_after_s = seal_after_s
         self.workers = workers
         self.direct_writes = direct_writes

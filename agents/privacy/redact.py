@@ -1,4 +1,8 @@
-"""Redact secrets and personal data from screen text before it leaves the machine.
+"""Redact secrets and personal data from text before it leaves the machine.
+
+Every text an LLM provider is sent goes through :func:`redact_messages` in the
+LLM client (screen text, chat turns, imported messages, memories), unless the
+``redact_provider`` setting is off; what is stored keeps the original.
 
 :func:`redact` replaces each finding with a typed placeholder and counts them:
 
@@ -26,11 +30,13 @@ ordinary words after a ``token:`` label survive.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 KINDS: tuple[str, ...] = (
     "PRIVATE_KEY",
@@ -89,7 +95,8 @@ _URL_CREDENTIALS = re.compile(r"(://[^/\s:@]+:)([^/\s@]+)(@)")
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
-_CARD = re.compile(r"(?<![\d.-])\d(?:[ -]?\d){12,18}(?![\d])")
+# Not inside a word: the hex of an id (``epi_1234...``) is no card.
+_CARD = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?!\w)")
 _PHONE = re.compile(
     r"(?<![\w+.])(?:"
     r"\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}"  # +44 20 7946 0958, +1 (555) 123-4567
@@ -129,13 +136,79 @@ def redact(text: str) -> RedactResult:
     text = _JWT.sub(whole("JWT"), text)
     text = _API_KEY.sub(whole("API_KEY"), text)
     text = _BEARER.sub(value("TOKEN"), text)
-    text = _LABELLED.sub(value("SECRET", _looks_random), text)
+    text = _LABELLED.sub(value("SECRET", looks_random), text)
     text = _PASSWORD.sub(value("PASSWORD", _not_a_placeholder), text)
     text = _URL_CREDENTIALS.sub(value("PASSWORD"), text)
     text = _EMAIL.sub(whole("EMAIL"), text)
     text = _CARD.sub(_card_replacer(counts), text)
     text = _PHONE.sub(_phone_replacer(counts), text)
     return RedactResult(text=text, counts=dict(counts))
+
+
+def redact_messages(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of chat messages (OpenAI form) with every text redacted: string
+    contents and the text parts of a list content; image parts and tool-call
+    arguments (the model's own output) are left as they are."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        copy = dict(message)
+        content = message.get("content")
+        if isinstance(content, str):
+            copy["content"] = redact_prompt(content)
+        elif isinstance(content, list):
+            copy["content"] = [
+                {**part, "text": redact_prompt(part["text"])}
+                if isinstance(part, dict) and isinstance(part.get("text"), str)
+                else part
+                for part in content
+            ]
+        out.append(copy)
+    return out
+
+
+def redact_prompt(text: str) -> str:
+    """:func:`redact` for a prompt: a line that is a JSON object (the prompts' data
+    blocks: one observation or memory a line) is redacted value by value, so the
+    rest of a ``password:`` line cannot swallow the line's closing quote and brace;
+    the lines between them are redacted together (a key block spans lines)."""
+    out: list[str] = []
+    plain: list[str] = []
+
+    def flush() -> None:
+        if plain:
+            out.append(redact("\n".join(plain)).text)
+            plain.clear()
+
+    for line in text.split("\n"):
+        data = _json_object(line)
+        if data is None:
+            plain.append(line)
+            continue
+        flush()
+        cleaned = _redact_value(data)
+        out.append(line if cleaned == data else json.dumps(cleaned, ensure_ascii=False))
+    flush()
+    return "\n".join(out)
+
+
+def _json_object(line: str) -> dict[str, Any] | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value).text
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    return value
 
 
 def luhn_valid(digits: str) -> bool:
@@ -171,7 +244,7 @@ def _phone_replacer(counts: Counter[str]) -> Callable[[re.Match[str]], str]:
     return replace
 
 
-def _looks_random(candidate: str) -> bool:
+def looks_random(candidate: str) -> bool:
     """A secret-like value: long, mixing letters and digits, high entropy; a long
     hex string counts too. Words and identifiers (``my_session_handler``) do not."""
     if len(candidate) < 16:

@@ -25,6 +25,10 @@ class FrameError(AgentError):
     """A frame or image file that cannot be used; the message says why."""
 
 
+class FrameForgotten(FrameError):
+    """The user forgot this frame's time while it waited for OCR: it is not kept."""
+
+
 @dataclass(frozen=True)
 class Frame:
     """One screen image with where and when it was seen."""

@@ -13,10 +13,12 @@ left there.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +30,7 @@ from agents.privacy import sensitive_boxes
 from agents.screens.batching import ScreenBatcher
 from agents.screens.clip import ClipEmbedder
 from agents.screens.dedup import Fingerprint, fingerprint, is_near_duplicate
-from agents.screens.frame import Frame, FrameError, check_size
+from agents.screens.frame import Frame, FrameError, FrameForgotten, check_size
 from agents.screens.ocr import (
     IncrementalOcr,
     OcrEngine,
@@ -37,7 +39,7 @@ from agents.screens.ocr import (
     reading_order,
     return_freed_memory,
 )
-from agents.screens.spool import Spool
+from agents.screens.spool import FrameMatch, Spool
 from agents.screens.store import StoredFrame, embed_screen, keep_frame
 from storage import Storage
 from storage.frames import FrameFiles
@@ -79,6 +81,7 @@ class ScreenPipeline:
         embedder: TextEmbedder,
         *,
         config: PipelineConfig | None = None,
+        config_source: Callable[[], PipelineConfig] | None = None,
         ocr: OcrEngine | None = None,
         clip: ClipEmbedder | None = None,
         spool: Spool | None = None,
@@ -87,18 +90,15 @@ class ScreenPipeline:
         self.spool = spool
         self.embedder = embedder
         self.config = config or PipelineConfig()
+        self._config_source = config_source
+        """Asked before each frame and batch poll: quality, budget and batching
+        follow the settings of a running pipeline."""
+        self._sourced = self.config
         self.ocr = IncrementalOcr(ocr or RapidOcr())
         self.clip = clip
         self.files = FrameFiles(storage.data_dir, storage.db)
-        self.batcher = (
-            ScreenBatcher(
-                storage,
-                batch_items=self.config.batch_items,
-                batch_minutes=self.config.batch_minutes,
-            )
-            if self.config.batch_items
-            else None
-        )
+        self.batcher: ScreenBatcher | None = None
+        self._fit_batcher()
         self.skipped = 0
         """Frames dropped because OCR fell behind (the newest were kept)."""
         self.failed = 0
@@ -114,6 +114,8 @@ class ScreenPipeline:
         self._worker: threading.Thread | None = None
         self._closed = False
         self._recovered = False
+        self._forgotten: list[FrameMatch] = []
+        """What the user forgot while frames waited: a frame it picks is not kept."""
 
     # -- live capture --------------------------------------------------------------------
 
@@ -160,6 +162,28 @@ class ScreenPipeline:
             self._worker = threading.Thread(target=self._run, name="screen-ocr", daemon=True)
             self._worker.start()
 
+    def forget_waiting(self, match: FrameMatch) -> int:
+        """Drop the waiting frames ``match`` picks (by time and application), and
+        any such frame still on its way (the one being read); returns how many were
+        waiting. Their spool files go with :meth:`Spool.forget`."""
+        with self._cond:
+            self._forgotten.append(match)
+            dropped = [q for q in self._queue if match(q.frame.at, q.frame.app)]
+            for item in dropped:
+                self._queue.remove(item)
+            self._cond.notify_all()
+        if self.spool is not None:
+            for item in dropped:
+                self.spool.remove(item.spooled)
+        return len(dropped)
+
+    def _wanted(self, item: _Queued) -> bool:
+        """Still to be kept: not forgotten since it was queued."""
+        if not Spool.wanted(item.spooled):
+            return False
+        with self._cond:
+            return not any(match(item.frame.at, item.frame.app) for match in self._forgotten)
+
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every queued frame is kept (True) or ``timeout`` passes (False)."""
         with self._cond:
@@ -188,7 +212,9 @@ class ScreenPipeline:
                 item = self._queue.popleft()
                 self._busy = True
             try:
-                self._keep(item.frame, item.print_)
+                self._keep(item.frame, item.print_, wanted=functools.partial(self._wanted, item))
+            except FrameForgotten:
+                log.info("a frame forgotten while it waited for OCR was not kept")
             except Exception as exc:  # the worker must outlive one bad frame
                 self.failed += 1
                 self.last_error = str(exc)
@@ -220,11 +246,44 @@ class ScreenPipeline:
     def poll_batches(self) -> int:
         """Queue the batches that are due (for a timer while the screen is static:
         ``batch_minutes`` counts even when no frame arrives)."""
+        self._follow_config()
         return self.batcher.poll() if self.batcher else 0
 
     def flush_batches(self) -> int:
         """Queue whatever frames still wait for a batch (end of an import)."""
+        self._follow_config()
         return self.batcher.poll(force=True) if self.batcher else 0
+
+    def _follow_config(self) -> None:
+        """Take up what changed in the settings since the last look."""
+        if self._config_source is None:
+            return
+        fresh = self._config_source()
+        if fresh == self._sourced:
+            return
+        self._sourced = fresh
+        self.config = replace(
+            self.config,
+            quality=fresh.quality,
+            budget_bytes=fresh.budget_bytes,
+            batch_items=fresh.batch_items,
+            batch_minutes=fresh.batch_minutes,
+        )
+        self._fit_batcher()
+
+    def _fit_batcher(self) -> None:
+        """A batcher exactly when batches are made (an LLM is configured), with the
+        current batch size and age."""
+        items = self.config.batch_items
+        if not items:
+            self.batcher = None
+        elif self.batcher is None:
+            self.batcher = ScreenBatcher(
+                self.storage, batch_items=items, batch_minutes=self.config.batch_minutes
+            )
+        else:
+            self.batcher.batch_items = max(1, items)
+            self.batcher.batch_seconds = self.config.batch_minutes * 60.0
 
     # -- the work ------------------------------------------------------------------------
 
@@ -239,7 +298,10 @@ class ScreenPipeline:
             self._last[frame.monitor] = print_
         return print_
 
-    def _keep(self, frame: Frame, print_: Fingerprint) -> StoredFrame:
+    def _keep(
+        self, frame: Frame, print_: Fingerprint, *, wanted: Callable[[], bool] | None = None
+    ) -> StoredFrame:
+        self._follow_config()
         with self._ocr_lock:
             lines = self.ocr.read(frame.image, print_, frame.monitor)
         text = lines_text(lines)
@@ -258,6 +320,7 @@ class ScreenPipeline:
             phash=difference_hash(frame.image),
             quality=self.config.quality,
             sensitive_boxes=boxes,
+            wanted=wanted,
         )
         self.files.enforce_budget(self.config.budget_bytes)
         if self.batcher is not None:

@@ -20,11 +20,12 @@ from agents.screens.search import (
     screen_filter,
     search_screens,
 )
-from agents.screens.spool import SPOOL_DIR, Spool
+from agents.screens.spool import SPOOL_DIR, FrameMatch, Spool
 from agents.screens.store import add_chunk_vectors
-from agents.settings import Settings
-from storage import Storage
+from agents.settings import Settings, SettingsSource
+from storage import ForgetScope, InvalidInputError, Storage
 from storage.frames import FrameFiles
+from storage.kinds import parse_time
 
 GB = 1024**3
 
@@ -34,23 +35,27 @@ class ScreenService:
         self,
         storage: Storage,
         embedder: TextEmbedder,
-        settings: Settings,
+        settings: SettingsSource,
         *,
         ocr: OcrEngine | None = None,
         clip: ClipEmbedder | None = None,
     ) -> None:
         self.storage = storage
         self.embedder = embedder
-        self.settings = settings
+        self._settings = settings
         self._ocr = ocr
-        self.clip = clip or clip_from_settings(
-            settings.text("clip_checkpoint"), settings.text("clip_model")
-        )
+        now = settings.current()
+        self.clip = clip or clip_from_settings(now.text("clip_checkpoint"), now.text("clip_model"))
         self.params = ScreenSearchParams()
         self._pipeline: ScreenPipeline | None = None
         self._lock = threading.Lock()
 
+    @property
+    def settings(self) -> Settings:
+        return self._settings.current()
+
     def config(self) -> PipelineConfig:
+        """The pipeline's settings now; the pipeline asks again before each frame."""
         s = self.settings
         quality = s.integer("screenshot_quality")
         if not 1 <= quality <= 100:
@@ -70,11 +75,26 @@ class ScreenService:
                     self.storage,
                     self.embedder,
                     config=self.config(),
+                    config_source=self.config,
                     ocr=self._ocr,
                     clip=self.clip,
                     spool=Spool(self.storage.data_dir / SPOOL_DIR),
                 )
             return self._pipeline
+
+    def forget_waiting(self, scope: ForgetScope) -> int:
+        """Drop the captured frames of ``scope``'s time and application that are not
+        stored yet: waiting for OCR in this process, or in the spool of any (the
+        desktop app and a ``capture run`` do not keep a frame whose spool file is
+        gone). Returns how many were dropped."""
+        match = frames_in(scope)
+        pipeline = self._pipeline
+        waiting = pipeline.forget_waiting(match) if pipeline is not None else 0
+        return waiting + Spool(self.storage.data_dir / SPOOL_DIR).forget(match)
+
+    def files(self) -> FrameFiles | None:
+        """The running pipeline's image files (it counts their bytes), if any."""
+        return self._pipeline.files if self._pipeline is not None else None
 
     def poll_batches(self) -> int:
         """Queue the frame batches that are due, on a pipeline already running
@@ -133,3 +153,19 @@ class ScreenService:
     def close(self) -> None:
         if self._pipeline is not None:
             self._pipeline.close()
+
+
+def frames_in(scope: ForgetScope) -> FrameMatch:
+    """Picks a frame (by its time and application) that ``scope`` forgets; a frame
+    whose time cannot be read is picked (forgetting errs towards forgetting)."""
+
+    def match(at: str, app: str) -> bool:
+        try:
+            moment = parse_time(at)
+        except InvalidInputError:
+            return True
+        if (scope.since and moment < scope.since) or (scope.until and moment > scope.until):
+            return False
+        return not scope.app or scope.app.lower() in app.lower()
+
+    return match

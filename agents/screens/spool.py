@@ -10,8 +10,11 @@ refused; what is left after a crash is read again at the next capture start
 (:meth:`ScreenPipeline.recover`). Each process spools into a folder named by its
 process id, and only the folders of processes no longer running are recovered,
 so the app and ``mirix-app capture run`` side by side never take each other's
-frames. Only frames that passed the exclusion rules reach the spool: it holds
-nothing that would not be stored anyway.
+frames. Only frames that passed the exclusion rules (private windows already
+blacked out) reach the spool: it holds nothing that would not be stored anyway.
+A forget removes the spooled frames of its time from every folder
+(:meth:`Spool.forget`); the process that queued one then finds its file gone
+and does not keep the frame.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from agents.screens.frame import Frame, FrameError, open_image
@@ -31,6 +35,8 @@ from agents.screens.frame import Frame, FrameError, open_image
 log = logging.getLogger(__name__)
 
 SPOOL_DIR = "spool"
+FrameMatch = Callable[[str, str], bool]
+"""Picks frames by (time as recorded, application)."""
 
 
 class Spool:
@@ -74,6 +80,30 @@ class Spool:
         if image.parent != self.folder:  # a stopped process's folder, once emptied
             with contextlib.suppress(OSError):
                 image.parent.rmdir()
+
+    def forget(self, match: FrameMatch) -> int:
+        """Remove every spooled frame (of any process, running ones included) that
+        ``match`` picks by its metadata; returns how many. A running process then
+        finds its frame's file gone and does not keep it (:meth:`wanted`)."""
+        if not self.root.is_dir():
+            return 0
+        removed = 0
+        for meta_path in sorted(self.root.glob("*/*.json")):
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                picked = match(str(meta["at"]), str(meta["app"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # written meanwhile, or already gone
+            if picked:
+                self.remove(meta_path.with_suffix(".png"))
+                removed += 1
+        return removed
+
+    @staticmethod
+    def wanted(image: Path | None) -> bool:
+        """Whether a frame spooled at ``image`` is still to be kept (not forgotten
+        meanwhile); a frame that could not be spooled is."""
+        return image is None or image.exists()
 
     def pending(self) -> list[tuple[Path, Frame]]:
         """The frames left behind by processes that are gone (this one included,

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from agents.embeddings import TextEmbedder
-from agents.screens.frame import Frame
+from agents.screens.frame import Frame, FrameForgotten
 from storage import Storage
 from storage.frames import FrameFiles
 from storage.kinds import SCREENSHOT, validate_fields
@@ -174,7 +174,11 @@ def keep_frame(
     phash: str,
     quality: int,
     sensitive_boxes: Sequence[Box],
+    wanted: Callable[[], bool] | None = None,
 ) -> StoredFrame:
+    """Write the frame's files and row. ``wanted`` is asked inside the row's
+    transaction (so after it, or never, a forget runs): False drops the frame
+    (:class:`FrameForgotten`), files and all."""
     values = validate_fields(
         SCREENSHOT,
         {
@@ -203,6 +207,8 @@ def keep_frame(
     image_blob = encode_vector(image_vector) if image_vector is not None else None
 
     def write(conn: sqlite3.Connection) -> None:
+        if wanted is not None and not wanted():
+            raise FrameForgotten(f"The frame at {frame.at} was forgotten before it was kept.")
         storage.screenshots.insert(
             conn,
             values,

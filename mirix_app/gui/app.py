@@ -7,8 +7,10 @@ later the models, which load lazily on first use) opens on a worker.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +18,22 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
+from agents.capture.own import OwnWindows
 from mirix_app.gui import assets
 from mirix_app.gui.errors import describe
+from mirix_app.gui.forget import Forgetter, forgot_text
 from mirix_app.gui.launcher import LauncherWindow
 from mirix_app.gui.worker import Jobs
 
 AssistantFactory = Callable[[], Any]
 log = logging.getLogger(__name__)
 
+FORGET_SPANS: tuple[tuple[str, str, timedelta | None], ...] = (
+    ("forget_5m", "the last 5 minutes", timedelta(minutes=5)),
+    ("forget_hour", "the last hour", timedelta(hours=1)),
+    ("forget_today", "today", None),
+)
+"""The tray's Forget menu: what was recorded in the last span (None: since midnight)."""
 OPEN_DELAY_MS = 150
 ABSORB_INTERVAL_MS = 60_000
 """How often the memory agents look for due batches (they run on a worker)."""
@@ -46,6 +56,8 @@ class Desktop(QObject):
     """(title, message) of a notification shown to the user."""
     absorbed = Signal(object)
     """A background round of the memory agents ended (its AbsorbReport, or None)."""
+    forgot = Signal(object)
+    """A forget from the tray ended (its ForgetReport)."""
 
     def __init__(
         self,
@@ -56,6 +68,10 @@ class Desktop(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        # Capture (here, or a `capture run` of any data folder) never records the
+        # windows of a process registered as mirix-app's own.
+        self._own = OwnWindows()
+        self._own.register()
         self.jobs = Jobs(self)
         self.assistant: Any = None
         self.capture: Any = None
@@ -103,6 +119,14 @@ class Desktop(QObject):
             ("settings", "Settings", self.open_settings),
             ("quit", "Quit", self.quit),
         ]
+        spec += [
+            (
+                key,
+                label.capitalize(),
+                functools.partial(self.forget_recent, label, span),
+            )
+            for key, label, span in FORGET_SPANS
+        ]
         actions: dict[str, QAction] = {}
         for key, text, slot in spec:
             action = QAction(text, self)
@@ -110,6 +134,12 @@ class Desktop(QObject):
             action.triggered.connect(slot)
             action.setEnabled(key == "quit")  # the rest wait for the assistant
             actions[key] = action
+        # "Forget" is a menu of the recent spans (in the tray and the launcher).
+        self.forget_menu = QMenu("Forget")
+        for key, _label, _span in FORGET_SPANS:
+            self.forget_menu.addAction(actions[key])
+        actions["forget"] = self.forget_menu.menuAction()
+        actions["forget"].setEnabled(False)
         return actions
 
     def _make_tray(self) -> None:
@@ -118,6 +148,7 @@ class Desktop(QObject):
             menu.addAction(self.actions[key])
         menu.addSeparator()
         menu.addAction(self.actions["capture"])
+        menu.addAction(self.actions["forget"])
         menu.addAction(self.actions["settings"])
         menu.addSeparator()
         menu.addAction(self.actions["quit"])
@@ -157,6 +188,26 @@ class Desktop(QObject):
         self.failed.emit(message)
         QMessageBox.critical(None, "mirix-app cannot start", message)
         self.quit()
+
+    # -- forgetting ------------------------------------------------------------------
+
+    def forget_recent(self, label: str, span: timedelta | None) -> None:
+        """Ask, then forget what was recorded in the last ``span`` (None: today)."""
+        if self.assistant is None:
+            return
+        now = datetime.now().astimezone()
+        start = now - span if span is not None else now.replace(hour=0, minute=0, second=0)
+        forgetter = Forgetter(self.assistant, self)
+        forgetter.forgotten.connect(self._forgotten)
+        forgetter.failed.connect(lambda message: self.notify("Nothing was forgotten", message))
+        forgetter.ask(f"Forget {label}?", since=start.replace(microsecond=0).isoformat())
+
+    def _forgotten(self, report: Any) -> None:
+        self.notify("Forgotten", forgot_text(report))
+        browser = self.windows.get("memories")
+        if browser is not None and hasattr(browser, "reload"):
+            browser.reload()
+        self.forgot.emit(report)
 
     # -- memory agents ---------------------------------------------------------------
 
@@ -319,6 +370,7 @@ class Desktop(QObject):
 
     def quit(self) -> None:
         self.absorb_timer.stop()
+        self._own.unregister()
         for window in list(self.windows.values()):
             window.close()
         if self.capture is not None:

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from mirix_app.gui.errors import describe
+from mirix_app.gui.forget import Forgetter, forgot_text
 from mirix_app.gui.record_view import HistoryDialog, RecordView
 from mirix_app.gui.worker import Jobs
-from storage import Hit, Record
+from storage import Hit, Record, kind_of_id
 
 TABS: tuple[tuple[str, str], ...] = (
     ("core", "Core"),
@@ -72,7 +73,8 @@ class MemoryBrowser(QMainWindow):
     shown = Signal(str)
     """An item's id after its detail is shown."""
     changed = Signal(str, str)
-    """(what, id) after a save, delete or restore: 'saved', 'deleted', 'restored'."""
+    """(what, id) after a save, delete, restore or forget: 'saved', 'deleted',
+    'restored', 'forgotten'."""
     failed = Signal(str)
     transferred = Signal(str)
     """A one-line report after an export or import."""
@@ -83,6 +85,9 @@ class MemoryBrowser(QMainWindow):
         self.assistant = assistant
         self.desktop = desktop
         self.jobs = Jobs(self)
+        self.forgetter = Forgetter(assistant, self, window=self)
+        self.forgetter.forgotten.connect(self._after_forget)
+        self.forgetter.failed.connect(self.detail_error)
         self.setObjectName("memory_browser")
         self.setWindowTitle("Memories — mirix-app")
         self.resize(1100, 680)
@@ -259,12 +264,24 @@ class MemoryBrowser(QMainWindow):
         )
 
     def delete(self, item_id: str) -> None:
+        """Delete a memory (Undo brings it back), or forget a message or screenshot
+        for good after a confirmation that says what goes with it."""
+        if not kind_of_id(item_id).is_memory:
+            self.forgetter.ask("Delete for good?", ids=[item_id])
+            return
         app = self.assistant
         self.jobs.submit(
             lambda _e: app.delete(item_id),
             on_done=lambda record: self._after_change("deleted", record),
             on_error=self._on_detail_error,
         )
+
+    def _after_forget(self, report: Any) -> None:
+        self.detail.show_record(None)
+        self.status.setText(forgot_text(report))
+        for item_id in report.plan.to_dict()["ids"]:
+            self.changed.emit("forgotten", item_id)
+        self.reload()
 
     def undo_delete(self) -> None:
         item_id = self._last_deleted
@@ -351,6 +368,8 @@ class MemoryBrowser(QMainWindow):
         self.failed.emit(message)
 
     def _on_detail_error(self, exc: Exception) -> None:
-        message = describe(exc)
+        self.detail_error(describe(exc))
+
+    def detail_error(self, message: str) -> None:
         self.detail.show_error(message)
         self.failed.emit(message)

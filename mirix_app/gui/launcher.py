@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from mirix_app.gui import assets
 
-BUTTONS = ("chat", "screens", "memories", "capture", "settings", "quit")
+BUTTONS = ("chat", "screens", "memories", "capture", "forget", "settings", "quit")
 
 
 class LauncherWindow(QMainWindow):
@@ -76,7 +77,11 @@ class LauncherWindow(QMainWindow):
             button.setEnabled(action.isEnabled())
 
         action.changed.connect(sync)
-        button.clicked.connect(action.trigger)
+        menu = action.menu()
+        if isinstance(menu, QMenu):  # a menu of actions (Forget): the button opens it
+            button.setMenu(menu)
+        else:
+            button.clicked.connect(action.trigger)
         sync()
 
     def show_state(self, state: str, label: str, reason: str) -> None:

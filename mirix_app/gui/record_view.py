@@ -162,7 +162,9 @@ class RecordView(QWidget):
         editable = record is not None and kind_named(record.type).is_memory
         for b in (self.save_button, self.history_button):
             b.setVisible(editable)
-        self.delete_button.setVisible(editable and record is not None and record.type != "core")
+        # A memory is deleted softly (Undo); a message or screenshot is forgotten for good.
+        self.delete_button.setVisible(record is not None and record.type != "core")
+        self.delete_button.setText("Delete" if editable else "Delete for good…")
         if record is None:
             self.title.setText("Select an item to see it here.")
             self.meta.clear()

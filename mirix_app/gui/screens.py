@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from agents.screens.search import group_similar
 from mirix_app.gui.errors import describe
+from mirix_app.gui.forget import Forgetter, forgot_text
 from mirix_app.gui.timeline import ActivityTimeline
 from mirix_app.gui.worker import Jobs
 
@@ -58,6 +59,8 @@ def _image_loader(path: str) -> Any:
 
 class ResultCard(QFrame):
     clicked = Signal(str)
+    delete_requested = Signal(list)
+    """The screenshot ids of this card (its frame and the ones alike) to forget."""
 
     def __init__(self, hit: Any, query: str, alike: list[Any] | None = None) -> None:
         super().__init__()
@@ -102,6 +105,13 @@ class ResultCard(QFrame):
             w.setMaximumWidth(THUMB_W)
             layout.addWidget(w)
         layout.addStretch(1)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setObjectName("button_delete")
+        self.delete_button.setToolTip("Delete this screenshot (and the ones alike) for good")
+        self.delete_button.clicked.connect(
+            lambda: self.delete_requested.emit([h.screenshot_id for h in (hit, *self.alike)])
+        )
+        layout.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignRight)
 
     def set_thumbnail(self, image: QImage) -> None:
         if image.isNull():
@@ -125,6 +135,8 @@ class ScreenSearchWindow(QMainWindow):
     """Number of results shown."""
     activity_shown = Signal(int)
     failed = Signal(str)
+    forgot = Signal(int)
+    """Screenshots forgotten from a card."""
 
     def __init__(self, assistant: Any, *, desktop: Any = None) -> None:
         super().__init__()
@@ -132,6 +144,9 @@ class ScreenSearchWindow(QMainWindow):
         self.desktop = desktop
         self.jobs = Jobs(self)
         self.cards: list[ResultCard] = []
+        self.forgetter = Forgetter(assistant, self, window=self)
+        self.forgetter.forgotten.connect(self._forgotten)
+        self.forgetter.failed.connect(self._show_failure)
         self.setObjectName("screen_search")
         self.setWindowTitle("Search screenshots — mirix-app")
         self.resize(1000, 760)
@@ -244,6 +259,7 @@ class ScreenSearchWindow(QMainWindow):
         for n, (hit, group) in enumerate(zip(hits, groups, strict=True)):
             card = ResultCard(hit, query, group[1:])
             card.clicked.connect(self._open)
+            card.delete_requested.connect(self.forget)
             self.grid.addWidget(card, n // columns, n % columns)
             self.cards.append(card)
             thumb = str(hit.thumb_path or hit.path or "")
@@ -258,11 +274,26 @@ class ScreenSearchWindow(QMainWindow):
         )
         self.searched.emit(len(hits))
 
+    def forget(self, screenshot_ids: list[str]) -> None:
+        """Delete a card's screenshots for good, after a confirmation."""
+        self.forgetter.ask("Delete for good?", ids=screenshot_ids)
+
+    def _forgotten(self, report: Any) -> None:
+        gone = set(report.plan.screenshots)
+        for card in [c for c in self.cards if c.hit.screenshot_id in gone]:
+            self.cards.remove(card)
+            card.deleteLater()
+        self.status.setText(forgot_text(report))
+        self.load_activity()
+        self.forgot.emit(len(gone))
+
     def _open(self, path: str) -> None:
         if path and self.desktop is not None:
             self.desktop.open_image(path)
 
     def _on_failed(self, exc: Exception) -> None:
-        message = describe(exc)
+        self._show_failure(describe(exc))
+
+    def _show_failure(self, message: str) -> None:
         self.status.setText(message)
         self.failed.emit(message)

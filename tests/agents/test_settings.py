@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from agents import AgentError, open_assistant
 from agents.errors import LLMAuthError
-from agents.settings import SETTINGS, SettingsError, load_settings, save_setting
+from agents.settings import SETTINGS, LiveSettings, SettingsError, load_settings, save_setting
 from tests.fakes import FakeEmbedder
 from tests.llm_server import ScriptedLLMServer
 
@@ -139,3 +140,92 @@ def test_switches_and_lists_parse_from_text_json_and_environment(
     ]:
         with pytest.raises(SettingsError, match=name):
             save_setting(tmp_path, name, bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("chat_topic", "banana", "chat_topic must be one of auto, llm, keywords, got 'banana'"),
+        ("batch_items", "0", "at least 1"),
+        ("batch_items", "2.5", "whole number"),
+        ("screenshot_quality", "101", "at most 100"),
+        ("capture_monitors", "1,left", "'left' is not a monitor number"),
+        ("capture_exclude_titles", "ok,[unclosed", "'[unclosed' is not a valid regular"),
+        ("capture_interval_s", "nan", "finite"),
+        ("llm_api_base", "localhost:11434", "http:// or https:// URL"),
+        ("llm_api_key_env", "OPENAI-API-KEY", "name of an environment variable"),
+    ],
+)
+def test_every_setting_is_checked_by_the_schema_when_set(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        save_setting(tmp_path, name, value)
+    assert not (tmp_path / "settings.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("llm_api_key_env", "sk-live-4eC39HqLyjWDarjtT1zdp7dc9f3Kq2Lm"),
+        ("llm_api_key_env", "AKIAIOSFODNN7EXAMPLE"),
+        ("llm_api_key_env", "Zx8Qm2Lk9Vb7Tn4Rp1Ws6Yd3Hf0Jg5Ac"),
+        ("llm_api_base", "http://user:s3cretPassw0rd@llm.example.com/v1"),
+        ("llm_api_base", "https://llm.example.com/v1?api_key=sk-live-4eC39HqLyjWDarjtT1zdp7dc"),
+    ],
+)
+def test_a_key_where_a_name_or_url_belongs_is_refused_and_never_echoed(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        save_setting(tmp_path, name, value)
+    message = str(refused.value)
+    assert "keyring" in message
+    assert value not in message and "s3cret" not in message and "4eC39" not in message
+    assert not (tmp_path / "settings.json").exists()
+
+
+def test_ordinary_names_and_urls_are_accepted(tmp_path: Path) -> None:
+    assert save_setting(tmp_path, "llm_api_key_env", "OPENAI_API_KEY") == "OPENAI_API_KEY"
+    assert save_setting(tmp_path, "llm_api_key_env", "MY_KEY_2") == "MY_KEY_2"
+    assert save_setting(tmp_path, "llm_api_key_env", "") == ""
+    for url in ("http://localhost:11434", "http://192.168.1.20:8000/v1", "https://api.x.ai/v1"):
+        assert save_setting(tmp_path, "llm_api_base", url) == url
+    assert save_setting(tmp_path, "chat_topic", "keywords") == "keywords"
+
+
+def test_a_stored_value_the_schema_refuses_falls_back_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An older version stored chat_topic banana: every command still runs (so the
+    user can fix it), the default is used, config show says why."""
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"chat_topic": "banana", "llm_api_key_env": "sk-live-4eC39HqLyjWDarjtT1zdp7dc"})
+    )
+    loaded = load_settings(tmp_path)
+    assert loaded.text("chat_topic") == "auto"
+    assert loaded.sources["chat_topic"].startswith("default: the stored value was refused")
+    assert loaded.text("llm_api_key_env") == ""
+    assert "4eC39" not in loaded.sources["llm_api_key_env"]
+    app = open_assistant(tmp_path, embedder=FakeEmbedder())
+    try:
+        app.set_config("chat_topic", "llm")
+        assert app.settings.text("chat_topic") == "llm"
+    finally:
+        app.close()
+
+
+def test_live_settings_follow_changes_made_by_another_process(tmp_path: Path) -> None:
+    live = LiveSettings(tmp_path)
+    seen: list[str] = []
+    live.subscribe(lambda s: seen.append(s.text("chat_topic")))
+    first = live.current()
+    assert live.current() is first  # unchanged file: the same object, no reload
+    save_setting(tmp_path, "chat_topic", "keywords")  # as `config set` elsewhere would
+    assert live.current().text("chat_topic") == "keywords"
+    assert seen == ["keywords"]
+    (tmp_path / "settings.json").write_text("{half written")
+    assert live.current().text("chat_topic") == "keywords"  # keeps what worked
+    (tmp_path / "settings.json").write_text("{}")
+    live.set("chat_topic", "llm")
+    assert live.current().text("chat_topic") == "llm"

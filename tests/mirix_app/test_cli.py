@@ -230,8 +230,8 @@ def test_add_and_show_each_type(tmp_path: Path, type_name: str) -> None:
     added = ok_json(data, "add", type_name, "--json-body", json.dumps(BODIES[type_name]))
     assert added["type"] == type_name
     assert added["version"] == 1
-    shown = ok_json(data, "show", added["id"])
-    assert shown == added
+    shown = ok_json(data, "show", added["id"], "--reveal")
+    assert shown == added | {k: shown[k] for k in ("secret_value",) if k in added}
     for name, value in BODIES[type_name].items():
         if name != "occurred_at":
             assert shown[name] == value
@@ -259,15 +259,25 @@ def test_core_cannot_be_added(tmp_path: Path) -> None:
     )
 
 
-def test_vault_secret_is_masked_for_humans_and_kept_in_json(tmp_path: Path) -> None:
+def test_vault_secrets_are_masked_in_show_and_history_unless_revealed(tmp_path: Path) -> None:
     data = tmp_path / "data"
     added = ok_json(
         data, "add", "knowledge_vault", "--json-body", json.dumps(BODIES["knowledge_vault"])
     )
-    human = ok(data, "show", added["id"]).stdout
-    assert "ghp_s3cr3t-VALUE" not in human
-    assert "GitHub token for CI" in human
-    assert ok_json(data, "show", added["id"])["secret_value"] == "ghp_s3cr3t-VALUE"
+    vault = added["id"]
+    ok(data, "edit", vault, "--json-body", '{"secret_value": "rotated-NEW-secret"}')
+    human = ok(data, "show", vault).stdout
+    assert "ghp_s3cr3t-VALUE" not in human and "rotated-NEW-secret" not in human
+    assert "GitHub token for CI" in human and "use --reveal" in human
+    assert ok_json(data, "show", vault)["secret_value"] == "••••••"
+    assert ok_json(data, "show", vault, "--reveal")["secret_value"] == "rotated-NEW-secret"
+    for args in (("history", vault), ("history", vault, "--json")):
+        out = ok(data, *args).stdout
+        assert "ghp_s3cr3t-VALUE" not in out and "rotated-NEW-secret" not in out, out
+        assert "••••" in out
+    shown = ok_json(data, "history", vault, "--reveal")
+    assert shown["history"][0]["data"]["secret_value"] == "ghp_s3cr3t-VALUE"
+    assert shown["current"]["secret_value"] == "rotated-NEW-secret"
 
 
 def test_show_a_raw_message(loaded: Path) -> None:

@@ -171,11 +171,11 @@ def test_unknown_and_malformed_ids(loaded: Path, command: str, item_id: str, err
     assert db_dump(loaded / "mirix.db") == before
 
 
-def test_raw_messages_cannot_be_edited_or_deleted(loaded: Path) -> None:
+def test_raw_messages_cannot_be_edited_nor_forgotten_unasked(loaded: Path) -> None:
     msg = ok_json(loaded, "search", "guitar", "--type", "message")["hits"][0]["id"]
     before = db_dump(loaded / "mirix.db")
     fails(run(loaded, "edit", msg, "--json-body", '{"text": "rewritten"}'), "raw message")
-    fails(run(loaded, "delete", msg), "raw message")
+    fails(run(loaded, "delete", msg), "forgetting 1 message", "--yes")  # not on a terminal
     assert db_dump(loaded / "mirix.db") == before
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from storage import Storage
+from storage import ForgetScope, SourceRef, Storage
 from storage.ann import AnnVectors, Reading
 from storage.kinds import EPISODIC, SEMANTIC
 from storage.vectors import KindVectors, VectorIndexes
@@ -319,3 +319,38 @@ def test_background_builds_run_one_at_a_time_and_a_huge_kind_builds_at_once(
     huge = _background(storage, tmp_path / "other")
     assert isinstance(huge.get(conn, SEMANTIC), AnnVectors)  # built before answering
     assert huge.building() == []
+
+
+def test_a_forgotten_vector_leaves_no_saved_graph_behind(
+    filled: tuple[Storage, list[str], np.ndarray],
+) -> None:
+    """A removed vector's bytes stay in an HNSW graph: after a forget no process
+    saves that graph again, and the saved one is gone (rebuilt at the next start)."""
+    storage, _ids, _vecs = filled
+    message = storage.messages.add({"role": "user", "text": "hi", "at": "2024-01-01T00:00:00Z"})
+    secret = _vectors(1, seed=7)[0]
+    memory = storage.memories["semantic"].add(
+        {"name": "n", "summary": "made from the message"},
+        embedding=secret,
+        sources=[SourceRef("message", message.id)],
+    )
+    index_dir = storage.data_dir / "index"  # the storage's own graphs live here too
+    conn = storage.db.read()
+    other = VectorIndexes(index_dir, ann_min_rows=100)  # as another process's
+    assert isinstance(other.get(conn, SEMANTIC), AnnVectors)
+    planted = secret.astype(np.float16).tobytes()
+    assert planted in (index_dir / "semantic.usearch").read_bytes()
+
+    report = storage.forget(ForgetScope(ids=(message.id,)))
+    assert report.plan.memories_deleted == (memory.id,)
+    assert not (index_dir / "semantic.usearch").exists()
+    assert isinstance(other.get(conn, SEMANTIC), AnnVectors)  # it catches up ...
+    other.save()  # ... and never writes that graph back
+    files = [p for p in index_dir.rglob("*") if p.is_file()]
+    assert all(planted not in p.read_bytes() for p in files)
+    assert not (index_dir / "semantic.usearch").exists()
+    rebuilt = VectorIndexes(index_dir, ann_min_rows=100).get(conn, SEMANTIC)  # next start
+    assert (
+        isinstance(rebuilt, AnnVectors)
+        and planted not in (index_dir / "semantic.usearch").read_bytes()
+    )

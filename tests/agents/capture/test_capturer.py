@@ -18,8 +18,10 @@ from agents.capture import (
     Window,
 )
 from agents.capture.capturer import Capturer
+from agents.capture.own import OwnWindows
 from agents.screens.dedup import fingerprint
 from agents.screens.frame import Frame
+from agents.settings import SettingsSource
 from tests.fake_screen import FakeScreen, screen_with
 
 GB = 1024**3
@@ -41,6 +43,7 @@ def make(
     free: int = 100 * GB,
     keyframe_s: float = 300.0,
     seed: object = None,
+    settings: SettingsSource | None = None,
 ) -> tuple[Capturer, list[Frame], Clock]:
     kept: list[Frame] = []
     clock = Clock()
@@ -60,6 +63,8 @@ def make(
         seed=seed,  # type: ignore[arg-type]
         clock=clock,
         free_bytes=lambda _: free,
+        settings=settings,
+        own=OwnWindows(tmp_path / "registry"),
     )
     return capturer, kept, clock
 

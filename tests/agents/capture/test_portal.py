@@ -3,6 +3,7 @@ services on a private bus (a real dbus-daemon; our jeepney calls are real)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,6 +148,44 @@ def test_with_a_whole_desktop_grabber_an_excluded_window_anywhere_stops_the_grab
     assert screen.grabs == [] and kept == []  # the portal was not even asked
     screen.visible = [editor]
     assert kinds(capturer.grab_once()) == ["kept", "kept"]
+
+
+def test_with_a_whole_desktop_grabber_our_own_window_is_blacked_out_where_the_layout_is_known(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    ours = Window("mirix-app", "Chat", box=(100, 100, 500, 400), pid=os.getpid())
+    editor = Window("Code", "main.py", box=(0, 0, 1280, 720))
+    screen = FakeScreen(
+        monitors_=[Monitor(1, 0, 0, 1280, 720)],
+        images={1: Image.new("RGB", (1280, 720), "white")},
+        active=editor,
+        visible=[editor, ours],
+        whole_desktop=True,
+    )
+    capturer, kept, _ = make(tmp_path, screen)
+    assert kinds(capturer.grab_once()) == ["kept"]
+    hidden = np.asarray(kept[0].image)[100:400, 100:500]
+    assert hidden.max() == 0  # blacked out, the rest of the desktop kept
+    assert np.asarray(kept[0].image)[500:700, 600:1200].min() == 255
+
+
+def test_with_no_layout_our_own_window_on_screen_stops_the_grab(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    ours = Window("mirix-app", "Chat", box=(100, 100, 500, 400), pid=os.getpid())
+    editor = Window("Code", "main.py", box=(0, 0, 1280, 720))
+    screen = FakeScreen(
+        monitors_=[WHOLE_DESKTOP], active=editor, visible=[editor, ours], whole_desktop=True
+    )
+    capturer, kept, _ = make(tmp_path, screen)
+    result = capturer.grab_once()
+    assert kinds(result) == ["excluded"] and "layout is unknown" in result.events[0].reason
+    assert screen.grabs == [] and kept == []
+    screen.visible = [editor]
+    screen.images = {1: Image.new("RGB", (1280, 720), "white")}
+    assert kinds(capturer.grab_once()) == ["kept"]
 
 
 def test_idle_time_comes_from_org_freedesktop_screensaver_elsewhere(bus_address: str) -> None:

@@ -148,8 +148,9 @@ def test_gnome_with_the_window_calls_extension_tells_the_windows(
         assert backend.probe.idle_seconds() == 75.0
         assert backend.idle == "GNOME's idle monitor"
         rules = ExclusionRules(["keepassxc"], [])
-        [desktop] = backend.grabber.monitors()  # no layout known: the whole desktop
-        assert "excluded app" in (rules.monitor_reason(desktop, active, visible) or "")
+        assert "excluded app" in (rules.reason(visible[0]) or "")
+        [desktop] = backend.grabber.monitors()  # no layout known: the whole desktop,
+        assert not desktop.placed  # where a private window cannot be blacked out
     finally:
         backend.close()
         shell.close()

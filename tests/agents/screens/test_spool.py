@@ -17,7 +17,9 @@ from PIL import Image
 from agents import Assistant
 from agents.screens import Frame, PipelineConfig, ScreenPipeline
 from agents.screens.ocr import OcrLine
+from agents.screens.service import frames_in
 from agents.screens.spool import Spool
+from storage import ForgetScope
 
 
 class HeldOcr:
@@ -181,3 +183,27 @@ def test_submitting_never_waits_for_an_ocr_pass(assistant: Assistant) -> None:
     ocr.go.set()
     assert pipe.wait_idle(10)
     assert len(stored(assistant)) == 4
+
+
+def test_forgetting_a_time_drops_its_frames_still_waiting_here_and_elsewhere(
+    assistant: Assistant,
+) -> None:
+    here_ocr, there_ocr = HeldOcr(), HeldOcr()
+    here = pipeline(assistant, here_ocr)  # this process's capture
+    there = pipeline(assistant, there_ocr)  # as another process's, seen only by its spool
+    here.submit(frame(40, "2024-06-01T10:00:00.000+00:00"), dedup=False)  # being read
+    here.submit(frame(80, "2024-06-01T10:00:02.000+00:00", app="Terminal"), dedup=False)
+    here.submit(frame(120, "2024-06-01T11:00:00.000+00:00"), dedup=False)  # later: stays
+    there.submit(frame(160, "2024-06-01T10:00:03.000+00:00"), dedup=False)  # being read
+    deadline = time.monotonic() + 5
+    while (here.waiting, there.waiting) != (2, 0) and time.monotonic() < deadline:
+        time.sleep(0.01)  # each worker took its first frame into OCR
+    match = frames_in(ForgetScope(since="2024-06-01T09:00:00Z", until="2024-06-01T10:30:00Z"))
+    assert here.forget_waiting(match) == 1  # the Terminal frame, from the queue
+    assert Spool(assistant.storage.data_dir / "spool").forget(match) == 2  # being read
+    here_ocr.go.set()
+    there_ocr.go.set()
+    assert here.wait_idle(10) and there.wait_idle(10)
+    assert [row[2] for row in stored(assistant)] == ["title 120"]
+    assert spooled(assistant) == []
+    assert here.failed == there.failed == 0  # dropped, not failed

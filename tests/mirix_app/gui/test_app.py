@@ -3,18 +3,19 @@ and the first-run dialog on the first start only."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
 from agents.settings import load_settings
 from mirix_app.gui.app import Desktop
 from mirix_app.gui.browser import MemoryBrowser
 from mirix_app.gui.first_run import FirstRunDialog
 from mirix_app.gui.settings_dialog import SettingsDialog
-from tests.fakes import SAMPLE_MESSAGES, write_jsonl
+from tests.fakes import SAMPLE_MESSAGES, message, write_jsonl
 from tests.llm_server import MODEL, ScriptedLLMServer
 
 WAIT = 10_000
@@ -39,7 +40,9 @@ def test_tray_menu_has_every_action(qtbot: Any, opener: Any) -> None:
         menu = desktop.tray.contextMenu()
         texts = [a.text() for a in menu.actions() if not a.isSeparator()]
         assert texts[:3] == ["Chat", "Search screenshots", "Memories"]
-        assert texts[4:] == ["Settings", "Quit"]
+        assert texts[4:] == ["Forget", "Settings", "Quit"]
+        forget = [a.text() for a in desktop.forget_menu.actions()]
+        assert forget == ["The last 5 minutes", "The last hour", "Today"]
         assert texts[3] in (
             "Start capture",
             "Pause capture",
@@ -222,5 +225,43 @@ def test_a_provider_error_in_the_background_is_told_once(
         report = background_round()
         assert (report.failed, report.waiting) == (1, 1)
         assert len(notices) == 1  # the same problem is not told again
+    finally:
+        close(desktop)
+
+
+def test_forget_the_last_five_minutes_from_the_tray(
+    qtbot: Any, opener: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desktop = start(qtbot, opener, use_tray=True)
+    try:
+        now = datetime.now(UTC)
+        lines = [
+            message(
+                external_id="old", text="Lunch with Ann.", at=(now - timedelta(hours=2)).isoformat()
+            ),
+            message(
+                external_id="new",
+                text="My PIN is 4096.",
+                at=(now - timedelta(minutes=2)).isoformat(),
+            ),
+        ]
+        desktop.assistant.import_messages(write_jsonl(tmp_path / "m.jsonl", lines))
+        asked: list[str] = []
+
+        def answer(_parent: Any, title: str, text: str, *a: Any) -> QMessageBox.StandardButton:
+            asked.append(f"{title} {text}")
+            return QMessageBox.StandardButton.Yes
+
+        monkeypatch.setattr(QMessageBox, "question", answer)
+        with qtbot.waitSignal(desktop.forgot, timeout=WAIT) as forgot:
+            desktop.actions["forget_5m"].trigger()
+        assert asked == [
+            "Forget the last 5 minutes? This deletes for good 1 message, with the 1 memory "
+            "made only from them: images, text and everything made from them. It cannot be "
+            "undone."
+        ]
+        assert forgot.args[0].plan.messages
+        left = [r.fields["external_id"] for r in desktop.assistant.browse("message")]
+        assert left == ["old"]
     finally:
         close(desktop)

@@ -189,3 +189,33 @@ def test_import_of_a_bad_file_is_reported(qtbot: Any, seeded: Assistant, tmp_pat
         window.import_from(bad)
     assert "\n" not in failure.args[0]
     assert window.status.text() == failure.args[0]
+
+
+def test_a_message_is_deleted_for_good_after_a_confirmation_with_counts(
+    qtbot: Any, seeded: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, str]] = []
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+
+    def answer(_parent: Any, title: str, text: str, *a: Any) -> QMessageBox.StandardButton:
+        asked.append((title, text))
+        return answers[len(asked) - 1]
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    window = open_browser(qtbot, seeded)
+    show_tab(qtbot, window, "message")
+    message_id = select_first(qtbot, window, "message")
+    delete = window.detail.findChild(QPushButton, "button_delete")
+    assert delete.isVisible() and delete.text() == "Delete for good…"
+    with qtbot.waitSignal(window.forgetter.declined, timeout=WAIT):
+        delete.click()  # the user says no: nothing happens
+    assert seeded.show(message_id).id == message_id
+    with qtbot.waitSignal(window.changed, timeout=WAIT) as changed:
+        delete.click()
+    assert changed.args == ["forgotten", message_id]
+    title, text = asked[-1]
+    assert title == "Delete for good?"
+    assert "1 message, with the 1 memory made only from them" in text
+    assert "cannot be undone" in text
+    assert window.undo_bar.isHidden()  # no Undo: it is gone
+    assert message_id not in {r.id for r in seeded.browse("message")}

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from agents import Assistant, open_assistant
 from mirix_app.gui.image_view import ImageWindow
@@ -206,6 +207,7 @@ def test_browser_screenshots_tab_links_the_image(qtbot: Any, screens_assistant: 
     (opened,) = desktop.images
     assert Path(opened).is_absolute() and Path(opened).is_file()
     assert not window.detail.save_button.isVisible()  # raw sources are kept as they came
+    assert window.detail.delete_button.text() == "Delete for good…"  # or forgotten
 
 
 def test_frames_of_one_window_showing_the_same_text_are_one_card(
@@ -232,3 +234,42 @@ def test_frames_of_one_window_showing_the_same_text_are_one_card(
     assert (second.hit.app, second.alike) == ("thunderbird", [])
     assert "2 screenshot(s) match" in window.status.text()
     assert "4 frames" in window.status.text()
+
+
+def test_deleting_a_card_forgets_its_frames_after_saying_how_many(
+    qtbot: Any, assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = datetime.now(UTC) - timedelta(hours=1)
+    page = "Invoice 4471\nTotal due: 1,240.00 EUR\nDue date: 30 November\nPay by transfer"
+    ids = [
+        keep_text_frame(
+            assistant,
+            f"typing-{n}",
+            page + " now" * n,
+            app="firefox",
+            title="Invoice",
+            at=(start + timedelta(seconds=4 * n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        for n in range(2)
+    ]
+    asked: list[str] = []
+
+    def answer(_parent: Any, title: str, text: str, *a: Any) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    window = search_window(qtbot, assistant)
+    assert run_search(qtbot, window, "invoice total due") == 1
+    [card] = window.cards
+    assert {card.hit.screenshot_id, *(h.screenshot_id for h in card.alike)} == set(ids)
+    with qtbot.waitSignal(window.forgot, timeout=WAIT) as forgot:
+        card.delete_button.click()
+    assert forgot.args == [2]
+    assert asked == [
+        "This deletes for good 2 screenshots (firefox 2): images, text and everything made "
+        "from them. It cannot be undone."
+    ]
+    assert window.cards == [] and "Forgot 2 screenshots" in window.status.text()
+    assert {r.id for r in assistant.browse("screenshot")} == set()
+    assert assistant.screens_search("invoice total due") == []
