@@ -197,14 +197,25 @@ def import_messages(
     new_sources = [NewSource(m.values, vectors[i], context_of[id(m)]) for i, m in enumerate(fresh)]
 
     def write(conn: sqlite3.Connection) -> int:
-        ids = storage.messages.insert_many(conn, new_sources)
+        # Another import of the same file may have stored some of them since they
+        # were looked up: what it stored is skipped, not a UNIQUE error.
+        stored = storage.messages.existing_external_ids_in(
+            conn, [m.values["external_id"] for m in fresh if m.values.get("external_id")]
+        )
+        todo = [
+            (m, src)
+            for m, src in zip(fresh, new_sources, strict=True)
+            if m.values.get("external_id") not in stored
+        ]
+        report.skipped_existing += len(fresh) - len(todo)
+        ids = storage.messages.insert_many(conn, [src for _, src in todo])
         if batch_items is not None:
-            observations = [_observation(i, m) for i, m in zip(ids, fresh, strict=True)]
+            observations = [_observation(i, m) for i, (m, _) in zip(ids, todo, strict=True)]
             for start in range(0, len(observations), batch_items):
                 storage.batches.enqueue_in(conn, observations[start : start + batch_items])
                 report.batches += 1
         episodic = storage.memories["episodic"]
-        for msg_id, m, src in zip(ids, fresh, new_sources, strict=True):
+        for msg_id, (m, src) in zip(ids, todo, strict=True):
             memory_id = episodic.insert(
                 conn,
                 _episodic_values(m),

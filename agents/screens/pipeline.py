@@ -211,7 +211,8 @@ class ScreenPipeline:
         print_ = self._admit(frame, dedup)
         if print_ is None:
             return FrameResult("duplicate")
-        return FrameResult("kept", self._keep(frame, print_))
+        stored = self._keep(frame, print_)
+        return FrameResult("kept", stored) if stored is not None else FrameResult("exists")
 
     @property
     def batches_queued(self) -> int:
@@ -239,7 +240,7 @@ class ScreenPipeline:
             self._last[frame.monitor] = print_
         return print_
 
-    def _keep(self, frame: Frame, print_: Fingerprint) -> StoredFrame:
+    def _keep(self, frame: Frame, print_: Fingerprint) -> StoredFrame | None:
         with self._ocr_lock:
             lines = self.ocr.read(frame.image, print_, frame.monitor)
         text = lines_text(lines)
