@@ -458,6 +458,8 @@ def _batch_summary(batch: Batch) -> dict[str, Any]:
         state = "given up"
     elif batch.sealed_at is None:
         state = "filling"
+    elif batch.held():
+        state = "absorbing"  # a run of the memory agents holds it now
     else:
         state = "retrying" if batch.attempts else "waiting"
     kinds: dict[str, int] = {}

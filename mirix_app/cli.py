@@ -507,6 +507,8 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
             )
         elif batch.status == "split":
             what = f"too long for the model, split in two: {batch.error}"
+        elif batch.status == "taken over":
+            what = f"left to another run: {batch.error}"
         else:
             what = f"failed, kept for a retry: {batch.error}"
         images = f", {batch.key_frames} key frame image(s)" if batch.key_frames else ""

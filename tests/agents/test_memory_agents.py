@@ -352,7 +352,7 @@ def test_the_background_run_backs_off_from_a_failing_batch(
 
     def an_hour_ago(conn: sqlite3.Connection) -> None:
         conn.execute(
-            "UPDATE batches SET updated_at = ? WHERE id = ?",
+            "UPDATE batches SET retry_at = ? WHERE id = ?",
             (format_time(datetime.now(UTC) - timedelta(hours=1)), batch.id),
         )
 

@@ -9,11 +9,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from tests.fakes import table_counts
-from tests.mirix_app.clirun import ok
+from tests.llm_server import MODEL, Reply, Request, ScriptedLLMServer
+from tests.mirix_app.clirun import ok, ok_json
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,6 +50,83 @@ def messages_file(path: Path, count: int) -> Path:
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def with_provider(data_dir: Path, server: ScriptedLLMServer, batch_items: int) -> None:
+    ok(data_dir, "config", "set", "llm_model", MODEL)
+    ok(data_dir, "config", "set", "llm_api_base", server.api_base)
+    ok(data_dir, "config", "set", "batch_items", str(batch_items))
+
+
+def one_fact(request: Request) -> Reply:
+    """Every meta-agent call writes one semantic memory (named after the request)."""
+    return Reply(tool_calls=[("semantic_insert", {"name": f"fact {id(request)}", "summary": "x"})])
+
+
+def test_two_absorbs_at_once_take_each_batch_once(
+    data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    with_provider(data_dir, llm_server, 10)
+    rows = messages_file(tmp_path / "m.jsonl", 60)
+    assert ok_json(data_dir, "import", "messages", str(rows))["batches"] == 6
+    # The first two requests wait for each other: both runs are surely absorbing at
+    # the same moment (before the claims, both asked for the first batch).
+    both = threading.Barrier(2, timeout=60)
+    arrived: list[Request] = []
+
+    def respond(request: Request) -> Reply:
+        arrived.append(request)
+        if len(arrived) <= 2:
+            both.wait()
+        return one_fact(request)
+
+    llm_server.responder = respond
+    first, second = start(data_dir, "absorb"), start(data_dir, "absorb")
+    reports = [finish(first), finish(second)]
+
+    assert sorted(r["done"] for r in reports) != [0, 6]  # both runs took part
+    assert sum(r["done"] for r in reports) == 6
+    assert sum(r["llm_calls"] for r in reports) == len(llm_server.requests) == 6
+    absorbed = [b["id"] for r in reports for b in r["batches"]]
+    assert len(absorbed) == len(set(absorbed)) == 6
+    assert table_counts(data_dir / "mirix.db")["semantic"] == 6
+    assert ok_json(data_dir, "batches", "list") == []
+
+
+def test_a_run_killed_holding_a_batch_leaves_it_to_the_next(
+    data_dir: Path, tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    with_provider(data_dir, llm_server, 3)
+    rows = messages_file(tmp_path / "m.jsonl", 3)
+    assert ok_json(data_dir, "import", "messages", str(rows))["batches"] == 1
+    holding, killed = threading.Event(), threading.Event()
+
+    def respond(request: Request) -> Reply:
+        if not holding.is_set():  # the first run: holds the batch until killed
+            holding.set()
+            killed.wait(60)
+        return one_fact(request)
+
+    llm_server.responder = respond
+    worker = start(data_dir, "absorb")
+    try:
+        assert holding.wait(60), worker.stderr.read() if worker.stderr else ""
+        [row] = ok_json(data_dir, "batches", "list")
+        assert row["state"] == "absorbing"
+        # While it runs, another run leaves the batch alone.
+        report = ok_json(data_dir, "absorb")
+        assert (report["done"], report["held"]) == (0, 1)
+        assert len(llm_server.requests) == 1
+    finally:
+        worker.kill()
+        worker.communicate()
+        killed.set()
+
+    # Its lease has not run out, but its process is gone: taken over at once.
+    report = ok_json(data_dir, "absorb")
+    assert (report["done"], report["memories_written"], report["held"]) == (1, 1, 0)
+    assert table_counts(data_dir / "mirix.db")["semantic"] == 1
+    assert ok_json(data_dir, "batches", "list") == []
 
 
 def test_one_file_imported_twice_at_once_is_stored_once(data_dir: Path, tmp_path: Path) -> None:
