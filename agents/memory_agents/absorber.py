@@ -62,6 +62,7 @@ from agents.errors import (
 )
 from agents.llm import (
     LLMClient,
+    LLMResponse,
     LLMSettings,
     LocalModelSettings,
     UsageCounter,
@@ -389,18 +390,26 @@ class Absorber:
         for call in valid:
             for item in call.arguments["assignments"]:
                 assign(item["memory_type"], item["instruction"].strip())
+        refusals: list[str] = []
         for call in writes if self.direct_writes else ():
             refused = self._write_directly(call, batch, result)
+            if refused is None:
+                continue
+            refusals.append(refused)
             type_name = type_of_tool(call.name)
             offered = any(t.name == call.name for t in meta_tools())
             # A known write with bad arguments goes to its agent; an unknown tool
             # (a delete, say) is refused outright.
-            if refused is not None and type_name is not None and offered:
+            if type_name is not None and offered:
                 assign(
                     type_name,
                     f"Store what this refused call meant: {call.name} {call.raw_arguments[:500]} "
                     f"({refused})",
                 )
+        if not valid and not assignments and len(refusals) == len(writes):
+            # Asked to act, it did nothing usable (only unknown tools, say): the batch's
+            # observations would never be absorbed if this counted as done.
+            raise LLMBadOutputError(f"The meta-agent made no valid call. {refusals[0]}")
         return assignments
 
     def _meta_request(self, batch: Batch, result: BatchReport) -> str | list[dict[str, Any]]:
@@ -527,9 +536,16 @@ class Absorber:
         reply = one_round.run_tools(
             messages, tools, operation=operation, handler=writer, tool_choice="required"
         )
+        refused = reply.invalid_calls
         if reply.invalid_calls and reply.round_limit_hit:
             # A refused call was answered with its error: one round to correct it.
-            one_round.run_tools(reply.messages, tools, operation=operation, handler=writer)
+            reply = one_round.run_tools(reply.messages, tools, operation=operation, handler=writer)
+            refused += reply.invalid_calls
+        if refused and not writer.written:
+            # Every call it made was refused (bad arguments, unknown tools): a failed
+            # attempt, retried with back-off, not a batch done with nothing stored. An
+            # answer in words alone (no call) says there was nothing to change.
+            raise LLMBadOutputError(f"The {type_name} agent made no valid call. {_why(reply)}")
         return writer
 
     def _existing(
@@ -548,3 +564,12 @@ class Absorber:
         if type_name == "knowledge_vault":
             records = [r for r in records if r.fields.get("sensitivity") != "high"]
         return [r for r in records if not r.deleted]
+
+
+def _why(reply: LLMResponse) -> str:
+    """The first refusal the model was answered with."""
+    for message in reply.messages:
+        content = message.get("content")
+        if message.get("role") == "tool" and str(content).startswith("Error:"):
+            return str(content)
+    return ""
