@@ -224,6 +224,19 @@ def _v8_batch_leases(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v9_four_digit_years(conn: sqlite3.Connection) -> None:
+    """Times before year 1000 were stored with a short year (``999-05-01T...``):
+    they sorted after every later time, and an export holding one did not import.
+    Pad them to four digits (27 characters), as they are stored from now on. Only
+    the times a user gives can be that early; the others are the clock's."""
+    for table, column in (("episodic", "occurred_at"), ("messages", "at"), ("screenshots", "at")):
+        conn.execute(
+            f"UPDATE {table} SET {column} = substr('000' || {column}, -27) "
+            f"WHERE {column} GLOB '[0-9]-*' OR {column} GLOB '[0-9][0-9]-*' "
+            f"OR {column} GLOB '[0-9][0-9][0-9]-*'"
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_batches,
@@ -233,6 +246,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_screen_chunks,
     _v7_screen_apps,
     _v8_batch_leases,
+    _v9_four_digit_years,
 )
 
 

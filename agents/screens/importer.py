@@ -158,7 +158,10 @@ def _frame(entry: ManifestLine) -> Frame:
     image = open_image(entry.path)
     at = entry.at
     if at is None:  # no time given: when the file was last written
-        at = format_time(datetime.fromtimestamp(entry.path.stat().st_mtime, UTC))
+        try:
+            at = format_time(datetime.fromtimestamp(entry.path.stat().st_mtime, UTC))
+        except (OverflowError, OSError, ValueError):
+            raise FrameError(f"{entry.path} has no usable modification time; give 'at'.") from None
     return Frame(
         image=image,
         at=at,
