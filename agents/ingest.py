@@ -9,7 +9,6 @@ about. The LLM agents of issue 3 write richer memories on top of this floor.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ import numpy.typing as npt
 from agents.embeddings import TextEmbedder
 from agents.errors import IngestError
 from storage import InvalidInputError, SourceRef, Storage
+from storage.inputs import json_lines, parse_json
 from storage.kinds import EPISODIC, MESSAGE, validate_fields
 from storage.memories import link_sources
 from storage.rows import encode_vector
@@ -80,7 +80,7 @@ def parse_messages_file(path: Path) -> tuple[list[ParsedMessage], list[tuple[int
     good: list[ParsedMessage] = []
     problems: list[tuple[int, str]] = []
     seen_ids: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in json_lines(text):
         if not line.strip():
             continue
         try:
@@ -101,10 +101,7 @@ def parse_messages_file(path: Path) -> tuple[list[ParsedMessage], list[tuple[int
 
 
 def _message_values(line: str) -> dict[str, Any]:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"not valid JSON ({exc.msg}).") from None
+    obj = parse_json(line)
     if not isinstance(obj, dict):
         raise InvalidInputError("expected a JSON object.")
     speaker = obj.get("speaker")

@@ -10,6 +10,7 @@ and otherwise the key is looked up in the OS keyring.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from agents.errors import AgentError
 from agents.llm import LLMSettings, LocalModelCheck, check_local_model
+from storage.errors import InvalidInputError
+from storage.inputs import parse_json
 
 SETTINGS_FILE = "settings.json"
 Value = str | float | int | bool | tuple[str, ...]
@@ -65,8 +68,10 @@ class Setting:
             raise SettingsError(f"{self.name} must be a number, got {raw!r}.")
         try:
             value: float | int = int(raw) if kind is int else float(raw)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise SettingsError(f"{self.name} must be a number, got {raw!r}.") from None
+        if abs(value) > MAX_NUMBER or not math.isfinite(value):
+            raise SettingsError(f"{self.name} is too large a number: {str(raw)[:40]!r}.")
         return self._check_range(value, raw)
 
     def _check_range(self, value: float | int, raw: object) -> float | int:
@@ -90,8 +95,8 @@ class Setting:
             text = raw.strip()
             if text.startswith("["):
                 try:
-                    raw = json.loads(text)
-                except ValueError:
+                    raw = parse_json(text)
+                except InvalidInputError:
                     raise SettingsError(
                         f"{self.name}: {raw!r} is not a JSON list of texts."
                     ) from None
@@ -100,6 +105,11 @@ class Setting:
         if isinstance(raw, (list, tuple)) and all(isinstance(item, str) for item in raw):
             return tuple(item.strip() for item in raw if item.strip())
         raise SettingsError(f"{self.name} must be a list of texts, got {raw!r}.")
+
+
+MAX_NUMBER = 2**53
+"""Past this no number setting means anything (nor does every use take it: a
+database LIMIT, a time span)."""
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -358,10 +368,10 @@ def save_setting(data_dir: Path, name: str, raw: str) -> Value:
 
 def _read_file(path: Path) -> dict[str, object]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, InvalidInputError) as exc:
         raise SettingsError(f"Cannot read {path}: {exc}; fix or delete it.") from exc
     if not isinstance(data, dict):
         raise SettingsError(f"{path} is not a JSON object; fix or delete it.")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from storage.errors import InvalidInputError
+from storage.inputs import clean_text
 
 FieldKind = Literal["text", "time", "list", "choice", "int"]
 
@@ -272,6 +273,8 @@ def parse_time(value: object, *, what: str = "time") -> str:
 
 
 def check_text(value: object, *, what: str, required: bool) -> str | None:
+    """``value`` as a text field stores it (lone surrogates replaced, see
+    :func:`storage.inputs.clean_text`), or InvalidInputError saying why not."""
     if value is None:
         if required:
             raise InvalidInputError(f"{what} is required.")
@@ -286,7 +289,7 @@ def check_text(value: object, *, what: str, required: bool) -> str | None:
         )
     if "\x00" in value:
         raise InvalidInputError(f"{what} contains a NUL character.")
-    return value
+    return clean_text(value)
 
 
 def validate_fields(kind: Kind, values: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -325,9 +328,8 @@ def _stored_value(kind: Kind, f: Field, value: object) -> object:
             value = []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise InvalidInputError(f"{what} must be a list of strings.")
-        for item in value:
-            check_text(item, what=what, required=False)
-        return json.dumps(value, ensure_ascii=False)
+        items = [check_text(item, what=what, required=False) for item in value]
+        return json.dumps(items, ensure_ascii=False)
     if f.kind == "choice":
         if value is None and not f.required:
             return None
