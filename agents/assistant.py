@@ -53,6 +53,7 @@ from storage import (
     resolve_data_dir,
 )
 from storage.batches import Batch
+from storage.inputs import clean_text
 from storage.kinds import format_time, index_text, parse_time, validate_fields
 from storage.paths import ensure_data_dir
 from storage.transfer import export_to, import_file
@@ -92,6 +93,7 @@ class Assistant:
         until: str | None = None,
         limit: int = 10,
     ) -> list[Hit]:
+        text = clean_text(text)
         if not text.strip():
             raise InvalidInputError("The search query is empty.")
         if limit < 1:
@@ -189,7 +191,8 @@ class Assistant:
         """Answer with active retrieval, streaming to ``on_token``; the exchange is
         stored in ``session`` (a new one when None) and queued for the memory agents.
         Raises LLMError (the user's message is stored already) when the model fails."""
-        return self._chat().ask(question, session=session, on_token=on_token)
+        session = clean_text(session) if session is not None else None
+        return self._chat().ask(clean_text(question), session=session, on_token=on_token)
 
     def chat_history(self, session: str | None = None, limit: int = 200) -> list[Record]:
         """Stored chat messages (of one session, or of all), oldest first."""
@@ -336,7 +339,10 @@ class Assistant:
         app: str | None = None,
         limit: int = 20,
     ) -> list[ScreenHit]:
-        return self.screens.search(query, since=since, until=until, app=app, limit=limit)
+        app = clean_text(app) if app is not None else None
+        return self.screens.search(
+            clean_text(query), since=since, until=until, app=app, limit=limit
+        )
 
     def screen_activity(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
         """(hour "YYYY-MM-DDTHH", app, kept frames) for the activity view."""
@@ -546,6 +552,8 @@ def _batch_summary(batch: Batch) -> dict[str, Any]:
         state = "given up"
     elif batch.sealed_at is None:
         state = "filling"
+    elif batch.held():
+        state = "absorbing"  # a run of the memory agents holds it now
     else:
         state = "retrying" if batch.attempts else "waiting"
     kinds: dict[str, int] = {}

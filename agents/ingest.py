@@ -9,7 +9,6 @@ about. The LLM agents of issue 3 write richer memories on top of this floor.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ import numpy.typing as npt
 from agents.embeddings import TextEmbedder
 from agents.errors import IngestError
 from storage import InvalidInputError, SourceRef, Storage
+from storage.inputs import json_lines, parse_json
 from storage.kinds import EPISODIC, MESSAGE, validate_fields
 from storage.memories import link_sources
 from storage.rows import encode_vector
@@ -80,7 +80,7 @@ def parse_messages_file(path: Path) -> tuple[list[ParsedMessage], list[tuple[int
     good: list[ParsedMessage] = []
     problems: list[tuple[int, str]] = []
     seen_ids: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in json_lines(text):
         if not line.strip():
             continue
         try:
@@ -101,10 +101,7 @@ def parse_messages_file(path: Path) -> tuple[list[ParsedMessage], list[tuple[int
 
 
 def _message_values(line: str) -> dict[str, Any]:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"not valid JSON ({exc.msg}).") from None
+    obj = parse_json(line)
     if not isinstance(obj, dict):
         raise InvalidInputError("expected a JSON object.")
     speaker = obj.get("speaker")
@@ -197,14 +194,25 @@ def import_messages(
     new_sources = [NewSource(m.values, vectors[i], context_of[id(m)]) for i, m in enumerate(fresh)]
 
     def write(conn: sqlite3.Connection) -> int:
-        ids = storage.messages.insert_many(conn, new_sources)
+        # Another import of the same file may have stored some of them since they
+        # were looked up: what it stored is skipped, not a UNIQUE error.
+        stored = storage.messages.existing_external_ids_in(
+            conn, [m.values["external_id"] for m in fresh if m.values.get("external_id")]
+        )
+        todo = [
+            (m, src)
+            for m, src in zip(fresh, new_sources, strict=True)
+            if m.values.get("external_id") not in stored
+        ]
+        report.skipped_existing += len(fresh) - len(todo)
+        ids = storage.messages.insert_many(conn, [src for _, src in todo])
         if batch_items is not None:
-            observations = [_observation(i, m) for i, m in zip(ids, fresh, strict=True)]
+            observations = [_observation(i, m) for i, (m, _) in zip(ids, todo, strict=True)]
             for start in range(0, len(observations), batch_items):
                 storage.batches.enqueue_in(conn, observations[start : start + batch_items])
                 report.batches += 1
         episodic = storage.memories["episodic"]
-        for msg_id, m, src in zip(ids, fresh, new_sources, strict=True):
+        for msg_id, (m, src) in zip(ids, todo, strict=True):
             memory_id = episodic.insert(
                 conn,
                 _episodic_values(m),

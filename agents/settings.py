@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -25,6 +26,8 @@ from agents.errors import AgentError
 from agents.llm import LLMSettings, LocalModelCheck, check_local_model
 from agents.privacy import redact
 from agents.privacy.redact import looks_random
+from storage.errors import InvalidInputError
+from storage.inputs import parse_json
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +100,10 @@ class Setting:
             value: float | int = int(raw) if kind is int else float(raw)
         except (ValueError, OverflowError):
             raise SettingsError(f"{self.name} must be {what}{self._got(raw)}.") from None
-        if value != value or value in (float("inf"), float("-inf")):  # nan, inf
+        if not math.isfinite(value):  # nan, inf
             raise SettingsError(f"{self.name} must be a finite number{self._got(raw)}.")
+        if abs(value) > MAX_NUMBER:
+            raise SettingsError(f"{self.name} is too large a number: {str(raw)[:40]!r}.")
         return self._check_range(value, raw)
 
     def _check_range(self, value: float | int, raw: object) -> float | int:
@@ -123,8 +128,8 @@ class Setting:
             text = raw.strip()
             if text.startswith("["):
                 try:
-                    raw = json.loads(text)
-                except ValueError:
+                    raw = parse_json(text)
+                except InvalidInputError:
                     raise SettingsError(
                         f"{self.name}: {raw!r} is not a JSON list of texts."
                     ) from None
@@ -133,6 +138,11 @@ class Setting:
         if isinstance(raw, (list, tuple)) and all(isinstance(item, str) for item in raw):
             return tuple(item.strip() for item in raw if item.strip())
         raise SettingsError(f"{self.name} must be a list of texts, got {raw!r}.")
+
+
+MAX_NUMBER = 2**53
+"""Past this no number setting means anything (nor does every use take it: a
+database LIMIT, a time span)."""
 
 
 KEYRING_HINT = (
@@ -572,10 +582,10 @@ def save_setting(data_dir: Path, name: str, raw: str) -> Value:
 
 def _read_file(path: Path) -> dict[str, object]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, InvalidInputError) as exc:
         raise SettingsError(f"Cannot read {path}: {exc}; fix or delete it.") from exc
     if not isinstance(data, dict):
         raise SettingsError(f"{path} is not a JSON object; fix or delete it.")

@@ -21,11 +21,22 @@ from click_default_group import DefaultGroup
 from agents import SEARCHABLE_TYPES, AgentError, Assistant, open_assistant
 from agents.chat import ChatAnswer
 from agents.memory_agents import BatchReport
-from storage import MEMORY_TYPE_NAMES, Hit, Record, StorageError, kind_named, kind_of_id
+from storage import (
+    MEMORY_TYPE_NAMES,
+    Hit,
+    InvalidInputError,
+    Record,
+    StorageError,
+    kind_named,
+    kind_of_id,
+)
+from storage.inputs import clean_text, json_lines, parse_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_ERROR = 1
+MAX_LIMIT = 1000
+"""Most hits one query may ask for (--limit, or "limit" in a --queries line)."""
 
 
 def _offline_defaults() -> None:
@@ -82,9 +93,9 @@ def emit(as_json: bool, payload: Any, human: Callable[[], None]) -> None:
 
 def parse_body(text: str) -> dict[str, Any]:
     try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"--json-body is not valid JSON: {exc.msg} at character {exc.pos}.")
+        body = parse_json(text)
+    except InvalidInputError as exc:
+        fail(f"--json-body is {exc}")
     if not isinstance(body, dict):
         fail("--json-body must be a JSON object.")
     return dict(body)
@@ -218,7 +229,7 @@ def import_all_cmd(file: Path, replace: bool, data_dir: Path | None, as_json: bo
 )
 @click.option("--since", help="Only items at or after this ISO-8601 time.")
 @click.option("--until", help="Only items at or before this ISO-8601 time.")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_LIMIT))
 @click.option(
     "--queries",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -243,6 +254,7 @@ def search(
             _batch_search(app, queries, types, since, until, limit, as_json)
             return
         assert query is not None
+        query = clean_text(query)  # bytes that are not UTF-8 (see storage.inputs)
         hits = app.search(query, types=types, since=since, until=until, limit=limit)
         emit(
             as_json, {"query": query, "hits": [h.to_dict() for h in hits]}, lambda: print_hits(hits)
@@ -272,22 +284,24 @@ def _batch_search(
 
 def _read_queries(path: Path) -> list[tuple[str, str, int | None]]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"Cannot read {path}: {exc}.")
     jobs: list[tuple[str, str, int | None]] = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in json_lines(text):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            fail(f"{path}:{number}: not valid JSON ({exc.msg}).")
+            obj = parse_json(line)
+        except InvalidInputError as exc:
+            fail(f"{path}:{number}: {exc}")
         if not isinstance(obj, dict) or not isinstance(obj.get("query"), str):
             fail(f'{path}:{number}: expected {{"id", "query", "limit"}} with a string query.')
+        if not obj["query"].strip():
+            fail(f"{path}:{number}: the query is empty.")
         limit = obj.get("limit")
-        if limit is not None and (not isinstance(limit, int) or limit < 1):
-            fail(f"{path}:{number}: limit must be a positive integer.")
+        if limit is not None and (type(limit) is not int or not 1 <= limit <= MAX_LIMIT):
+            fail(f"{path}:{number}: limit must be a positive integer (at most {MAX_LIMIT}).")
         jobs.append((str(obj.get("id", number)), obj["query"], limit))
     return jobs
 
@@ -561,6 +575,8 @@ def absorb(data_dir: Path | None, as_json: bool) -> None:
             )
         elif batch.status == "split":
             what = f"too long for the model, split in two: {batch.error}"
+        elif batch.status == "taken over":
+            what = f"left to another run: {batch.error}"
         else:
             what = f"failed, kept for a retry: {batch.error}"
         images = f", {batch.key_frames} key frame image(s)" if batch.key_frames else ""

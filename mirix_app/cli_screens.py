@@ -9,7 +9,16 @@ import click
 
 from agents.screens import ScreenHit
 from agents.screens.search import group_similar
-from mirix_app.cli import _progress, _read_queries, assistant, cli, common_options, emit, fail
+from mirix_app.cli import (
+    MAX_LIMIT,
+    _progress,
+    _read_queries,
+    assistant,
+    cli,
+    common_options,
+    emit,
+    fail,
+)
 
 
 @cli.group("screens")
@@ -69,7 +78,7 @@ def screens_reindex(data_dir: Path | None, as_json: bool) -> None:
 @click.option("--since", help="Only screenshots at or after this ISO-8601 time.")
 @click.option("--until", help="Only screenshots at or before this ISO-8601 time.")
 @click.option("--app", help="Only screenshots of this application (part of its name).")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_LIMIT))
 @click.option(
     "--queries",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -5,6 +5,24 @@ A batch is written before it is acknowledged, so nothing accepted is lost: it
 stays ``pending`` until the agents have absorbed it (``done``). A failed attempt
 keeps it pending, counts the attempt and keeps the error for the next try.
 
+A worker *claims* a batch before the memory agents run on it
+(:meth:`BatchStore.claim_next`): the claim is a lease, an owner and an expiry
+time, written in one write transaction, so two workers (processes or threads)
+never hold one batch at once. The holder renews the lease while it works
+(:meth:`BatchStore.renew`) and gives it up when it records the outcome; a batch
+whose holder was killed is claimed again once the lease has run out (or at once
+after :meth:`BatchStore.release` by someone who knows the holder is gone). Every
+outcome a holder records (:meth:`~BatchStore.mark_done`,
+:meth:`~BatchStore.mark_failed`, :meth:`~BatchStore.save_plan`,
+:meth:`~BatchStore.split`) checks that it still holds the lease
+(:class:`LeaseLostError` otherwise).
+
+The claim maps one to one onto a server database: in PostgreSQL, ``UPDATE
+batches SET lease_owner = $1, lease_until = now() + $2 WHERE id = (SELECT id
+FROM batches WHERE <claimable> ORDER BY created_at LIMIT 1 FOR UPDATE SKIP
+LOCKED) RETURNING *``; SQLite has no row locks, and the claim's transaction
+(``BEGIN IMMEDIATE``, the database's write lock) serialises it instead.
+
 A batch is *open* while it still takes observations (``sealed_at`` is NULL): chat
 turns join the open batch an exchange at a time, and it is sealed when it holds
 ``max_items`` observations or when it is older than the caller's time limit
@@ -18,11 +36,12 @@ import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage.db import Database
-from storage.errors import InvalidInputError, NotFoundError
-from storage.kinds import now_iso
+from storage.db import Database, in_chunks
+from storage.errors import InvalidInputError, LeaseLostError, NotFoundError
+from storage.kinds import format_time, now_iso
 
 OBSERVATION_KINDS = ("message", "screenshot")
 
@@ -41,6 +60,16 @@ class Batch:
     plan: dict[str, str] | None = None
     """What the memory agents still have to do (memory type -> instruction) once the
     meta-agent's call succeeded; None before that."""
+    lease_owner: str | None = None
+    """The worker holding the batch now (see :meth:`BatchStore.claim_next`)."""
+    lease_until: str | None = None
+    """When that lease runs out, unless renewed."""
+    retry_at: str | None = None
+    """After a failed attempt: when the background run may try it again."""
+
+    def held(self, now: str | None = None) -> bool:
+        """Whether a worker holds the batch (a lease that has not run out)."""
+        return self.lease_until is not None and self.lease_until > (now or now_iso())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +82,9 @@ class Batch:
             "items": list(self.items),
             "sealed_at": self.sealed_at,
             "plan": self.plan,
+            "lease_owner": self.lease_owner,
+            "lease_until": self.lease_until,
+            "retry_at": self.retry_at,
         }
 
 
@@ -188,14 +220,16 @@ class BatchStore:
             ).fetchall()
         return [_batch(r) for r in rows]
 
-    def split(self, batch_id: str) -> tuple[Batch, Batch]:
+    def split(self, batch_id: str, *, owner: str | None = None) -> tuple[Batch, Batch]:
         """Replace a pending sealed batch by two, each with half of its observations
         (in order), in one transaction: nothing is lost and nothing is taken twice.
         The halves keep the batch's creation time, so they come next in line, and
         its plan (when the meta-agent already ran), and start with no failed
-        attempts."""
+        attempts and unclaimed. With ``owner``, only while that worker holds it."""
 
         def write(conn: sqlite3.Connection) -> tuple[str, str]:
+            if owner is not None:
+                _check_holder(conn, batch_id, owner)
             row = conn.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
             if row is None:
                 raise NotFoundError(f"No batch with id {batch_id}.")
@@ -249,6 +283,11 @@ class BatchStore:
             batch = self._waiting(conn, batch_id)
             if batch.status == "failed":
                 raise InvalidInputError(f"Batch {batch_id} was already given up.")
+            if batch.held():
+                raise InvalidInputError(
+                    f"Batch {batch_id} is being absorbed right now; try again when that "
+                    "run is over."
+                )
             conn.execute(
                 "UPDATE batches SET status = 'failed', updated_at = ? WHERE id = ?",
                 (now_iso(), batch_id),
@@ -266,7 +305,8 @@ class BatchStore:
             if batch.status != "failed":
                 raise InvalidInputError(f"Batch {batch_id} is not given up: it is queued.")
             conn.execute(
-                "UPDATE batches SET status = 'pending', attempts = 0, updated_at = ? WHERE id = ?",
+                "UPDATE batches SET status = 'pending', attempts = 0, retry_at = NULL, "
+                "updated_at = ? WHERE id = ?",
                 (now_iso(), batch_id),
             )
 
@@ -287,29 +327,177 @@ class BatchStore:
             )
         return batch
 
-    def save_plan(self, batch_id: str, plan: dict[str, str]) -> None:
+    # -- claims ------------------------------------------------------------------------
+
+    def claim_next(
+        self,
+        owner: str,
+        *,
+        lease_s: float,
+        due_only: bool = False,
+        skip: Sequence[str] = (),
+    ) -> Batch | None:
+        """Claim the oldest sealed pending batch nobody holds, for ``lease_s``
+        seconds, as ``owner``; None when there is none. ``due_only`` leaves the
+        failed batches whose ``retry_at`` has not come; ``skip`` the ids given (the
+        batches this worker tried already in this run)."""
+        if lease_s <= 0:
+            raise InvalidInputError("A lease must last more than 0 seconds.")
+
+        def write(conn: sqlite3.Connection) -> str | None:
+            now = datetime.now(UTC)
+            sql, params = _claimable(format_time(now), due_only=due_only, skip=skip)
+            row = conn.execute(
+                f"SELECT id FROM batches WHERE {sql} ORDER BY created_at, rowid LIMIT 1", params
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE batches SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                (owner, _later(now, lease_s), row[0]),
+            )
+            return str(row[0])
+
+        batch_id = self.db.write(write)
+        return self.get(batch_id) if batch_id is not None else None
+
+    def claimable(self, *, due_only: bool = False, skip: Sequence[str] = ()) -> int:
+        """How many batches :meth:`claim_next` could claim now (same filters)."""
+        sql, params = _claimable(now_iso(), due_only=due_only, skip=skip)
+        with self.db.reading() as conn:
+            return int(
+                conn.execute(f"SELECT count(*) FROM batches WHERE {sql}", params).fetchone()[0]
+            )
+
+    def held(self) -> list[Batch]:
+        """Sealed pending batches some worker holds now (an unexpired lease)."""
+        with self.db.reading() as conn:
+            rows = conn.execute(
+                "SELECT * FROM batches WHERE status = 'pending' AND lease_until > ? "
+                "ORDER BY created_at, rowid",
+                (now_iso(),),
+            ).fetchall()
+        return [_batch(r) for r in rows]
+
+    def renew(self, batch_id: str, owner: str, *, lease_s: float) -> bool:
+        """Extend ``owner``'s lease by ``lease_s`` from now; False when it no longer
+        holds the batch (taken over after its lease ran out, or finished)."""
+
+        def write(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE batches SET lease_until = ? WHERE id = ? AND lease_owner = ? "
+                "AND status = 'pending'",
+                (_later(datetime.now(UTC), lease_s), batch_id, owner),
+            )
+            return cursor.rowcount == 1
+
+        return self.db.write(write)
+
+    def release(self, batch_id: str, owner: str) -> bool:
+        """End ``owner``'s lease without an outcome (the holder stopped, or is known
+        to be gone): the batch can be claimed at once. False when ``owner`` did not
+        hold it."""
+
+        def write(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE batches SET lease_owner = NULL, lease_until = NULL "
+                "WHERE id = ? AND lease_owner = ?",
+                (batch_id, owner),
+            )
+            return cursor.rowcount == 1
+
+        return self.db.write(write)
+
+    # -- outcomes -----------------------------------------------------------------------
+
+    def save_plan(self, batch_id: str, plan: dict[str, str], *, owner: str | None = None) -> None:
         """Record what the memory agents still have to do for this batch."""
-        self._update(batch_id, "plan = ?", (json.dumps(plan, ensure_ascii=False),))
+        self._update(batch_id, "plan = ?", (json.dumps(plan, ensure_ascii=False),), owner)
 
-    def mark_done(self, batch_id: str) -> Batch:
-        self._update(batch_id, "status = 'done', last_error = NULL, attempts = attempts + 1", ())
+    def mark_done(self, batch_id: str, *, owner: str | None = None) -> Batch:
+        """The memory agents absorbed the batch; its lease ends."""
+        self._update(
+            batch_id,
+            "status = 'done', last_error = NULL, attempts = attempts + 1, retry_at = NULL, "
+            "lease_owner = NULL, lease_until = NULL",
+            (),
+            owner,
+        )
         return self.get(batch_id)
 
-    def mark_failed(self, batch_id: str, error: str) -> Batch:
-        """Count a failed attempt; the batch stays pending, to be retried."""
-        self._update(batch_id, "attempts = attempts + 1, last_error = ?", (error,))
+    def mark_failed(
+        self,
+        batch_id: str,
+        error: str,
+        *,
+        owner: str | None = None,
+        retry_after_s: float = 0.0,
+    ) -> Batch:
+        """Count a failed attempt; the batch stays pending, to be retried (by the
+        background run no sooner than ``retry_after_s`` from now); its lease ends."""
+        now = datetime.now(UTC)
+        self._update(
+            batch_id,
+            "attempts = attempts + 1, last_error = ?, retry_at = ?, "
+            "lease_owner = NULL, lease_until = NULL",
+            (error, _later(now, retry_after_s)),
+            owner,
+            now=format_time(now),
+        )
         return self.get(batch_id)
 
-    def _update(self, batch_id: str, sets: str, params: tuple[object, ...]) -> None:
+    def _update(
+        self,
+        batch_id: str,
+        sets: str,
+        params: tuple[object, ...],
+        owner: str | None,
+        *,
+        now: str | None = None,
+    ) -> None:
+        """Update a batch; with ``owner``, only while that worker holds its lease."""
+
         def write(conn: sqlite3.Connection) -> None:
+            if owner is not None:
+                _check_holder(conn, batch_id, owner)
             cursor = conn.execute(
                 f"UPDATE batches SET {sets}, updated_at = ? WHERE id = ?",
-                (*params, now_iso(), batch_id),
+                (*params, now or now_iso(), batch_id),
             )
             if cursor.rowcount == 0:
                 raise NotFoundError(f"No batch with id {batch_id}.")
 
         self.db.write(write)
+
+
+def _claimable(now: str, *, due_only: bool, skip: Sequence[str]) -> tuple[str, list[object]]:
+    """The WHERE clause (and its parameters) of a batch a worker may claim now."""
+    sql = (
+        "status = 'pending' AND sealed_at IS NOT NULL AND (lease_until IS NULL OR lease_until <= ?)"
+    )
+    params: list[object] = [now]
+    if due_only:
+        sql += " AND (retry_at IS NULL OR retry_at <= ?)"
+        params.append(now)
+    for chunk, marks in in_chunks(list(skip)):
+        sql += f" AND id NOT IN ({marks})"
+        params.extend(chunk)
+    return sql, params
+
+
+def _check_holder(conn: sqlite3.Connection, batch_id: str, owner: str) -> None:
+    row = conn.execute("SELECT lease_owner FROM batches WHERE id = ?", (batch_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"No batch with id {batch_id}.")
+    if row[0] != owner:
+        raise LeaseLostError(
+            f"Batch {batch_id} was taken over by another run of the memory agents "
+            "(this run held it past its lease)."
+        )
+
+
+def _later(moment: datetime, seconds: float) -> str:
+    return format_time(moment + timedelta(seconds=seconds))
 
 
 def _batch(row: sqlite3.Row) -> Batch:
@@ -323,4 +511,7 @@ def _batch(row: sqlite3.Row) -> Batch:
         items=tuple(json.loads(row["items"])),
         sealed_at=row["sealed_at"],
         plan=json.loads(row["plan"]) if row["plan"] is not None else None,
+        lease_owner=row["lease_owner"],
+        lease_until=row["lease_until"],
+        retry_at=row["retry_at"],
     )

@@ -5,6 +5,7 @@ Hierarchy::
     StorageError                 base; never raised itself
     ├── NotFoundError            no memory or source with that id
     ├── InvalidInputError        a value the caller passed breaks the schema
+    ├── LeaseLostError           another worker took over a batch this one held
     └── EnvironmentStorageError  the environment's fault, not a bug
         ├── DatabaseLockedError  another process holds the write lock too long
         ├── DiskFullError        the disk (or the database size cap) is full
@@ -28,6 +29,10 @@ class NotFoundError(StorageError):
 
 class InvalidInputError(StorageError):
     """The caller passed a value the schema does not accept."""
+
+
+class LeaseLostError(StorageError):
+    """A worker's lease on a batch ran out and another worker claimed it."""
 
 
 class EnvironmentStorageError(StorageError):

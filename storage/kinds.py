@@ -7,11 +7,13 @@ This module is data plus small pure functions; the stores read it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from storage.errors import InvalidInputError
+from storage.inputs import clean_text
 
 FieldKind = Literal["text", "time", "list", "choice", "int"]
 
@@ -230,32 +232,49 @@ def now_iso() -> str:
     return format_time(datetime.now(UTC))
 
 
+_UNPADDED_YEAR = re.compile(r"(\d{1,3})(-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")
+"""The stored form as earlier versions wrote it for years before 1000
+(``999-05-01T...``): still read, so the exports they made import."""
+
+
 def format_time(moment: datetime) -> str:
-    """Canonical stored form: UTC, microseconds, 'Z'. Sorts as text."""
+    """Canonical stored form: UTC, microseconds, 'Z', a four-digit year. Sorts as
+    text. OverflowError when the time is outside years 1-9999 once in UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(value: object, *, what: str = "time") -> str:
     """Accept ISO-8601 (date or date-time, any offset; naive means UTC) and
-    return the canonical stored form."""
+    return the canonical stored form; refuse a time that has none (outside
+    years 1-9999 in UTC), since it could not be read back."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(f"{what} must be an ISO-8601 time string, got {value!r}.")
     text = value.strip()
+    legacy = _UNPADDED_YEAR.fullmatch(text)
+    if legacy:
+        text = f"{int(legacy[1]):04d}{legacy[2]}"
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInputError(f"{what} {value!r} is not an ISO-8601 time.") from None
-    return format_time(moment)
+    try:
+        return format_time(moment)
+    except (OverflowError, ValueError):
+        raise InvalidInputError(
+            f"{what} {value!r} is outside the years 1 to 9999 once in UTC."
+        ) from None
 
 
 # -- validation -------------------------------------------------------------------
 
 
 def check_text(value: object, *, what: str, required: bool) -> str | None:
+    """``value`` as a text field stores it (lone surrogates replaced, see
+    :func:`storage.inputs.clean_text`), or InvalidInputError saying why not."""
     if value is None:
         if required:
             raise InvalidInputError(f"{what} is required.")
@@ -270,7 +289,7 @@ def check_text(value: object, *, what: str, required: bool) -> str | None:
         )
     if "\x00" in value:
         raise InvalidInputError(f"{what} contains a NUL character.")
-    return value
+    return clean_text(value)
 
 
 def validate_fields(kind: Kind, values: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -309,9 +328,8 @@ def _stored_value(kind: Kind, f: Field, value: object) -> object:
             value = []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise InvalidInputError(f"{what} must be a list of strings.")
-        for item in value:
-            check_text(item, what=what, required=False)
-        return json.dumps(value, ensure_ascii=False)
+        items = [check_text(item, what=what, required=False) for item in value]
+        return json.dumps(items, ensure_ascii=False)
     if f.kind == "choice":
         if value is None and not f.required:
             return None

@@ -209,6 +209,34 @@ def _v7_screen_apps(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX screenshots_app ON screenshots(app, at, deleted_at)")
 
 
+def _v8_batch_leases(conn: sqlite3.Connection) -> None:
+    """Batch claims across processes: a worker holds a batch under a lease (its
+    owner and until when) while the memory agents run on it, so two runs at once
+    (the app's timer, ``capture run``, ``absorb``) never take the same batch, and a
+    killed worker's batch is taken over once the lease runs out. ``retry_at``: when
+    the background run may retry a failed batch (its back-off); the failed batches
+    of an older version are due at once."""
+    conn.execute("ALTER TABLE batches ADD COLUMN lease_owner TEXT")
+    conn.execute("ALTER TABLE batches ADD COLUMN lease_until TEXT")
+    conn.execute("ALTER TABLE batches ADD COLUMN retry_at TEXT")
+    conn.execute(
+        "UPDATE batches SET retry_at = updated_at WHERE status = 'pending' AND attempts > 0"
+    )
+
+
+def _v9_four_digit_years(conn: sqlite3.Connection) -> None:
+    """Times before year 1000 were stored with a short year (``999-05-01T...``):
+    they sorted after every later time, and an export holding one did not import.
+    Pad them to four digits (27 characters), as they are stored from now on. Only
+    the times a user gives can be that early; the others are the clock's."""
+    for table, column in (("episodic", "occurred_at"), ("messages", "at"), ("screenshots", "at")):
+        conn.execute(
+            f"UPDATE {table} SET {column} = substr('000' || {column}, -27) "
+            f"WHERE {column} GLOB '[0-9]-*' OR {column} GLOB '[0-9][0-9]-*' "
+            f"OR {column} GLOB '[0-9][0-9][0-9]-*'"
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_batches,
@@ -217,6 +245,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v5_batch_plans,
     _v6_screen_chunks,
     _v7_screen_apps,
+    _v8_batch_leases,
+    _v9_four_digit_years,
 )
 
 

@@ -57,16 +57,23 @@ class SourceStore(RowStore):
         return self.get(item_id)
 
     def existing_external_ids(self, external_ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
         with self.db.reading() as conn:
-            for chunk, marks in in_chunks(external_ids):
-                found.update(
-                    r[0]
-                    for r in conn.execute(
-                        f"SELECT external_id FROM {self.kind.table} WHERE external_id IN ({marks})",
-                        chunk,
-                    )
+            return self.existing_external_ids_in(conn, external_ids)
+
+    def existing_external_ids_in(
+        self, conn: sqlite3.Connection, external_ids: Sequence[str]
+    ) -> set[str]:
+        """The ``external_ids`` stored, read on ``conn``: inside a write, what another
+        process stored since the caller last looked is seen too."""
+        found: set[str] = set()
+        for chunk, marks in in_chunks(external_ids):
+            found.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT external_id FROM {self.kind.table} WHERE external_id IN ({marks})",
+                    chunk,
                 )
+            )
         return found
 
 

@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from storage.db import Database
 from storage.errors import InvalidInputError
+from storage.inputs import json_lines, parse_json
 from storage.kinds import ALL_KINDS, BY_NAME, Kind, kind_of_id, now_iso, parse_time, validate_fields
 from storage.migrations import schema_version
 from storage.rows import search_text_for
@@ -163,20 +164,20 @@ def import_file(
 
 def _read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        with path.open(encoding="utf-8") as f:
-            lines = list(enumerate(f, start=1))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"Cannot read {path}: {exc}.") from exc
+    lines = [(n, line) for n, line in json_lines(text) if line.strip()]
     if not lines:
         raise InvalidInputError(f"{path} is empty.")
-    for line_no, line in lines:
+    for index, (line_no, line) in enumerate(lines):
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"{path}:{line_no}: not JSON ({exc.msg}).") from None
+            item = parse_json(line)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{path}:{line_no}: {exc}") from None
         if not isinstance(item, dict):
             raise InvalidInputError(f"{path}:{line_no}: expected a JSON object.")
-        if line_no == 1:
+        if index == 0:
             if item.get("format") != FORMAT:
                 raise InvalidInputError(f"{path} is not a mirix-app export file.")
             if item.get("version") != FORMAT_VERSION:
@@ -262,7 +263,7 @@ def _check_row(kind: Kind, row: dict[str, Any], line_no: int) -> None:
         for f in kind.fields:
             value = row.get(f.name)
             if f.kind == "list" and isinstance(value, str):
-                value = json.loads(value)
+                value = parse_json(value)
             if value is not None or f.required:
                 public[f.name] = value
         row.update({f.name: None for f in kind.fields} | validate_fields(kind, public))
@@ -300,8 +301,8 @@ def _import_history(
     kind = BY_NAME.get(item["type"])
     if kind is not None and kind.secret_fields:
         try:
-            data = json.loads(item["data"])
-        except json.JSONDecodeError:
+            data = parse_json(item["data"])
+        except InvalidInputError:
             raise InvalidInputError(f"line {line_no}: history data is not JSON.") from None
         if not isinstance(data, dict):
             raise InvalidInputError(f"line {line_no}: history data is not a JSON object.")

@@ -8,12 +8,14 @@ model can act on, or None.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
+
+from storage.errors import InvalidInputError
+from storage.inputs import parse_json
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,9 @@ class ToolCall:
         if not text.strip():
             return cls(call_id, name, {}, text)
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return cls(call_id, name, {}, text, f"the arguments are not valid JSON ({exc.msg})")
+            value = parse_json(text)  # deep nesting, huge numbers: refused, not a crash
+        except InvalidInputError as exc:
+            return cls(call_id, name, {}, text, f"the arguments are {str(exc).rstrip('.')}")
         if not isinstance(value, dict):
             return cls(call_id, name, {}, text, "the arguments must be a JSON object")
         return cls(call_id, name, value, text)

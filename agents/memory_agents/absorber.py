@@ -25,6 +25,12 @@ when a call of the first round was refused (so it can correct itself).
 Before a run, an open batch older than ``seal_after_s`` is sealed, so a few chat
 turns do not wait for a full batch forever.
 
+Runs may overlap (the app's timer, ``capture run``, ``mirix-app absorb``): each
+batch is claimed before it is worked on (a lease, renewed while the agents run,
+see :mod:`agents.memory_agents.lease`), so no two runs take the same batch; a
+batch whose run was killed is taken over (at once when that run was on this
+machine, else when its lease runs out).
+
 A provider failure (any LLMError, in any agent) leaves the batch pending with the
 attempt counted and the error kept; the next absorb retries it. Nothing in it is
 lost. When the provider itself is the problem (key refused, unreachable, still
@@ -37,6 +43,7 @@ retrying a failed batch, twice as long after each failure (1 minute up to 6 hour
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -55,6 +62,7 @@ from agents.errors import (
 )
 from agents.llm import (
     LLMClient,
+    LLMResponse,
     LLMSettings,
     LocalModelSettings,
     UsageCounter,
@@ -62,6 +70,7 @@ from agents.llm import (
     supports_images,
 )
 from agents.llm.tools import ToolCall, check_call
+from agents.memory_agents.lease import LEASE_S, Heartbeat, release_abandoned, worker_name
 from agents.memory_agents.observations import batch_sources, query_text, render_observations
 from agents.memory_agents.prompts import (
     agent_prompt,
@@ -77,7 +86,10 @@ from agents.screens.key_frames import key_frames as batch_key_frames
 from storage import MEMORY_TYPE_NAMES, Query, Record, Storage, kind_named
 from storage.batches import Batch
 from storage.core import BLOCK_LABELS
+from storage.errors import LeaseLostError
 from storage.kinds import format_time
+
+log = logging.getLogger(__name__)
 
 EXISTING_SHOWN = 5
 EXISTING_SHOWN_META = 3
@@ -103,6 +115,8 @@ def retry_wait_s(attempts: int) -> float:
 
 def next_try_at(batch: Batch) -> datetime:
     """When the background run retries ``batch`` (its last attempt + the wait)."""
+    if batch.retry_at is not None:
+        return datetime.fromisoformat(batch.retry_at)
     wait = timedelta(seconds=retry_wait_s(batch.attempts))
     return datetime.fromisoformat(batch.updated_at) + wait
 
@@ -111,8 +125,9 @@ def next_try_at(batch: Batch) -> datetime:
 class BatchReport:
     id: str
     status: str
-    """done, pending (failed this time, kept for a retry), or split (too long for the
-    model: replaced by two halves, see ``split_into``)."""
+    """done, pending (failed this time, kept for a retry), split (too long for the
+    model: replaced by two halves, see ``split_into``), or taken over (this run held
+    it past its lease and another run claimed it)."""
     memory_types: list[str] = field(default_factory=list)
     memories_written: int = 0
     llm_calls: int = 0
@@ -137,6 +152,8 @@ class AbsorbReport:
     waiting: int = 0
     """Pending batches not tried in this run (waiting out a back-off, or left when the
     provider failed)."""
+    held: int = 0
+    """Batches another run was absorbing when this one finished (left to it)."""
 
     @property
     def done(self) -> int:
@@ -163,6 +180,7 @@ class AbsorbReport:
             "split": self.split,
             "memories_written": self.memories_written,
             "waiting": self.waiting,
+            "held": self.held,
             "llm_calls": sum(b.llm_calls for b in self.batches),
             "prompt_tokens": sum(b.prompt_tokens for b in self.batches),
             "batches": [b.to_dict() for b in self.batches],
@@ -186,8 +204,12 @@ class Absorber:
         redact_local: bool = False,
         key_frames: int = 0,
         images: str = "auto",
+        lease_s: float = LEASE_S,
     ) -> None:
         self.storage = storage
+        self.owner = worker_name()
+        """This absorber's name on the batches it claims."""
+        self.lease_s = lease_s
         self.embedder = embedder
         self.llm = llm
         # Every text a provider gets is redacted by the LLM client (llm.redact, on by
@@ -222,37 +244,52 @@ class Absorber:
     def absorb(
         self, progress: BatchProgress | None = None, *, due_only: bool = False
     ) -> AbsorbReport:
-        """Absorb the pending batches, oldest first. ``due_only`` skips the failed
-        ones whose retry wait (:func:`retry_wait_s`) has not passed."""
+        """Absorb the pending batches, oldest first, each claimed first (see
+        :mod:`storage.batches`): a batch another run holds is left to it.
+        ``due_only`` skips the failed ones whose retry wait (:func:`retry_wait_s`)
+        has not passed. Each batch is tried at most once per run."""
         report = AbsorbReport(mode="llm")
         self.seal_stale()
-        pending = self.storage.batches.pending()
-        if due_only:
-            now = datetime.now(UTC)
-            due = [b for b in pending if not b.attempts or next_try_at(b) <= now]
-            report.waiting = len(pending) - len(due)
-            pending = due
-        queue = list(pending)
-        number = 0
-        while queue:
-            batch = queue.pop(0)
-            number += 1
-            result = self.absorb_batch(batch)
+        release_abandoned(self.storage.batches)
+        batches = self.storage.batches
+        tried: list[str] = []
+        while (
+            batch := batches.claim_next(
+                self.owner, lease_s=self.lease_s, due_only=due_only, skip=tried
+            )
+        ) is not None:
+            tried.append(batch.id)
+            with Heartbeat(batches, batch.id, self.owner, lease_s=self.lease_s) as beat:
+                result = self.absorb_batch(batch)
+            if beat.lost and result.status != "taken over":
+                log.warning("The lease on %s was renewed too late; it was taken over.", batch.id)
             report.batches.append(result)
-            # A batch too long for the model was split: its halves go next.
-            queue[0:0] = [self.storage.batches.get(half) for half in result.split_into]
+            left = batches.claimable(due_only=due_only, skip=tried)
             if progress is not None:
-                progress(number, number + len(queue), result)
-            if result.provider_error and queue:
-                report.waiting += len(queue)
+                progress(len(report.batches), len(report.batches) + left, result)
+            if result.provider_error and left:
+                report.waiting += left
                 report.message = (
-                    f"Stopped after a provider error; {len(queue)} more batch(es) wait for "
+                    f"Stopped after a provider error; {left} more batch(es) wait for "
                     f"the next run. {result.error}"
                 )
                 break
+        if due_only:
+            report.waiting += batches.claimable(skip=tried) - batches.claimable(
+                due_only=True, skip=tried
+            )
+        held = [b for b in batches.held() if b.lease_owner != self.owner]
+        report.held = len(held)
+        if held and not report.message:
+            report.message = (
+                f"{len(held)} batch(es) are being absorbed by another run right now; "
+                "this run left them to it."
+            )
         return report
 
     def absorb_batch(self, batch: Batch) -> BatchReport:
+        """Run the meta-agent (unless its plan is saved) and the memory agents on a
+        batch this absorber has claimed, and record the outcome."""
         usage = UsageCounter()
         settings = self.llm
         if isinstance(settings, LocalModelSettings) and batch.attempts:
@@ -261,38 +298,56 @@ class Absorber:
             settings = replace(settings, sample_offset=batch.attempts)
         client = client_for(settings, usage=usage)
         result = BatchReport(batch.id, "pending")
+        batches, owner = self.storage.batches, self.owner
         try:
-            if batch.plan is None:
-                assignments = self._dispatch(client, batch, result)
-                # The meta-agent's new memories are written: a retry must not write
-                # them again, only run the agents still to run.
-                self.storage.batches.save_plan(batch.id, assignments)
+            try:
+                if batch.plan is None:
+                    assignments = self._dispatch(client, batch, result)
+                    # The meta-agent's new memories are written: a retry must not write
+                    # them again, only run the agents still to run.
+                    batches.save_plan(batch.id, assignments, owner=owner)
+                else:
+                    assignments = dict(batch.plan)
+                result.memory_types = [t for t in MEMORY_TYPE_NAMES if t in assignments]
+                writers, errors = self._run_agents(client, batch, result.memory_types, assignments)
+                result.memories_written += sum(len(w.written) for w in writers)
+                if errors:
+                    left = {t: assignments[t] for t in errors}
+                    batches.save_plan(batch.id, left, owner=owner)
+                    raise next(iter(errors.values()))
+            except LLMError as exc:
+                self._failed(batch, result, exc)
             else:
-                assignments = dict(batch.plan)
-            result.memory_types = [t for t in MEMORY_TYPE_NAMES if t in assignments]
-            writers, errors = self._run_agents(client, batch, result.memory_types, assignments)
-            result.memories_written += sum(len(w.written) for w in writers)
-            if errors:
-                self.storage.batches.save_plan(batch.id, {t: assignments[t] for t in errors})
-                raise next(iter(errors.values()))
-        except LLMError as exc:
-            result.error = str(exc)
-            if isinstance(exc, LLMContextLengthError) and len(batch.items) > 1:
-                # Retrying the same prompt cannot help; half of it may fit.
-                halves = self.storage.batches.split(batch.id)
-                result.status = "split"
-                result.split_into = [half.id for half in halves]
-                sizes = " and ".join(str(len(half.items)) for half in halves)
-                result.error += f" Split into two batches of {sizes} observations."
-            else:
-                result.provider_error = isinstance(exc, PROVIDER_ERRORS)
-                self.storage.batches.mark_failed(batch.id, str(exc))
-        else:
-            result.status = "done"
-            self.storage.batches.mark_done(batch.id)
+                result.status = "done"
+                batches.mark_done(batch.id, owner=owner)
+        except LeaseLostError as exc:
+            result.status, result.error = "taken over", str(exc)
+        finally:
+            if result.status not in ("done", "split"):
+                batches.release(batch.id, owner)  # a bug's exception, say: free it now
         total = usage.total()
         result.llm_calls, result.prompt_tokens = total.calls, total.prompt_tokens
         return result
+
+    def _failed(self, batch: Batch, result: BatchReport, exc: LLMError) -> None:
+        """Record a failed attempt; a batch too long for the model is split instead."""
+        result.error = str(exc)
+        batches = self.storage.batches
+        if isinstance(exc, LLMContextLengthError) and len(batch.items) > 1:
+            # Retrying the same prompt cannot help; half of it may fit.
+            halves = batches.split(batch.id, owner=self.owner)
+            result.status = "split"
+            result.split_into = [half.id for half in halves]
+            sizes = " and ".join(str(len(half.items)) for half in halves)
+            result.error += f" Split into two batches of {sizes} observations."
+        else:
+            result.provider_error = isinstance(exc, PROVIDER_ERRORS)
+            batches.mark_failed(
+                batch.id,
+                str(exc),
+                owner=self.owner,
+                retry_after_s=retry_wait_s(batch.attempts + 1),
+            )
 
     # -- the meta-agent ------------------------------------------------------------------
 
@@ -337,18 +392,26 @@ class Absorber:
         for call in valid:
             for item in call.arguments["assignments"]:
                 assign(item["memory_type"], item["instruction"].strip())
+        refusals: list[str] = []
         for call in writes if self.direct_writes else ():
             refused = self._write_directly(call, batch, result)
+            if refused is None:
+                continue
+            refusals.append(refused)
             type_name = type_of_tool(call.name)
             offered = any(t.name == call.name for t in meta_tools())
             # A known write with bad arguments goes to its agent; an unknown tool
             # (a delete, say) is refused outright.
-            if refused is not None and type_name is not None and offered:
+            if type_name is not None and offered:
                 assign(
                     type_name,
                     f"Store what this refused call meant: {call.name} {call.raw_arguments[:500]} "
                     f"({refused})",
                 )
+        if not valid and not assignments and len(refusals) == len(writes):
+            # Asked to act, it did nothing usable (only unknown tools, say): the batch's
+            # observations would never be absorbed if this counted as done.
+            raise LLMBadOutputError(f"The meta-agent made no valid call. {refusals[0]}")
         return assignments
 
     def _meta_request(self, batch: Batch, result: BatchReport) -> str | list[dict[str, Any]]:
@@ -475,9 +538,16 @@ class Absorber:
         reply = one_round.run_tools(
             messages, tools, operation=operation, handler=writer, tool_choice="required"
         )
+        refused = reply.invalid_calls
         if reply.invalid_calls and reply.round_limit_hit:
             # A refused call was answered with its error: one round to correct it.
-            one_round.run_tools(reply.messages, tools, operation=operation, handler=writer)
+            reply = one_round.run_tools(reply.messages, tools, operation=operation, handler=writer)
+            refused += reply.invalid_calls
+        if refused and not writer.written:
+            # Every call it made was refused (bad arguments, unknown tools): a failed
+            # attempt, retried with back-off, not a batch done with nothing stored. An
+            # answer in words alone (no call) says there was nothing to change.
+            raise LLMBadOutputError(f"The {type_name} agent made no valid call. {_why(reply)}")
         return writer
 
     def _existing(
@@ -496,3 +566,12 @@ class Absorber:
         if type_name == "knowledge_vault":
             records = [r for r in records if r.fields.get("sensitivity") != "high"]
         return [r for r in records if not r.deleted]
+
+
+def _why(reply: LLMResponse) -> str:
+    """The first refusal the model was answered with."""
+    for message in reply.messages:
+        content = message.get("content")
+        if message.get("role") == "tool" and str(content).startswith("Error:"):
+            return str(content)
+    return ""

@@ -42,9 +42,18 @@ class Frame:
     external_id: str | None = None
 
 
+MIN_SIDE = 16
+"""Narrowest frame accepted: no line of text fits in fewer pixels."""
+
+
 def check_size(width: int, height: int, what: str) -> None:
     if width < 1 or height < 1:
         raise FrameError(f"{what} is empty ({width}x{height} pixels).")
+    if min(width, height) < MIN_SIDE:
+        raise FrameError(
+            f"{what} is {width}x{height} pixels: too thin to show a line of text "
+            f"(a screenshot is at least {MIN_SIDE} pixels each way)."
+        )
     if width * height > MAX_PIXELS:
         raise FrameError(
             f"{what} is {width}x{height} pixels, more than the "
@@ -65,7 +74,8 @@ def open_image(path: Path) -> Image.Image:
             with Image.open(path) as img:
                 check_size(img.width, img.height, what)
                 img.load()
-                return img.convert("RGB")
+                # An RGB file is used as read: a copy is 3 bytes a pixel (120 MB at the cap).
+                return img if img.mode == "RGB" else img.convert("RGB")
     except FrameError:
         raise
     except FileNotFoundError:

@@ -10,7 +10,6 @@ already stored).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from agents.errors import IngestError
 from agents.screens.frame import Frame, FrameError, open_image
 from agents.screens.pipeline import ScreenPipeline
 from storage import InvalidInputError
+from storage.inputs import json_lines, parse_json
 from storage.kinds import format_time, parse_time
 
 Progress = Callable[[int, int], None]
@@ -71,7 +71,7 @@ def read_manifest(path: Path) -> tuple[list[ManifestLine], list[tuple[int, str]]
         raise IngestError(f"{path} is not UTF-8 text (byte {exc.start}).") from exc
     good: list[ManifestLine] = []
     problems: list[tuple[int, str]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in json_lines(text):
         if not raw.strip():
             continue
         try:
@@ -84,10 +84,7 @@ def read_manifest(path: Path) -> tuple[list[ManifestLine], list[tuple[int, str]]
 
 
 def _manifest_line(number: int, raw: str, base: Path) -> ManifestLine:
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"not valid JSON ({exc.msg}).") from None
+    obj = parse_json(raw)
     if not isinstance(obj, dict):
         raise InvalidInputError("expected a JSON object.")
     unknown = sorted(set(obj) - _KEYS)
@@ -158,7 +155,10 @@ def _frame(entry: ManifestLine) -> Frame:
     image = open_image(entry.path)
     at = entry.at
     if at is None:  # no time given: when the file was last written
-        at = format_time(datetime.fromtimestamp(entry.path.stat().st_mtime, UTC))
+        try:
+            at = format_time(datetime.fromtimestamp(entry.path.stat().st_mtime, UTC))
+        except (OverflowError, OSError, ValueError):
+            raise FrameError(f"{entry.path} has no usable modification time; give 'at'.") from None
     return Frame(
         image=image,
         at=at,

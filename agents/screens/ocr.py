@@ -23,6 +23,10 @@ from PIL import Image
 
 from agents.errors import ModelUnavailableError
 from agents.screens.dedup import Fingerprint, changed_regions, find_scroll, luma
+from agents.screens.frame import FrameError
+from agents.screens.ocr_bands import MAX_READ_SIDE, bands, read_scale
+
+log = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]
 
@@ -88,7 +92,10 @@ class RapidOcr:
                         # instead of 0.13 s). Only scale down, past 4096 px; WebSRC answer
                         # recall is unchanged (96.7) and a full pass is faster too.
                         "Det.limit_type": "max",
-                        "Det.limit_side_len": 4096,
+                        "Det.limit_side_len": MAX_READ_SIDE,
+                        # Large frames are scaled and cut here (agents.screens.ocr_bands);
+                        # rapidocr's own cut to 2000 px would undo that.
+                        "Global.max_side_len": MAX_READ_SIDE,
                         # Lines are recognised one by one: a batch pads every line to
                         # its widest, and screen lines vary from one word to a full
                         # width. 24 % faster on 35 chat and web screens (763 lines,
@@ -100,8 +107,39 @@ class RapidOcr:
             return self._engine
 
     def read(self, image: Image.Image) -> list[OcrLine]:
+        """The lines of text in ``image``, read in bands of at most READ_PIXELS
+        (see :mod:`agents.screens.ocr_bands`); FrameError when the engine cannot
+        read it at all."""
         engine = self.load()
-        result = engine(image.convert("RGB"))
+        rgb = image if image.mode == "RGB" else image.convert("RGB")  # no copy of 120 MB
+        scale = read_scale(*rgb.size)
+        if scale < 1:
+            size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
+            rgb = rgb.resize(size, Image.Resampling.BILINEAR)
+        lines: list[OcrLine] = []
+        cut = bands(*rgb.size)
+        for band in cut:
+            part = (
+                rgb
+                if band.bottom - band.top == rgb.height
+                else rgb.crop((0, band.top, rgb.width, band.bottom))
+            )
+            for line in self._read_once(engine, part):
+                x0, y0, x1, y1 = line.box
+                if band.keep_from <= band.top + (y0 + y1) / 2 < band.keep_to:
+                    box = (x0, y0 + band.top, x1, y1 + band.top)
+                    lines.append(OcrLine(line.text, _unscaled(box, scale), line.score))
+            if len(cut) > 1:
+                return_freed_memory()  # or each band's detection adds to the peak
+        return lines
+
+    def _read_once(self, engine: Any, image: Image.Image) -> list[OcrLine]:
+        try:
+            result = engine(image)
+        except Exception as exc:  # the engine failing on these pixels, not our bug
+            log.debug("OCR failed on a %dx%d image", image.width, image.height, exc_info=True)
+            why = ": ".join(filter(None, (type(exc).__name__, str(exc))))
+            raise FrameError(f"OCR could not read this image ({why}).") from exc
         texts = result.txts or ()
         boxes = result.boxes if result.boxes is not None else ()
         scores = result.scores or ()
@@ -114,6 +152,13 @@ class RapidOcr:
             box = (int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1)
             lines.append(OcrLine(str(text).strip(), box, float(score)))
         return lines
+
+
+def _unscaled(box: Box, scale: float) -> Box:
+    if scale == 1:
+        return box
+    x0, y0, x1, y1 = box
+    return (int(x0 / scale), int(y0 / scale), int(x1 / scale) + 1, int(y1 / scale) + 1)
 
 
 def return_freed_memory() -> None:

@@ -237,7 +237,8 @@ class ScreenPipeline:
         print_ = self._admit(frame, dedup)
         if print_ is None:
             return FrameResult("duplicate")
-        return FrameResult("kept", self._keep(frame, print_))
+        stored = self._keep(frame, print_)
+        return FrameResult("kept", stored) if stored is not None else FrameResult("exists")
 
     @property
     def batches_queued(self) -> int:
@@ -300,7 +301,7 @@ class ScreenPipeline:
 
     def _keep(
         self, frame: Frame, print_: Fingerprint, *, wanted: Callable[[], bool] | None = None
-    ) -> StoredFrame:
+    ) -> StoredFrame | None:
         self._follow_config()
         with self._ocr_lock:
             lines = self.ocr.read(frame.image, print_, frame.monitor)

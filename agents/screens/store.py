@@ -175,10 +175,11 @@ def keep_frame(
     quality: int,
     sensitive_boxes: Sequence[Box],
     wanted: Callable[[], bool] | None = None,
-) -> StoredFrame:
-    """Write the frame's files and row. ``wanted`` is asked inside the row's
-    transaction (so after it, or never, a forget runs): False drops the frame
-    (:class:`FrameForgotten`), files and all."""
+) -> StoredFrame | None:
+    """Write the frame's files and row; None when its external id was stored by
+    another process meanwhile (a second import of one manifest): nothing is kept.
+    ``wanted`` is asked inside the row's transaction (so after it, or never, a
+    forget runs): False drops the frame (:class:`FrameForgotten`), files and all."""
     values = validate_fields(
         SCREENSHOT,
         {
@@ -206,9 +207,12 @@ def keep_frame(
     values |= {"image_path": image_path, "thumb_path": thumb_path}
     image_blob = encode_vector(image_vector) if image_vector is not None else None
 
-    def write(conn: sqlite3.Connection) -> None:
+    def write(conn: sqlite3.Connection) -> bool:
         if wanted is not None and not wanted():
             raise FrameForgotten(f"The frame at {frame.at} was forgotten before it was kept.")
+        ext = frame.external_id
+        if ext and storage.screenshots.existing_external_ids_in(conn, [ext]):
+            return False
         storage.screenshots.insert(
             conn,
             values,
@@ -221,13 +225,17 @@ def keep_frame(
             (encode_chunk_vectors(text_vectors.chunks), image_blob, item_id),
         )
         set_sensitive_boxes(conn, item_id, sensitive_boxes)
+        return True
 
+    kept = False
     try:
-        storage.db.write(write)
-    except BaseException:
-        files.remove(image_path)
-        files.remove(thumb_path)
-        raise
+        kept = storage.db.write(write)
+    finally:
+        if not kept:
+            files.remove(image_path)
+            files.remove(thumb_path)
+    if not kept:
+        return None
     return StoredFrame(
         item_id, values["at"], values["app"], frame.title, text, image_path, thumb_path
     )

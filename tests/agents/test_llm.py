@@ -22,6 +22,7 @@ from agents.errors import (
     ToolInputError,
 )
 from agents.llm import LLMClient, LLMSettings, Tool, UsageCounter, resolve_api_key
+from agents.llm.tools import ToolCall
 from tests.llm_server import MODEL, ScriptedLLMServer
 
 KEY_ENV = "MIRIX_TEST_LLM_KEY"
@@ -451,3 +452,10 @@ def test_importing_agents_llm_does_not_import_litellm() -> None:
     code = "import sys, agents, agents.llm; print('litellm' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_tool_arguments_too_deep_or_with_a_lone_surrogate() -> None:
+    call = ToolCall.parse("c1", "semantic_insert", '{"name": ' + "[" * 5000 + "]" * 5000 + "}")
+    assert call.arguments == {} and call.parse_error is not None
+    assert call.parse_error.startswith("the arguments are not usable JSON (nested deeper")
+    assert ToolCall.parse("c2", "x", '{"a": "\\ud800"}').arguments == {"a": "\ufffd"}

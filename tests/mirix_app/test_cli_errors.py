@@ -249,6 +249,9 @@ def test_usage_errors_exit_2_without_traceback(loaded: Path) -> None:
         (['{"id": "q1", "query": "x"}', '{"id": "q2"}'], ":2: expected"),
         (['{"id": "q1", "query": "x", "limit": 0}'], "limit must be a positive integer"),
         (['{"id": "q1", "query": "x", "limit": "3"}'], "limit must be a positive integer"),
+        (['{"id": "q1", "query": "x", "limit": 1e400}'], ":1: not usable JSON"),
+        (['{"id": "q1", "query": "x", "limit": ' + "9" * 40 + "}"], "at most 1000"),
+        (['{"id": "q1", "query": "x"}', '{"id": "q2", "query": " "}'], ":2: the query is empty"),
         (['["q1", "x"]'], ":1: expected"),
     ],
 )
@@ -277,7 +280,7 @@ def test_bad_export_files(loaded: Path, tmp_path: Path) -> None:
     lines = good.read_text(encoding="utf-8").splitlines()
     broken = tmp_path / "broken.jsonl"
     broken.write_text("\n".join([*lines[:5], "{torn line"]) + "\n", encoding="utf-8")
-    fails(run(tmp_path / "fresh", "import", str(broken)), ":6: not JSON")
+    fails(run(tmp_path / "fresh", "import", str(broken)), ":6: not valid JSON")
     assert table_counts(tmp_path / "fresh" / "mirix.db")["messages"] == 0
     row = json.loads(lines[3])
     row["surprise"] = 1

@@ -7,6 +7,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from PIL import Image
+
 from tests.mirix_app.clirun import fails, ok, ok_json, run
 from tests.screens_data import save_screen, write_manifest
 
@@ -126,3 +128,19 @@ def test_clear_errors(tmp_path: Path) -> None:
     fails(run(data, "screens", "search"), "QUERY or --queries")
     fails(run(data, "screens", "search", "x", "--since", "soon"), "ISO-8601")
     fails(run(data, "screens", "search", "   "), "empty")
+
+
+def test_an_image_too_thin_for_ocr_is_reported_and_skipped_on_every_run(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    Image.new("RGB", (100_000, 1), "white").save(tmp_path / "thin.png")
+    save_screen(tmp_path / "ok.png", ["Invoice number 4711"])
+    manifest = write_manifest(
+        tmp_path / "m.jsonl",
+        [{"path": "thin.png", "external_id": "thin"}, {"path": "ok.png", "external_id": "ok"}],
+    )
+    for run_number in (1, 2):
+        report = ok_json(data, "screens", "import", str(manifest))
+        assert (report["imported"], report["existing"]) == ((1, 0) if run_number == 1 else (0, 1))
+        [problem] = report["skipped_invalid"]
+        assert problem["line"] == 1 and "100000x1 pixels: too thin" in problem["error"]
+    assert ok_json(data, "screens", "search", "invoice")["hits"][0]["external_id"] == "ok"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storage import InvalidInputError, NotFoundError, Storage
+from storage.errors import LeaseLostError
 
 
 def _item(n: int) -> dict[str, Any]:
@@ -167,3 +170,80 @@ def test_only_a_sealed_batch_not_done_can_be_given_up_or_requeued(storage: Stora
     with pytest.raises(InvalidInputError, match="Unknown batch status"):
         storage.batches.listed(("lost",))
     assert [b.id for b in storage.batches.listed()] == [filling.id, waiting.id]
+
+
+# -- claims ----------------------------------------------------------------------------
+
+
+def test_a_claimed_batch_is_not_claimed_again_until_its_lease_ends(data_dir: Path) -> None:
+    with Storage.open(data_dir) as one, Storage.open(data_dir) as other:  # two processes
+        first = one.batches.enqueue([_item(1)])
+        second = one.batches.enqueue([_item(2)])
+        one.batches.append([_item(3)], max_items=5)  # open: never claimed
+        a = one.batches.claim_next("worker-a", lease_s=60)
+        b = other.batches.claim_next("worker-b", lease_s=60)
+        assert (a and a.id, b and b.id) == (first.id, second.id)
+        assert a is not None and a.held() and a.lease_owner == "worker-a"
+        assert other.batches.claim_next("worker-c", lease_s=60) is None
+        assert one.batches.claimable() == 0
+        assert [x.id for x in other.batches.held()] == [first.id, second.id]
+        with pytest.raises(InvalidInputError, match="being absorbed right now"):
+            other.batches.give_up(first.id)
+
+        # Outcomes end the lease; only the holder may record them.
+        with pytest.raises(LeaseLostError):
+            other.batches.mark_done(first.id, owner="worker-b")
+        assert one.batches.mark_done(first.id, owner="worker-a").lease_owner is None
+        failed = other.batches.mark_failed(
+            second.id, "The model timed out.", owner="worker-b", retry_after_s=60
+        )
+        assert (failed.attempts, failed.lease_until) == (1, None)
+        assert failed.retry_at is not None and failed.retry_at > failed.updated_at
+        # The background run waits out the back-off; a manual run takes it at once.
+        assert one.batches.claim_next("worker-a", lease_s=60, due_only=True) is None
+        assert one.batches.claimable(due_only=True) == 0
+        assert one.batches.claimable(skip=[second.id]) == 0
+        retried = one.batches.claim_next("worker-a", lease_s=60)
+        assert retried is not None and retried.id == second.id
+
+
+def test_a_lease_that_runs_out_is_taken_over_and_the_old_holder_told(storage: Storage) -> None:
+    batch = storage.batches.enqueue([_item(1), _item(2)])
+    assert storage.batches.claim_next("gone", lease_s=0.2) is not None
+    assert storage.batches.renew(batch.id, "gone", lease_s=0.2)  # alive: still its own
+    assert storage.batches.claim_next("next", lease_s=60) is None
+    time.sleep(0.3)
+    taken = storage.batches.claim_next("next", lease_s=60)
+    assert taken is not None and taken.id == batch.id and taken.lease_owner == "next"
+    assert not storage.batches.renew(batch.id, "gone", lease_s=60)
+    for late in (
+        lambda: storage.batches.mark_done(batch.id, owner="gone"),
+        lambda: storage.batches.mark_failed(batch.id, "late", owner="gone"),
+        lambda: storage.batches.save_plan(batch.id, {}, owner="gone"),
+        lambda: storage.batches.split(batch.id, owner="gone"),
+    ):
+        with pytest.raises(LeaseLostError, match="taken over"):
+            late()
+    assert storage.batches.get(batch.id).attempts == 0  # nothing of "gone" was recorded
+    # A release frees it at once, but only by its holder.
+    assert not storage.batches.release(batch.id, "gone")
+    assert storage.batches.release(batch.id, "next")
+    assert storage.batches.claim_next("third", lease_s=60) is not None
+
+
+def test_claims_from_many_threads_take_each_batch_once(storage: Storage) -> None:
+    ids = {storage.batches.enqueue([_item(n)]).id for n in range(40)}
+    taken: list[str] = []
+
+    def work(name: str) -> None:
+        while (batch := storage.batches.claim_next(name, lease_s=60)) is not None:
+            taken.append(batch.id)
+            storage.batches.mark_done(batch.id, owner=name)
+
+    threads = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == sorted(ids)
+    assert storage.batches.counts()["done"] == 40

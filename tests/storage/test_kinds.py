@@ -37,10 +37,21 @@ def test_the_six_memory_types() -> None:
         ("2023-05-08T15:56:00+02:00", "2023-05-08T13:56:00.000000Z"),
         ("2023-05-08", "2023-05-08T00:00:00.000000Z"),
         (" 2023-05-08T13:56:00.5z ", "2023-05-08T13:56:00.500000Z"),
+        ("0999-05-01T00:00:00Z", "0999-05-01T00:00:00.000000Z"),  # always four digits
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000000Z"),
+        ("9999-12-31T23:59:59.999999Z", "9999-12-31T23:59:59.999999Z"),
+        ("999-05-01T00:00:00.000000Z", "0999-05-01T00:00:00.000000Z"),  # as once stored
     ],
 )
 def test_times_are_stored_in_one_canonical_utc_form(given: str, stored: str) -> None:
     assert parse_time(given) == stored
+    assert parse_time(stored) == stored  # what is stored reads back as it is
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
+def test_times_with_no_utc_form_are_refused(moment: str) -> None:
+    with pytest.raises(InvalidInputError, match="outside the years 1 to 9999"):
+        parse_time(moment, what="episodic.occurred_at")
 
 
 @pytest.mark.parametrize("bad", ["yesterday", "2023-13-45", "", "   ", None, 1683554160])

@@ -142,3 +142,46 @@ def test_batches_queued_before_plans_existed_have_none(tmp_path: Path) -> None:
         assert (batch.id, batch.attempts, batch.plan) == ("batch_old", 1, None)
         storage.batches.save_plan("batch_old", {"semantic": "Update Jordan."})
         assert storage.batches.get("batch_old").plan == {"semantic": "Update Jordan."}
+
+
+def test_a_batch_failed_before_leases_existed_is_due_and_unclaimed(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    conn = _conn(data / "mirix.db")
+    apply_migrations(conn, MIGRATIONS[:7])  # the schema before batch leases
+    conn.execute(
+        "INSERT INTO batches (id, created_at, updated_at, status, attempts, last_error, items, "
+        "sealed_at) VALUES ('batch_old', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', "
+        """'pending', 2, 'timeout', '[{"kind": "message", "source_id": "msg_1", "at": """
+        """"2024-01-01", "text": "hi"}]', '2024-01-01T00:00:00Z')"""
+    )
+    conn.close()
+    with Storage.open(data) as storage:
+        (batch,) = storage.batches.retrying()
+        assert (batch.retry_at, batch.lease_owner, batch.held()) == (batch.updated_at, None, False)
+        claimed = storage.batches.claim_next("worker", lease_s=60, due_only=True)
+        assert claimed is not None and claimed.id == "batch_old"
+
+
+def test_times_stored_with_a_short_year_get_four_digits(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    conn = _conn(data / "mirix.db")
+    apply_migrations(conn, MIGRATIONS[:8])  # before four-digit years
+    for n, (short, at) in enumerate(
+        [("1", "1-01-01"), ("99", "99-12-31"), ("999", "999-05-01"), ("2024", "2024-02-03")]
+    ):
+        conn.execute(
+            "INSERT INTO messages (id, created_at, updated_at, role, text, at) VALUES "
+            f"('msg_{short}', '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z', "
+            f"'user', 'hi {n}', '{at}T10:00:00.000000Z')"
+        )
+    conn.close()
+    with Storage.open(data) as storage:
+        times = [r.fields["at"] for r in storage.messages.list(limit=10)]
+    assert times == [
+        "2024-02-03T10:00:00.000000Z",
+        "0999-05-01T10:00:00.000000Z",
+        "0099-12-31T10:00:00.000000Z",
+        "0001-01-01T10:00:00.000000Z",
+    ]

@@ -201,7 +201,7 @@ def _row(**changes: object) -> str:
         ([], "is empty"),
         (['{"format": "something-else"}'], "not a mirix-app export"),
         (['{"format": "mirix-app-export", "version": 99}'], "export format 99"),
-        ([HEADER, GOOD_ROW, "{not json"], ":3: not JSON"),
+        ([HEADER, GOOD_ROW, "{not json"], ":3: not valid JSON"),
         ([HEADER, "[1, 2]"], ":2: expected a JSON object"),
         ([HEADER, GOOD_ROW, '{"record": "gossip"}'], "unknown record 'gossip'"),
         ([HEADER, GOOD_ROW.replace('"name"', '"colour": 1, "name"')], "unknown field"),
