@@ -353,9 +353,16 @@ def history(item_id: str, data_dir: Path | None, as_json: bool) -> None:
 
         def human() -> None:
             for e in entries:
-                click.echo(f"v{e.version}  {e.changed_at}  then {e.change}")
+                made = str(e.data.get("updated_at") or "")[:19]
+                click.echo(
+                    f"v{e.version}  {made}  by {_author(e.changed_by)}  "
+                    f"(then {e.change}, {e.changed_at[:19]})"
+                )
                 click.echo(f"    {json.dumps(e.data, ensure_ascii=False)[:200]}")
-            click.echo(f"v{current.version}  {current.updated_at}  current")
+            click.echo(
+                f"v{current.version}  {current.updated_at[:19]}  by "
+                f"{_author(current.changed_by)}  current"
+            )
 
         emit(
             as_json,
@@ -366,6 +373,11 @@ def history(item_id: str, data_dir: Path | None, as_json: bool) -> None:
             },
             human,
         )
+
+
+def _author(changed_by: str | None) -> str:
+    """Who made a version: another AI tool (mcp:NAME), or mirix-app itself."""
+    return changed_by or "mirix-app"
 
 
 @cli.command()
@@ -798,6 +810,7 @@ def _progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], Non
 
 
 import mirix_app.cli_capture  # noqa: E402  (registers the capture commands)
+import mirix_app.cli_mcp  # noqa: E402  (registers the mcp commands)
 import mirix_app.cli_screens  # noqa: E402, F401  (registers the screens commands)
 
 
