@@ -707,7 +707,7 @@ def _print_memories(answer: ChatAnswer) -> None:
 
 @cli.group()
 def llm() -> None:
-    """The configured LLM provider."""
+    """The configured LLM provider, and model servers found on this computer."""
 
 
 @llm.command("test")
@@ -725,6 +725,36 @@ def llm_test(data_dir: Path | None, as_json: bool) -> None:
                 f"{result['completion_tokens']} completion tokens)"
             ),
         )
+
+
+@llm.command("list")
+@common_options
+def llm_list(data_dir: Path | None, as_json: bool) -> None:
+    """Look for model servers running on this computer (127.0.0.1 only, the ports
+    of local_server_ports: Ollama, LM Studio, llama.cpp, vLLM) and list their
+    models, with the settings that would use one. Nothing is configured."""
+    with assistant(data_dir) as app:
+        servers = app.local_servers()
+
+        def human() -> None:
+            if not servers:
+                ports = ", ".join(app.settings.texts("local_server_ports"))
+                click.echo(f"No model server answered on 127.0.0.1 (ports {ports}).")
+                return
+            for server in servers:
+                click.echo(f"{server.label} at {server.url} ({len(server.models)} model(s))")
+                for model in server.models:
+                    images = "  [takes images]" if model.images else ""
+                    click.echo(f"  {server.model_name(model)}{images}")
+            first = servers[0]
+            if first.models:
+                click.echo(
+                    "To use one: mirix-app config set llm_model "
+                    f"{first.model_name(first.models[0])} && mirix-app config set "
+                    f"llm_api_base {first.api_base()}  (or choose it in Settings)"
+                )
+
+        emit(as_json, [s.to_dict() for s in servers], human)
 
 
 @cli.group()
