@@ -58,7 +58,9 @@ def fail(message: str) -> None:
 
 
 @contextlib.contextmanager
-def assistant(data_dir: Path | None) -> Iterator[Assistant]:
+def assistant(data_dir: Path | None, *, finish_builds: bool = True) -> Iterator[Assistant]:
+    """The facade for a command; ``finish_builds`` False drops a search graph still
+    being built on exit (a server stopping), instead of finishing it first."""
     try:
         app = open_assistant(data_dir)
     except (StorageError, AgentError) as exc:
@@ -70,7 +72,7 @@ def assistant(data_dir: Path | None) -> Iterator[Assistant]:
     except (StorageError, AgentError) as exc:
         fail(str(exc))
     finally:
-        app.close()
+        app.close(finish_builds=finish_builds)
 
 
 def emit(as_json: bool, payload: Any, human: Callable[[], None]) -> None:

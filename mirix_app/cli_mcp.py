@@ -51,20 +51,22 @@ def mcp_serve(port: int | None, read_only: bool, data_dir: Path | None, as_json:
     With --http, --json prints where it listens as one JSON line; over stdio,
     stdout is the protocol and nothing else is printed there.
     """
-    from mirix_app import mcp_server
+    from mirix_app import mcp_http, mcp_server
 
     mcp_server.log_to_stderr()
-    with assistant(data_dir) as app:
+    # A client stops its server whenever it likes: a search graph still being built
+    # then is dropped (built again next time), not finished while the client waits.
+    with assistant(data_dir, finish_builds=False) as app:
         read_only = read_only or app.settings.flag("mcp_read_only")
         if port is None:
             mcp_server.serve_stdio(app, read_only=read_only)
             return
         token = bearer_token(app.storage.data_dir)
         try:
-            sock = mcp_server.listen(port)
+            sock = mcp_http.listen(port)
         except OSError as exc:
             fail(f"Cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}.")
-        url = f"http://127.0.0.1:{port}{mcp_server.PATH}"
+        url = f"http://127.0.0.1:{port}{mcp_http.PATH}"
         if as_json:
             click.echo(json.dumps({"url": url, "read_only": read_only}))
         else:

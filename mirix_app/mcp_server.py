@@ -11,20 +11,18 @@ to the server's stderr, the client's log). Facade calls block, so each runs on
 a worker thread.
 
 Transports: stdio (what desktop clients start) and streamable HTTP on
-127.0.0.1, where every request must carry ``Authorization: Bearer TOKEN`` (the
-token file in the data directory, see :func:`agents.tool_access.bearer_token`).
+127.0.0.1 behind a bearer token (mirix_app.mcp_http).
 """
 
 from __future__ import annotations
 
 import base64
-import hmac
+import functools
 import json
 import logging
 import socket
 import sys
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import anyio
@@ -38,6 +36,7 @@ from mcp_types.jsonrpc import INVALID_PARAMS
 
 from agents import AgentError, Assistant
 from agents.tool_access import ToolAccess, local_offset
+from mirix_app.mcp_http import PATH, run_guarded
 from mirix_app.mcp_tools import BY_NAME, Answer, ToolSpec, offered
 from storage import StorageError
 
@@ -47,10 +46,6 @@ RESOURCE_NOT_FOUND = -32002
 """The MCP specification's error code for an unknown resource."""
 CORE_URI = "mirix://core/"
 MEMORY_URI = "mirix://memory/"
-PATH = "/mcp"
-
-Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 
 def one_line(message: str) -> str:
@@ -80,9 +75,14 @@ def client_name(ctx: ServerRequestContext[Any, Any]) -> str:
     return info.name if info is not None and info.name else "unknown client"
 
 
+@functools.cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(BY_NAME[name].schema)
+
+
 def check_arguments(spec: ToolSpec, args: dict[str, Any]) -> str | None:
     """The first problem with ``args`` as one sentence, or None."""
-    validator = jsonschema.Draft202012Validator(spec.schema)
+    validator = _validator(spec.name)
     errors = sorted(validator.iter_errors(args), key=lambda e: list(e.path))
     if not errors:
         return None
@@ -103,31 +103,55 @@ def answer_result(answer: Answer) -> types.CallToolResult:
     return types.CallToolResult(content=content, structured_content=answer.data)
 
 
-def build_server(assistant: Assistant, *, read_only: bool) -> Server[Any]:
-    """The MCP server over ``assistant``."""
+_CORE_HELP = {
+    "human": "Who the user is: name, work, preferences, people close to them.",
+    "persona": "How the user wants an assistant to behave.",
+}
+Context = ServerRequestContext[Any, Any]
 
-    def access_for(ctx: ServerRequestContext[Any, Any]) -> ToolAccess:
-        return ToolAccess(assistant, client=client_name(ctx), read_only=read_only)
+
+class MemoryServer:
+    """The protocol's handlers over the facade; :meth:`server` is the SDK's Server."""
+
+    def __init__(self, assistant: Assistant, *, read_only: bool) -> None:
+        self.assistant = assistant
+        self.read_only = read_only
+        self.tools = offered(read_only=read_only)
+
+    def server(self) -> Server[Any]:
+        return Server(
+            "mirix-app",
+            version=_version(),
+            title="mirix-app memory",
+            instructions=instructions(self.read_only),
+            on_list_tools=self.list_tools,
+            on_call_tool=self.call_tool,
+            on_list_resources=self.list_resources,
+            on_list_resource_templates=self.list_templates,
+            on_read_resource=self.read_resource,
+        )
+
+    def access(self, ctx: Context) -> ToolAccess:
+        return ToolAccess(self.assistant, client=client_name(ctx), read_only=self.read_only)
 
     async def list_tools(
-        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+        self, ctx: Context, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[_tool(spec) for spec in offered(read_only=read_only)])
+        return types.ListToolsResult(tools=[_tool(spec) for spec in self.tools])
 
     async def call_tool(
-        ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+        self, ctx: Context, params: types.CallToolRequestParams
     ) -> types.CallToolResult:
         spec = BY_NAME.get(params.name)
-        if spec is None or spec not in offered(read_only=read_only):
+        if spec is None or spec not in self.tools:
             why = " (this server is read-only)" if spec is not None else ""
             return error_result(f"No tool named {params.name!r}{why}.")
         args = dict(params.arguments or {})
         problem = check_arguments(spec, args)
         if problem is not None:
             return error_result(problem)
-        access = access_for(ctx)
-        try:
-            answer = await anyio.to_thread.run_sync(spec.run, access, args)
+        try:  # facade calls block: on a worker thread
+            answer = await anyio.to_thread.run_sync(spec.run, self.access(ctx), args)
         except (StorageError, AgentError) as exc:
             return error_result(str(exc))
         except Exception:
@@ -138,7 +162,7 @@ def build_server(assistant: Assistant, *, read_only: bool) -> Server[Any]:
         return answer_result(answer)
 
     async def list_resources(
-        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+        self, ctx: Context, params: types.PaginatedRequestParams | None
     ) -> types.ListResourcesResult:
         return types.ListResourcesResult(
             resources=[
@@ -146,69 +170,51 @@ def build_server(assistant: Assistant, *, read_only: bool) -> Server[Any]:
                     name=f"core-{label}",
                     title=f"Core memory: {label}",
                     uri=CORE_URI + label,
-                    description=_CORE_HELP[label],
+                    description=help_text,
                     mime_type="text/plain",
                 )
-                for label in ("human", "persona")
+                for label, help_text in _CORE_HELP.items()
             ]
         )
 
     async def list_templates(
-        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+        self, ctx: Context, params: types.PaginatedRequestParams | None
     ) -> types.ListResourceTemplatesResult:
-        return types.ListResourceTemplatesResult(
-            resource_templates=[
-                types.ResourceTemplate(
-                    name="memory",
-                    title="One memory",
-                    uri_template=MEMORY_URI + "{id}",
-                    description="A memory (or a chat message or screenshot) by id, as "
-                    "get_memory returns it: fields, sources and history, as JSON.",
-                    mime_type="application/json",
-                )
-            ]
+        memory = types.ResourceTemplate(
+            name="memory",
+            title="One memory",
+            uri_template=MEMORY_URI + "{id}",
+            description="A memory (or a chat message or screenshot) by id, as get_memory "
+            "returns it: fields, sources and history, as JSON.",
+            mime_type="application/json",
         )
+        return types.ListResourceTemplatesResult(resource_templates=[memory])
 
     async def read_resource(
-        ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
+        self, ctx: Context, params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
         uri = str(params.uri)
-        access = access_for(ctx)
         try:
-            if uri.startswith(CORE_URI):
-                label = uri[len(CORE_URI) :]
-                blocks = await anyio.to_thread.run_sync(access.core_blocks)
-                if label not in blocks:
-                    raise MCPError(RESOURCE_NOT_FOUND, f"No core block {label!r}.")
-                text, mime = blocks[label], "text/plain"
-            elif uri.startswith(MEMORY_URI) and uri[len(MEMORY_URI) :]:
-                item = await anyio.to_thread.run_sync(access.get, uri[len(MEMORY_URI) :])
-                text, mime = json.dumps(item, ensure_ascii=False), "application/json"
-            else:
-                raise MCPError(INVALID_PARAMS, f"Unknown resource {uri!r}.")
+            text, mime = await anyio.to_thread.run_sync(self._resource, self.access(ctx), uri)
         except (StorageError, AgentError) as exc:
             raise MCPError(RESOURCE_NOT_FOUND, one_line(str(exc))) from None
         return types.ReadResourceResult(
             contents=[types.TextResourceContents(uri=uri, mime_type=mime, text=text)]
         )
 
-    return Server(
-        "mirix-app",
-        version=_version(),
-        title="mirix-app memory",
-        instructions=instructions(read_only),
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
-        on_list_resources=list_resources,
-        on_list_resource_templates=list_templates,
-        on_read_resource=read_resource,
-    )
-
-
-_CORE_HELP = {
-    "human": "Who the user is: name, work, preferences, people close to them.",
-    "persona": "How the user wants an assistant to behave.",
-}
+    @staticmethod
+    def _resource(access: ToolAccess, uri: str) -> tuple[str, str]:
+        """(text, MIME type) of a resource."""
+        if uri.startswith(CORE_URI):
+            label = uri[len(CORE_URI) :]
+            blocks = access.core_blocks()
+            if label not in blocks:
+                raise MCPError(RESOURCE_NOT_FOUND, f"No core block {label!r}.")
+            return blocks[label], "text/plain"
+        if uri.startswith(MEMORY_URI) and uri[len(MEMORY_URI) :]:
+            item = access.get(uri[len(MEMORY_URI) :])
+            return json.dumps(item, ensure_ascii=False), "application/json"
+        raise MCPError(INVALID_PARAMS, f"Unknown resource {uri!r}.")
 
 
 def _tool(spec: ToolSpec) -> types.Tool:
@@ -264,7 +270,7 @@ def one_blas_thread() -> Any:
 
 
 def serve_stdio(assistant: Assistant, *, read_only: bool) -> None:
-    server = build_server(assistant, read_only=read_only)
+    server = MemoryServer(assistant, read_only=read_only).server()
 
     async def main() -> None:
         async with stdio_server() as (read_stream, write_stream):
@@ -275,67 +281,14 @@ def serve_stdio(assistant: Assistant, *, read_only: bool) -> None:
         anyio.run(main)
 
 
-def listen(port: int) -> socket.socket:
-    """A socket listening on 127.0.0.1:``port``; OSError when it cannot."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-        sock.listen(64)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 def serve_http(assistant: Assistant, sock: socket.socket, *, token: str, read_only: bool) -> None:
-    """Serve streamable HTTP at http://127.0.0.1:PORT/mcp on ``sock`` until stopped."""
-    import uvicorn
-
-    server = build_server(assistant, read_only=read_only)
-    app = BearerGuard(
-        server.streamable_http_app(streamable_http_path=PATH, host="127.0.0.1"), token
-    )
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    """Serve streamable HTTP at http://127.0.0.1:PORT/mcp on ``sock`` until stopped,
+    behind the bearer token (see mirix_app.mcp_http)."""
+    server = MemoryServer(assistant, read_only=read_only).server()
+    app = server.streamable_http_app(streamable_http_path=PATH, host="127.0.0.1")
     with one_blas_thread():
         warm_up(assistant)
-        uvicorn.Server(config).run(sockets=[sock])
-
-
-class BearerGuard:
-    """Lets through only HTTP requests carrying ``Authorization: Bearer TOKEN``."""
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
-        self.expected = f"Bearer {token}".encode()
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            given = b""
-            for name, value in scope.get("headers") or ():
-                if name.lower() == b"authorization":
-                    given = value
-            if not hmac.compare_digest(given, self.expected):
-                await _refuse(send)
-                return
-        await self.app(scope, receive, send)
-
-
-async def _refuse(send: Any) -> None:
-    message = "Send 'Authorization: Bearer TOKEN' (the token: mirix-app mcp token)."
-    body = json.dumps({"error": message}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"www-authenticate", b'Bearer realm="mirix-app"'),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+        run_guarded(app, sock, token)
 
 
 def log_to_stderr() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -260,3 +261,12 @@ def test_http_needs_the_bearer_token(folder: Path, tmp_path: Path) -> None:
             assert refused.status_code == 401
         with pytest.raises(Exception), http_session(url, None):  # noqa: B017 (the SDK's own)
             pass
+
+
+def test_a_port_in_use_is_one_error_line(folder: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        error = fails(run(folder, "mcp", "--http", str(port)))
+    assert f"Cannot listen on 127.0.0.1:{port}" in error
