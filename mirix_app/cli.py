@@ -746,8 +746,12 @@ def llm_list(data_dir: Path | None, as_json: bool) -> None:
             for server in servers:
                 click.echo(f"{server.label} at {server.url} ({len(server.models)} model(s))")
                 for model in server.models:
-                    images = "  [takes images]" if model.images else ""
-                    click.echo(f"  {server.model_name(model)}{images}")
+                    marks = ("  [takes images]" if model.images else "") + (
+                        "  [no tool calls: the memory agents need them]"
+                        if model.tools is False
+                        else ""
+                    )
+                    click.echo(f"  {server.model_name(model)}{marks}")
             first = servers[0]
             if first.models:
                 click.echo(

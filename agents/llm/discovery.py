@@ -45,9 +45,12 @@ class LocalModel:
     """As the server lists it (``llama3.2:latest``, ``qwen2.5-7b-instruct``)."""
     images: bool = False
     """The server says the model takes images."""
+    tools: bool | None = None
+    """Whether it makes tool calls (the memory agents need them), where the server
+    says (Ollama's capabilities); None: not known."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "images": self.images}
+        return {"name": self.name, "images": self.images, "tools": self.tools}
 
 
 @dataclass(frozen=True)
@@ -154,11 +157,12 @@ def _ollama_models(base: str, tags: dict[str, Any], timeout_s: float) -> tuple[L
         if isinstance(capabilities, list):
             if capabilities and "completion" not in capabilities:
                 continue  # an embedding model
-            images = "vision" in capabilities
-        else:  # an older Ollama: the model's families tell
+            images, tools = "vision" in capabilities, "tools" in capabilities
+        else:  # an older Ollama: the model's families tell about images
             details = entry.get("details") if isinstance(entry.get("details"), dict) else {}
             images = any(f in ("clip", "mllama") for f in details.get("families") or ())
-        out.append(LocalModel(name, images=images))
+            tools = None
+        out.append(LocalModel(name, images=images, tools=tools))
     return tuple(out)
 
 

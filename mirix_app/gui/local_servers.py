@@ -86,7 +86,8 @@ class LocalServersBox(QGroupBox):
         self.models.clear()
         for server, model in self.choices:
             images = self.tr(", takes images") if model.images else ""
-            self.models.addItem(f"{model.name} — {server.label}, port {server.port}{images}")
+            tools = self.tr(", no tool calls") if model.tools is False else ""
+            self.models.addItem(f"{model.name} — {server.label}, port {server.port}{images}{tools}")
         if self.choices:
             self.status.setText(
                 self.tr(

@@ -53,8 +53,8 @@ def test_an_ollama_server_lists_its_chat_models_and_which_take_images(
     assert server is not None
     assert (server.kind, server.label, server.port) == ("ollama", "Ollama", ollama.port)
     assert server.models == (
-        LocalModel("llama3.2:latest", images=False),
-        LocalModel("llava:7b", images=True),
+        LocalModel("llama3.2:latest", images=False, tools=True),
+        LocalModel("llava:7b", images=True, tools=False),
     )  # the embedding model is left out
     asked = [(r.path, r.body.get("model")) for r in ollama.requests]
     assert ("/api/tags", None) in asked and ("/api/show", "llava:7b") in asked

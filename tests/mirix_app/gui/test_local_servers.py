@@ -86,7 +86,8 @@ def test_llm_list_shows_both_servers_with_their_models(
     assert listed[1]["api_base"] == f"http://127.0.0.1:{studio.port}/v1"
     text = ok(data_dir, "llm", "list").stdout
     assert f"Ollama at http://127.0.0.1:{ollama.port} (2 model(s))" in text
-    assert "ollama_chat/llava:7b  [takes images]" in text
+    assert "ollama_chat/llava:7b  [takes images]  [no tool calls" in text
+    assert "ollama_chat/llama3.2:latest\n" in text
     assert "openai/qwen2.5-7b-instruct" in text and "nomic-embed" not in text
 
 
