@@ -45,7 +45,7 @@ class FirstRunDialog(QDialog):
         s = assistant.settings
         self.setObjectName("first_run")
         self.setWindowTitle("Welcome to mirix-app")
-        self.resize(640, 700)
+        self.resize(640, 800)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         intro = QLabel(

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,8 @@ class LocalServersBox(QGroupBox):
         self.choices: list[tuple[LocalServer, LocalModel]] = []
         self.setObjectName("local_servers")
         self.setTitle(self.tr("Model servers on this computer"))
+        # Its rows keep their height in a dialog that is short of room.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         self.status = QLabel()
         self.status.setObjectName("local_servers_status")
