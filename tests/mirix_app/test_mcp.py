@@ -222,6 +222,9 @@ def test_writes_through_mcp_show_in_history_with_the_clients_name(
         assert "not shared" in client.error(
             "edit_memory", {"id": seeded.high_vault, "fields": {"caption": "x"}}
         )
+        assert "not shared" in client.error("delete_memory", {"id": seeded.high_vault})
+        for secret in NEVER_SHOWN:
+            assert secret not in "\n".join(client.seen), secret
     history = ok_json(folder, "history", seeded.deploy)
     assert history["current"]["changed_by"] == AUTHOR
     assert history["current"]["summary"] == "Deploy on Tuesdays."
