@@ -4,9 +4,13 @@ settings that choose one."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from threading import Thread
 
 import pytest
@@ -16,6 +20,7 @@ from agents.llm import LocalModel, LocalServer, find_local_servers, parse_ports
 from agents.llm.discovery import probe
 from tests.llm_server import ListedModel, ScriptedLLMServer
 
+ROOT = Path(__file__).resolve().parents[2]
 OLLAMA_MODELS = (
     ListedModel("llama3.2:latest", ("completion", "tools")),
     ListedModel("llava:7b", ("completion", "vision")),
@@ -123,3 +128,17 @@ def test_ports_must_be_port_numbers() -> None:
     for bad in ("0", "70000", "ollama"):
         with pytest.raises(AgentError, match="not a port number"):
             parse_ports([bad])
+
+
+def test_a_proxy_in_the_environment_is_never_asked(ollama: ScriptedLLMServer) -> None:
+    # In a fresh process, so the proxy is in the environment before anything loads.
+    with ScriptedLLMServer() as proxy:
+        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+        env |= {"http_proxy": proxy.url, "HTTP_PROXY": proxy.url, "ALL_PROXY": proxy.url}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
+        code = f"from agents.llm.discovery import probe; print(probe({ollama.port}).label)"
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert out.stdout.strip() == "Ollama", out.stderr
+        assert proxy.requests == []
