@@ -166,6 +166,9 @@ class ToolAccess:
     def get(self, item_id: str) -> dict[str, Any]:
         record = self.assistant.show(item_id.strip())
         self._check_shared(record)
+        if record.deleted and record.type not in MEMORY_TYPE_NAMES:
+            # A deleted memory can be read (and restored); a forgotten source cannot.
+            raise NotFoundError(f"No {record.type} with id {record.id}.")
         out: dict[str, Any] = {
             "id": record.id,
             "type": record.type,
@@ -346,6 +349,8 @@ class ToolAccess:
                 source = self.assistant.show(ref.id)
             except NotFoundError:
                 continue  # removed since (a forgotten message or screenshot)
+            if source.deleted:
+                continue
             out.append(
                 {
                     "kind": ref.kind,

@@ -206,3 +206,19 @@ def test_the_http_token_is_made_once_and_kept_private(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "mcp-token").stat().st_mode) == 0o600
     renewed = bearer_token(tmp_path, renew=True)
     assert renewed != first and bearer_token(tmp_path) == renewed
+
+
+def test_a_forgotten_source_is_neither_listed_nor_read(
+    assistant: Assistant, access: ToolAccess, seeded: Seeded
+) -> None:
+    sources = access.get(seeded.deploy)["sources"]
+    forgotten = sources[1]["id"]
+    # As a forget of a message leaves it (there is no such command yet): marked deleted.
+    assistant.storage.db.write(
+        lambda conn: conn.execute(
+            "UPDATE messages SET deleted_at = '2024-07-01T00:00:00Z' WHERE id = ?", (forgotten,)
+        )
+    )
+    assert [s["external_id"] for s in access.get(seeded.deploy)["sources"]] == ["chat-1"]
+    with pytest.raises(NotFoundError):
+        access.get(forgotten)
