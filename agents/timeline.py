@@ -19,13 +19,7 @@ from typing import Any
 from agents.privacy import redact
 from storage import InvalidInputError, Storage
 from storage.kinds import parse_time
-from storage.timeline import (
-    Span,
-    counts_between,
-    events_between,
-    messages_between,
-    screens_between,
-)
+from storage.timeline import Span, counts_between, rows_between
 
 SCREEN_GAP_S = 600.0
 ENTRY_CHARS = 600
@@ -102,9 +96,9 @@ def build_timeline(
         raise InvalidInputError("since is after until.")
     clean: Callable[[str], str] = (lambda t: redact(t).text) if redacted else (lambda t: t)
     with storage.db.reading() as conn:
-        frames = screens_between(conn, span, MAX_FRAMES)
-        messages = messages_between(conn, span, limit + 1)
-        events = events_between(conn, span, limit + 1)
+        frames = rows_between(conn, "screenshots", span, MAX_FRAMES)
+        messages = rows_between(conn, "messages", span, limit + 1)
+        events = rows_between(conn, "events", span, limit + 1)
         counts = counts_between(conn, span)
     screens = screen_entries(frames, clean)
     entries = sorted(

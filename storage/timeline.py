@@ -17,43 +17,31 @@ class Span:
     until: str
 
 
-def screens_between(conn: sqlite3.Connection, span: Span, limit: int) -> list[sqlite3.Row]:
+# what -> (table, time column, the columns read; each row's time comes as "at")
+_READ = {
+    "screenshots": ("screenshots", "at", "id, at, app, window_title, ocr_text"),
+    "messages": ("messages", "at", "id, at, role, speaker, text, session"),
+    "events": ("episodic", "occurred_at", "id, occurred_at AS at, actor, event_type, summary"),
+}
+
+
+def rows_between(conn: sqlite3.Connection, what: str, span: Span, limit: int) -> list[sqlite3.Row]:
+    """The first ``limit`` live rows of ``what`` (screenshots, messages or events) in the span."""
+    table, at, columns = _READ[what]
     return conn.execute(
-        "SELECT id, at, app, window_title, ocr_text FROM screenshots "
-        "WHERE at >= ? AND at <= ? AND deleted_at IS NULL ORDER BY at, rowid LIMIT ?",
-        (span.since, span.until, limit),
-    ).fetchall()
-
-
-def messages_between(conn: sqlite3.Connection, span: Span, limit: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT id, at, role, speaker, text, session FROM messages "
-        "WHERE at >= ? AND at <= ? AND deleted_at IS NULL ORDER BY at, rowid LIMIT ?",
-        (span.since, span.until, limit),
-    ).fetchall()
-
-
-def events_between(conn: sqlite3.Connection, span: Span, limit: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT id, occurred_at AS at, actor, event_type, summary FROM episodic "
-        "WHERE occurred_at >= ? AND occurred_at <= ? AND deleted_at IS NULL "
-        "ORDER BY occurred_at, rowid LIMIT ?",
+        f"SELECT {columns} FROM {table} WHERE {at} >= ? AND {at} <= ? AND deleted_at IS NULL "
+        f"ORDER BY {at}, rowid LIMIT ?",
         (span.since, span.until, limit),
     ).fetchall()
 
 
 def counts_between(conn: sqlite3.Connection, span: Span) -> dict[str, int]:
-    """How many of each are in the range (a timeline may show only the first ones)."""
+    """How many live rows of each are in the span (a timeline may show the first only)."""
     out: dict[str, int] = {}
-    for name, table, column in (
-        ("screenshots", "screenshots", "at"),
-        ("messages", "messages", "at"),
-        ("events", "episodic", "occurred_at"),
-    ):
+    for what, (table, at, _columns) in _READ.items():
         row = conn.execute(
-            f"SELECT count(*) FROM {table} WHERE {column} >= ? AND {column} <= ? "
-            "AND deleted_at IS NULL",
+            f"SELECT count(*) FROM {table} WHERE {at} >= ? AND {at} <= ? AND deleted_at IS NULL",
             (span.since, span.until),
         ).fetchone()
-        out[name] = int(row[0])
+        out[what] = int(row[0])
     return out
