@@ -29,13 +29,21 @@ from agents.chat.topic import check_mode
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
-from agents.llm import LocalModelSettings, client_for
+from agents.llm import (
+    LocalModelSettings,
+    LocalServer,
+    client_for,
+    find_local_servers,
+    parse_ports,
+)
 from agents.memory_agents import Absorber, AbsorbReport, BatchProgress, next_try_at
 from agents.screens.importer import Progress as ScreenProgress
 from agents.screens.importer import ScreenImportReport
+from agents.screens.key_frames import shareable_image
 from agents.screens.search import ScreenHit
 from agents.screens.service import ScreenService
 from agents.settings import SETTINGS, LiveSettings, Settings
+from agents.timeline import Timeline, build_timeline
 from agents.vault_key import KeySource, VaultCipher
 from storage import (
     MEMORY_TYPE_NAMES,
@@ -111,8 +119,16 @@ class Assistant:
 
     # -- memories ----------------------------------------------------------------------
 
+    # Every write takes ``by``: who makes the new version, kept with it (see
+    # Record.changed_by); None is mirix-app itself, "mcp:<client>" another AI tool.
+
     def add(
-        self, type_name: str, body: dict[str, Any], *, sources: Sequence[SourceRef] = ()
+        self,
+        type_name: str,
+        body: dict[str, Any],
+        *,
+        sources: Sequence[SourceRef] = (),
+        by: str | None = None,
     ) -> Record:
         kind = kind_named(type_name)
         if not kind.is_memory:
@@ -121,22 +137,23 @@ class Assistant:
             )
         store = self.storage.memories[kind.name]
         vector = self._embed_fields(kind.name, validate_fields(kind, body))
-        return store.add(body, embedding=vector, sources=sources)
+        return store.add(body, embedding=vector, sources=sources, by=by)
 
     def show(self, item_id: str) -> Record:
         return self.storage.store_for_id(item_id).get(item_id)
 
-    def edit(self, item_id: str, changes: dict[str, Any]) -> Record:
+    def edit(self, item_id: str, changes: dict[str, Any], *, by: str | None = None) -> Record:
         store = self.storage.memory_store_for_id(item_id)
         current = store.get(item_id)
         merged = validate_fields(store.kind, {**current.fields, **changes})
-        return store.update(item_id, changes, embedding=self._embed_fields(store.kind.name, merged))
+        vector = self._embed_fields(store.kind.name, merged)
+        return store.update(item_id, changes, embedding=vector, by=by)
 
-    def delete(self, item_id: str) -> Record:
-        return self.storage.memory_store_for_id(item_id).delete(item_id)
+    def delete(self, item_id: str, *, by: str | None = None) -> Record:
+        return self.storage.memory_store_for_id(item_id).delete(item_id, by=by)
 
-    def restore(self, item_id: str) -> Record:
-        return self.storage.memory_store_for_id(item_id).restore(item_id)
+    def restore(self, item_id: str, *, by: str | None = None) -> Record:
+        return self.storage.memory_store_for_id(item_id).restore(item_id, by=by)
 
     def browse(
         self,
@@ -348,6 +365,19 @@ class Assistant:
         """(hour "YYYY-MM-DDTHH", app, kept frames) for the activity view."""
         return self.screens.activity(since, until)
 
+    def screen_image(self, screenshot_id: str) -> bytes | None:
+        """A kept frame as it may leave the machine: its sensitive text blacked out,
+        scaled to at most 1280 pixels, JPEG (as a key frame); None when its image was
+        deleted or its sensitive boxes are not known."""
+        return shareable_image(self.storage, screenshot_id)
+
+    def timeline(
+        self, since: str, until: str, *, limit: int = 200, redacted: bool = False
+    ) -> Timeline:
+        """What was on screen, said and recorded as events between two times, from the
+        stored rows (no LLM); see agents.timeline."""
+        return build_timeline(self.storage, since, until, limit=limit, redacted=redacted)
+
     def export(self, path: Path, *, reveal_secrets: bool = True) -> int:
         """Write everything to ``path`` (mode 0600: it may hold vault secrets).
 
@@ -503,6 +533,11 @@ class Assistant:
             "vault_key": self.vault_key_status(),
             "capture": self.capture_backend(),
         }
+
+    def local_servers(self) -> list[LocalServer]:
+        """Model servers running on this computer (127.0.0.1, the ``local_server_ports``),
+        with their models; see agents.llm.discovery. Nothing is configured."""
+        return find_local_servers(parse_ports(self.settings.texts("local_server_ports")))
 
     def llm_test(self) -> dict[str, Any]:
         """One small call to the configured provider; raises LLMError with a plain

@@ -300,6 +300,14 @@ SETTINGS: tuple[Setting, ...] = (
         "the CPU has it: 2.3-3x faster in bulk, for large imports), or auto (numpy).",
         choices=("auto", "numpy", "torch"),
     ),
+    Setting(
+        "local_server_ports",
+        ("11434", "1234", "8080", "8000"),
+        "Ports on this computer (127.0.0.1 only) where the first run, Settings and "
+        "'mirix-app llm list' look for a model server: Ollama (11434), LM Studio (1234), a "
+        "llama.cpp server (8080) or vLLM (8000), through Ollama's own model list or the "
+        "OpenAI-compatible /v1/models.",
+    ),
     # -- capture and screenshots -------------------------------------------------------
     Setting(
         "capture_interval_s",
@@ -399,6 +407,13 @@ SETTINGS: tuple[Setting, ...] = (
         "image search is unavailable and search uses the screen text.",
     ),
     Setting("clip_model", "ViT-B-32", "The open_clip architecture of clip_checkpoint."),
+    # -- other AI tools (the MCP server) -------------------------------------------------
+    Setting(
+        "mcp_read_only",
+        False,
+        "The MCP server (mirix-app mcp) offers other AI tools only its reading tools: no "
+        "tool may add, edit or delete a memory (as with mirix-app mcp --read-only).",
+    ),
     # -- desktop app --------------------------------------------------------------------
     Setting(
         "capture_on_start",

@@ -69,7 +69,9 @@ def fail(message: str) -> None:
 
 
 @contextlib.contextmanager
-def assistant(data_dir: Path | None) -> Iterator[Assistant]:
+def assistant(data_dir: Path | None, *, finish_builds: bool = True) -> Iterator[Assistant]:
+    """The facade for a command; ``finish_builds`` False drops a search graph still
+    being built on exit (a server stopping), instead of finishing it first."""
     try:
         app = open_assistant(data_dir)
     except (StorageError, AgentError) as exc:
@@ -81,7 +83,7 @@ def assistant(data_dir: Path | None) -> Iterator[Assistant]:
     except (StorageError, AgentError) as exc:
         fail(str(exc))
     finally:
-        app.close()
+        app.close(finish_builds=finish_builds)
 
 
 def emit(as_json: bool, payload: Any, human: Callable[[], None]) -> None:
@@ -404,9 +406,17 @@ def history(item_id: str, reveal: bool, data_dir: Path | None, as_json: bool) ->
 
         def human() -> None:
             for e in entries:
-                click.echo(f"v{e['version']}  {e['changed_at']}  then {e['change']}")
-                click.echo(f"    {json.dumps(e['data'], ensure_ascii=False)[:200]}")
-            click.echo(f"v{current.version}  {current.updated_at}  current")
+                made = str(e["data"].get("updated_at") or "")[:19]
+                click.echo(
+                    f"v{e['version']}  {made}  by {_author(e['changed_by'])}  "
+                    f"(then {e['change']}, {e['changed_at'][:19]})"
+                )
+                for name, value in _version_fields(e["data"]):
+                    click.echo(f"    {name}: {value}")
+            click.echo(
+                f"v{current.version}  {current.updated_at[:19]}  by "
+                f"{_author(current.changed_by)}  current"
+            )
 
         emit(
             as_json,
@@ -417,6 +427,26 @@ def history(item_id: str, reveal: bool, data_dir: Path | None, as_json: bool) ->
             },
             human,
         )
+
+
+_VERSION_META = frozenset({"id", "created_at", "updated_at", "deleted_at", "version", "changed_by"})
+
+
+def _version_fields(data: dict[str, Any], width: int = 160) -> list[tuple[str, str]]:
+    """A stored version's own fields that hold something, each cut to ``width``."""
+    out: list[tuple[str, str]] = []
+    for name, value in data.items():
+        if name in _VERSION_META or value in (None, "", [], {}):
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        text = " ".join(text.split())
+        out.append((name, text if len(text) <= width else text[: width - 1] + "…"))
+    return out
+
+
+def _author(changed_by: str | None) -> str:
+    """Who made a version: another AI tool (mcp:NAME), or mirix-app itself."""
+    return changed_by or "mirix-app"
 
 
 @cli.command()
@@ -748,7 +778,7 @@ def _print_memories(answer: ChatAnswer) -> None:
 
 @cli.group()
 def llm() -> None:
-    """The configured LLM provider."""
+    """The configured LLM provider, and model servers found on this computer."""
 
 
 @llm.command("test")
@@ -766,6 +796,40 @@ def llm_test(data_dir: Path | None, as_json: bool) -> None:
                 f"{result['completion_tokens']} completion tokens)"
             ),
         )
+
+
+@llm.command("list")
+@common_options
+def llm_list(data_dir: Path | None, as_json: bool) -> None:
+    """Look for model servers running on this computer (127.0.0.1 only, the ports
+    of local_server_ports: Ollama, LM Studio, llama.cpp, vLLM) and list their
+    models, with the settings that would use one. Nothing is configured."""
+    with assistant(data_dir) as app:
+        servers = app.local_servers()
+
+        def human() -> None:
+            if not servers:
+                ports = ", ".join(app.settings.texts("local_server_ports"))
+                click.echo(f"No model server answered on 127.0.0.1 (ports {ports}).")
+                return
+            for server in servers:
+                click.echo(f"{server.label} at {server.url} ({len(server.models)} model(s))")
+                for model in server.models:
+                    marks = ("  [takes images]" if model.images else "") + (
+                        "  [no tool calls: the memory agents need them]"
+                        if model.tools is False
+                        else ""
+                    )
+                    click.echo(f"  {server.model_name(model)}{marks}")
+            first = servers[0]
+            if first.models:
+                click.echo(
+                    "To use one: mirix-app config set llm_model "
+                    f"{first.model_name(first.models[0])} && mirix-app config set "
+                    f"llm_api_base {first.api_base()}  (or choose it in Settings)"
+                )
+
+        emit(as_json, [s.to_dict() for s in servers], human)
 
 
 @cli.group()
@@ -852,6 +916,7 @@ def _progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], Non
 
 import mirix_app.cli_capture  # noqa: E402  (registers the capture commands)
 import mirix_app.cli_forget  # noqa: E402  (registers the forget command)
+import mirix_app.cli_mcp  # noqa: E402  (registers the mcp commands)
 import mirix_app.cli_screens  # noqa: E402, F401  (registers the screens commands)
 
 

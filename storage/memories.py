@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from storage.errors import InvalidInputError, NotFoundError
@@ -20,7 +21,12 @@ from storage.secrets import ENCRYPTED_PREFIX, is_encrypted
 
 
 class MemoryStore(RowStore):
-    """The table of one memory type."""
+    """The table of one memory type.
+
+    Every write takes ``by``: who makes the new version (``mcp:<client>`` for
+    another AI tool), kept as the row's ``changed_by`` and, once the version is
+    replaced, in its history entry; None is mirix-app itself.
+    """
 
     def add(
         self,
@@ -29,12 +35,15 @@ class MemoryStore(RowStore):
         embedding: Vector | None = None,
         sources: Sequence[SourceRef] = (),
         context: str = "",
+        by: str | None = None,
     ) -> Record:
         stored = validate_fields(self.kind, values)
         blob = encode_vector(embedding)
 
         def write(conn: sqlite3.Connection) -> str:
             item_id = self.insert(conn, stored, embedding=blob, context=context)
+            if by is not None:
+                self._assign(conn, item_id, {"changed_by": by})
             link_sources(conn, item_id, sources)
             return item_id
 
@@ -47,6 +56,7 @@ class MemoryStore(RowStore):
         *,
         embedding: Vector | None = None,
         sources: Sequence[SourceRef] = (),
+        by: str | None = None,
     ) -> Record:
         """Change some fields; the id stays, the old version goes to history.
 
@@ -70,6 +80,7 @@ class MemoryStore(RowStore):
                 "search_text": self.search_text(merged),
                 "updated_at": now_iso(),
                 "version": row["version"] + 1,
+                "changed_by": by,
             }
             if blob is not None:
                 assignments["embedding"] = blob
@@ -82,14 +93,14 @@ class MemoryStore(RowStore):
     def _check_update(self, row: sqlite3.Row, stored: dict[str, Any]) -> None:
         """Hook for types with extra rules (core block limits)."""
 
-    def delete(self, item_id: str) -> Record:
+    def delete(self, item_id: str, *, by: str | None = None) -> Record:
         """Soft delete: hidden from search and lists, kept with its history."""
-        return self._set_deleted(item_id, deleted=True)
+        return self._set_deleted(item_id, deleted=True, by=by)
 
-    def restore(self, item_id: str) -> Record:
-        return self._set_deleted(item_id, deleted=False)
+    def restore(self, item_id: str, *, by: str | None = None) -> Record:
+        return self._set_deleted(item_id, deleted=False, by=by)
 
-    def _set_deleted(self, item_id: str, *, deleted: bool) -> Record:
+    def _set_deleted(self, item_id: str, *, deleted: bool, by: str | None) -> Record:
         def write(conn: sqlite3.Connection) -> None:
             row = self.row(conn, item_id)
             if (row["deleted_at"] is not None) == deleted:
@@ -104,11 +115,17 @@ class MemoryStore(RowStore):
                     "deleted_at": now if deleted else None,
                     "updated_at": now,
                     "version": row["version"] + 1,
+                    "changed_by": by,
                 },
             )
 
         self.db.write(write)
         return self.get(item_id)
+
+    def to_record(
+        self, row: sqlite3.Row, sources: dict[str, tuple[SourceRef, ...]] | None = None
+    ) -> Record:
+        return replace(super().to_record(row, sources), changed_by=row["changed_by"])
 
     def history(self, item_id: str) -> list[HistoryEntry]:
         """Every previous version, oldest first (the current one is not included)."""
@@ -176,7 +193,9 @@ class MemoryStore(RowStore):
     # -- helpers -----------------------------------------------------------------------
 
     def _save_history(self, conn: sqlite3.Connection, row: sqlite3.Row, change: str) -> None:
-        data = {name: row[name] for name in ("created_at", "updated_at", "deleted_at")}
+        data = {
+            name: row[name] for name in ("created_at", "updated_at", "deleted_at", "changed_by")
+        }
         data |= {f.name: public_value(f, row[f.name]) for f in self.kind.fields}
         conn.execute(
             "INSERT INTO memory_history (memory_id, type, version, change, changed_at, data) "

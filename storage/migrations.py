@@ -237,6 +237,16 @@ def _v9_four_digit_years(conn: sqlite3.Connection) -> None:
         )
 
 
+def _v10_changed_by(conn: sqlite3.Connection) -> None:
+    """Who made each version of a memory: the row's ``changed_by`` names whoever
+    made its current version (the add, edit, delete or restore), and each history
+    entry keeps its version's in its data. NULL: mirix-app itself (you, through
+    the command line or the desktop app, or its memory agents); another AI tool
+    writing through the MCP server is recorded as ``mcp:<its name>``."""
+    for table in _MEMORY_TABLES_V1:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN changed_by TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_batches,
@@ -247,6 +257,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v7_screen_apps,
     _v8_batch_leases,
     _v9_four_digit_years,
+    _v10_changed_by,
 )
 
 

@@ -33,6 +33,9 @@ class Record:
     fields: dict[str, Any]
     sources: tuple[SourceRef, ...] = ()
     context: str = ""
+    changed_by: str | None = None
+    """Who made this version of a memory (``mcp:<client>`` for another AI tool);
+    None: mirix-app itself (you, or its memory agents), and for raw sources."""
 
     @property
     def deleted(self) -> bool:
@@ -46,6 +49,7 @@ class Record:
             "updated_at": self.updated_at,
             "deleted_at": self.deleted_at,
             "version": self.version,
+            "changed_by": self.changed_by,
             **self.fields,
             "sources": [s.to_dict() for s in self.sources],
         }
@@ -53,16 +57,26 @@ class Record:
 
 @dataclass(frozen=True)
 class HistoryEntry:
+    """A previous version of a memory: its fields and times in ``data``, then the
+    ``change`` that replaced it, at ``changed_at``."""
+
     version: int
     change: str
     changed_at: str
     data: dict[str, Any]
+
+    @property
+    def changed_by(self) -> str | None:
+        """Who made this version (see :attr:`Record.changed_by`)."""
+        by = self.data.get("changed_by")
+        return str(by) if by else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "change": self.change,
             "changed_at": self.changed_at,
+            "changed_by": self.changed_by,
             "data": self.data,
         }
 

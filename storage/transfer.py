@@ -256,6 +256,8 @@ def _check_row(kind: Kind, row: dict[str, Any], line_no: int) -> None:
             raise InvalidInputError(f"version must be a positive integer, got {version!r}.")
         if not isinstance(row.get("context") or "", str):
             raise InvalidInputError("context must be a string.")
+        if not isinstance(row.get("changed_by") or "", str):
+            raise InvalidInputError("changed_by must be a string or null.")
         for column in _BLOB_COLUMNS:
             if row.get(column) is not None:
                 row[column] = _vector_blob(row[column], column, _BLOB_COLUMNS[column])

@@ -14,6 +14,8 @@ os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ["MIRIX_APP_KEYRING"] = "off"
 # Tests expect the rule-based floor unless they turn the embedded model on themselves.
 os.environ["MIRIX_APP_LOCAL_LLM"] = "off"
+# No test looks for the developer's own model servers (Ollama, LM Studio, ...).
+os.environ["MIRIX_APP_LOCAL_SERVER_PORTS"] = ""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +42,8 @@ def _no_home_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MIRIX_APP_HOME", str(tmp_path / "default-home"))
     monkeypatch.setenv("MIRIX_APP_KEYRING", "off")  # never the user's real keyring
     monkeypatch.setenv("MIRIX_APP_LOCAL_LLM", "off")
+    # Nor the developer's own model servers: a test that wants one starts its own.
+    monkeypatch.setenv("MIRIX_APP_LOCAL_SERVER_PORTS", "")
     # Nor the developer's Wayland desktop: a test that wants one makes its own.
     for name in WAYLAND_SESSION:
         monkeypatch.delenv(name, raising=False)

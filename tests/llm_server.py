@@ -15,6 +15,14 @@ set, answers every request the queue has no reply for (the benchmark's oracle).
 
 With the queue empty and no responder the server answers 500 "script
 exhausted", which the tests see as a failure.
+
+It can also stand in for a model server found on this computer (see
+agents/llm/discovery.py): ``models`` are listed at ``GET /v1/models``; with
+``kind="lmstudio"`` also at LM Studio's ``GET /api/v0/models`` (with their
+type); with ``kind="ollama"`` it speaks Ollama's own API instead: ``GET
+/api/tags``, ``POST /api/show`` (a model's capabilities) and ``POST /api/chat``,
+whose replies come from the same queue in Ollama's format (newline-delimited
+JSON when streamed).
 """
 
 from __future__ import annotations
@@ -50,6 +58,17 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class ListedModel:
+    """A model the server lists."""
+
+    name: str
+    capabilities: tuple[str, ...] = ("completion",)
+    """What Ollama's /api/show says it does ("vision": it takes images)."""
+    type: str = "llm"
+    """LM Studio's type for it: llm, vlm (takes images) or embeddings."""
+
+
+@dataclass(frozen=True)
 class Request:
     path: str
     headers: dict[str, str]
@@ -63,7 +82,10 @@ class Request:
 
 
 class ScriptedLLMServer:
-    def __init__(self) -> None:
+    def __init__(self, *, kind: str = "openai", models: Sequence[ListedModel] = ()) -> None:
+        assert kind in ("openai", "lmstudio", "ollama"), kind
+        self.kind = kind
+        self.models = list(models)
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -89,6 +111,10 @@ class ScriptedLLMServer:
     @property
     def api_base(self) -> str:
         return self.url + "/v1"
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
 
     def start(self) -> ScriptedLLMServer:
         self._thread.start()
@@ -194,13 +220,28 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             pass  # quiet
 
         def do_POST(self) -> None:
+            self._guarded(self._post)
+
+        def do_GET(self) -> None:
+            self._guarded(self._get)
+
+        def _guarded(self, handle: Callable[[], None]) -> None:
             try:
-                self._post()
+                handle()
             except (BrokenPipeError, ConnectionResetError, TimeoutError):
                 pass  # the client gave up (a timeout test): nothing to answer
             except Exception as exc:  # a bug in a test script: say so, never crash
                 with contextlib.suppress(OSError):
                     self._json(500, {"error": {"message": f"scripted server: {exc!r}"}})
+
+        def _get(self) -> None:
+            server.requests.append(Request(self.path, dict(self.headers.items()), {}, ""))
+            path = self.path.rstrip("/")
+            listing = _listing(server, path)
+            if listing is None:
+                self._json(404, {"error": {"message": f"no route {self.path}"}})
+            else:
+                self._json(200, listing)
 
         def _post(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -210,8 +251,14 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 body = {}
             request = Request(self.path, dict(self.headers.items()), body, raw, time.monotonic())
+            path = self.path.rstrip("/")
+            if server.kind == "ollama" and path == "/api/show":
+                server.requests.append(request)
+                self._show(body)
+                return
+            ollama_chat = server.kind == "ollama" and path == "/api/chat"
             reply = server._next(request)
-            if not self.path.rstrip("/").endswith("/chat/completions"):
+            if not (path.endswith("/chat/completions") or ollama_chat):
                 self._json(404, {"error": {"message": f"no route {self.path}"}})
                 return
             if reply is None:
@@ -220,11 +267,57 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             if reply.delay_s and server._stopping.wait(reply.delay_s):
                 return
             if reply.error is not None:
-                self._json(reply.status, {"error": reply.error})
+                payload = (
+                    {"error": reply.error["message"]} if ollama_chat else {"error": reply.error}
+                )
+                self._json(reply.status, payload)
+            elif ollama_chat:
+                self._ollama_chat(reply, body)
             elif body.get("stream"):
                 self._stream(reply, body)
             else:
                 self._json(200, _completion(reply, body))
+
+        def _show(self, body: dict[str, Any]) -> None:
+            found = [m for m in server.models if m.name == body.get("model")]
+            if not found:
+                self._json(404, {"error": f"model '{body.get('model')}' not found"})
+                return
+            self._json(200, {"capabilities": list(found[0].capabilities), "details": {}})
+
+        def _ollama_chat(self, reply: Reply, body: dict[str, Any]) -> None:
+            text = reply.text or ""
+            usage = _usage(reply, body, text)
+            done = {
+                "model": body.get("model"),
+                "done": True,
+                "done_reason": "stop",
+                "prompt_eval_count": usage["prompt_tokens"],
+                "eval_count": usage["completion_tokens"],
+            }
+            calls = [
+                {"function": {"name": name, "arguments": args if isinstance(args, dict) else {}}}
+                for name, args in reply.tool_calls
+            ]
+            message: dict[str, Any] = {"role": "assistant", "content": text}
+            if calls:
+                message["tool_calls"] = calls
+            if not body.get("stream"):
+                self._json(200, {**done, "message": message})
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            pieces = list(reply.chunks) if reply.chunks is not None else _words(text)
+            for piece in pieces:
+                chunk = {"model": body.get("model"), "done": False}
+                chunk["message"] = {"role": "assistant", "content": piece}
+                self.wfile.write(json.dumps(chunk).encode("utf-8") + b"\n")
+            last = {**done, "message": {**message, "content": ""}}
+            self.wfile.write(json.dumps(last).encode("utf-8") + b"\n")
+            self.wfile.flush()
 
         def _json(self, status: int, payload: dict[str, Any]) -> None:
             data = json.dumps(payload).encode("utf-8")
@@ -261,6 +354,19 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
 
     return Handler
+
+
+def _listing(server: ScriptedLLMServer, path: str) -> dict[str, Any] | None:
+    """What a GET of ``path`` lists, or None (no such route on this kind of server)."""
+    if path == "/v1/models":
+        owner = "library" if server.kind == "ollama" else "organization_owner"
+        data = [{"id": m.name, "object": "model", "owned_by": owner} for m in server.models]
+        return {"object": "list", "data": data}
+    if server.kind == "lmstudio" and path == "/api/v0/models":
+        return {"data": [{"id": m.name, "type": m.type} for m in server.models]}
+    if server.kind == "ollama" and path == "/api/tags":
+        return {"models": [{"name": m.name, "model": m.name, "details": {}} for m in server.models]}
+    return None
 
 
 def _words(text: str) -> list[str]:

@@ -7,6 +7,7 @@ is reached the same way, through :func:`client_for`.
 """
 
 from agents.llm.client import LLMClient, LLMResponse, client_for
+from agents.llm.discovery import LocalModel, LocalServer, find_local_servers, parse_ports
 from agents.llm.local_model import LocalModelCheck, check_local_model
 from agents.llm.settings import (
     KEYRING_SERVICE,
@@ -24,8 +25,10 @@ __all__ = [
     "LLMClient",
     "LLMResponse",
     "LLMSettings",
+    "LocalModel",
     "LocalModelCheck",
     "LocalModelSettings",
+    "LocalServer",
     "OperationUsage",
     "Tool",
     "ToolCall",
@@ -33,7 +36,9 @@ __all__ = [
     "UsageCounter",
     "check_local_model",
     "client_for",
+    "find_local_servers",
     "image_part",
+    "parse_ports",
     "resolve_api_key",
     "store_api_key",
     "supports_images",

@@ -71,6 +71,17 @@ def key_frames(storage: Storage, items: Sequence[dict[str, Any]], count: int) ->
     return sorted(chosen, key=lambda frame: frame.number)
 
 
+def shareable_image(storage: Storage, screenshot_id: str) -> bytes | None:
+    """One stored frame as it may leave the machine (for another AI tool): prepared
+    like a key frame; None where a key frame could not be sent either."""
+    with storage.db.reading() as conn:
+        image = frame_images(conn, [screenshot_id]).get(screenshot_id)
+    if image is None:
+        return None
+    path = FrameFiles(storage.data_dir, storage.db).absolute(image.image_path)
+    return prepared_image(path, image) if path is not None else None
+
+
 def preference_order(items: Sequence[dict[str, Any]], attachable: set[str]) -> list[int]:
     """Indices of the screenshot observations whose frame can be shown, best first:
     each window's first frame, then the frames with new text; the most new text

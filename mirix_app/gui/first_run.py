@@ -1,4 +1,5 @@
-"""The first-run dialog: embedded local model or a provider, the privacy
+"""The first-run dialog: embedded local model, a model server found on this
+computer (see mirix_app.gui.local_servers) or a provider, the privacy
 defaults (exclusions, redaction) shown and adjustable, and whether to start
 capturing now (where the windows shown cannot be identified: why, and the choice
 to capture anyway with the rules off). Finishing saves it all and marks the
@@ -28,6 +29,7 @@ from agents.capture.session import OPT_IN_SETTING
 from agents.settings import Value
 from mirix_app.gui import settings_apply
 from mirix_app.gui.errors import describe
+from mirix_app.gui.local_servers import LocalServersBox
 from mirix_app.gui.worker import Jobs
 
 
@@ -43,7 +45,7 @@ class FirstRunDialog(QDialog):
         s = assistant.settings
         self.setObjectName("first_run")
         self.setWindowTitle("Welcome to mirix-app")
-        self.resize(640, 700)
+        self.resize(640, 800)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         intro = QLabel(
@@ -60,10 +62,21 @@ class FirstRunDialog(QDialog):
         self.local.setObjectName("choice_local")
         self.provider = QRadioButton("A provider (OpenAI, Gemini, Anthropic, Ollama, …)")
         self.provider.setObjectName("choice_provider")
+        self.on_machine = QRadioButton(
+            self.tr("A model server on this computer (Ollama, LM Studio, llama.cpp, vLLM)")
+        )
+        self.on_machine.setObjectName("choice_local_server")
         group = QButtonGroup(self)
         group.addButton(self.local)
+        group.addButton(self.on_machine)
         group.addButton(self.provider)
         b.addWidget(self.local)
+        b.addWidget(self.on_machine)
+        self.servers = LocalServersBox(assistant)
+        self.servers.found.connect(self.on_servers_found)
+        self.on_machine.toggled.connect(self.servers.setEnabled)
+        self.servers.setEnabled(False)
+        b.addWidget(self.servers)
         b.addWidget(self.provider)
         self.provider_form = QWidget()
         pf = QFormLayout(self.provider_form)
@@ -137,12 +150,25 @@ class FirstRunDialog(QDialog):
         box.accepted.connect(self.finish)
         layout.addWidget(box)
 
+    def on_servers_found(self, models: int) -> None:
+        """With nothing configured yet, a model found on this computer is the offer."""
+        if models and not self.assistant.settings.text("llm_model") and self.local.isChecked():
+            self.on_machine.setChecked(True)
+
     def choices(self) -> dict[str, Value]:
+        if self.on_machine.isChecked():
+            # The embedded model stays the fallback should the server's model be unset.
+            return {"local_llm": True, **self.servers.settings(), **self._common()}
         use_provider = self.provider.isChecked()
         return {
             "local_llm": not use_provider,
             "llm_model": self.model.text().strip() if use_provider else "",
             "llm_api_base": self.api_base.text().strip() if use_provider else "",
+            **self._common(),
+        }
+
+    def _common(self) -> dict[str, Value]:
+        return {
             "capture_exclude_apps": _lines(self.exclude_apps),
             "capture_exclude_titles": _lines(self.exclude_titles),
             "redact_local": self.redact_local.isChecked(),
@@ -155,6 +181,11 @@ class FirstRunDialog(QDialog):
         choices = self.choices()
         if self.provider.isChecked() and not choices["llm_model"]:
             self.message.setText("Name the provider's model, e.g. openai/gpt-4o-mini.")
+            return
+        if self.on_machine.isChecked() and "llm_model" not in choices:
+            self.message.setText(
+                self.tr("No model found on this computer: choose another way, or look again.")
+            )
             return
         key = self.api_key.text().strip() if self.provider.isChecked() else ""
         app = self.assistant

@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 from agents.settings import SETTINGS, Setting, Value
 from mirix_app.gui import settings_apply
 from mirix_app.gui.errors import describe
+from mirix_app.gui.local_servers import LocalServersBox
 from mirix_app.gui.worker import Jobs
 
 PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Language model", ("llm_", "local_llm", "batch_", "vision_")),
+    ("Language model", ("llm_", "local_llm", "local_server", "batch_", "vision_")),
     ("Capture && privacy", ("capture_", "redact_", "screenshot_", "storage_", "clip_")),
     ("Desktop", ("start_at_login",)),
 )
@@ -101,6 +102,21 @@ class SettingField:
         assert isinstance(w, QLineEdit)
         return w.text().strip()
 
+    def set_value(self, raw: str) -> None:
+        """Show ``raw`` (a value as ``config set`` takes it), checked by the setting."""
+        value = self.setting.parse(raw)
+        w = self.widget
+        if isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif isinstance(w, QPlainTextEdit):
+            w.setPlainText("\n".join(value if isinstance(value, tuple) else ()))
+        elif isinstance(w, QSpinBox):
+            w.setValue(int(value))  # type: ignore[arg-type]
+        elif isinstance(w, QDoubleSpinBox):
+            w.setValue(float(value))  # type: ignore[arg-type]
+        elif isinstance(w, QLineEdit):
+            w.setText(str(value))
+
     def changed(self) -> bool:
         return self.value() != self.original
 
@@ -158,6 +174,7 @@ class SettingsDialog(QDialog):
                 self.use_label = QLabel("Measuring…")
                 self.use_label.setObjectName("data_use")
                 form.addRow("in use now", self.use_label)
+        self._add_local_servers(forms["Language model"])
         self._add_data_folder(forms["Desktop"])
         layout.addWidget(self.tabs, 1)
         self.message = QLabel()
@@ -190,6 +207,23 @@ class SettingsDialog(QDialog):
         row.addWidget(self.api_key, 1)
         row.addWidget(self.test_button)
         form.addRow("API key", host)
+
+    def _add_local_servers(self, form: QFormLayout) -> None:
+        """Model servers found on this computer; "Use this model" fills in the LLM
+        fields (Save or Test connection stores them)."""
+        self.servers = LocalServersBox(self.assistant)
+        use = QPushButton(self.tr("Use this model"))
+        use.setObjectName("button_use_local")
+        use.clicked.connect(self.use_local_model)
+        self.servers.found.connect(lambda n: use.setEnabled(n > 0))
+        use.setEnabled(False)
+        form.insertRow(0, self.servers)
+        form.insertRow(1, "", use)
+
+    def use_local_model(self) -> None:
+        for name, value in self.servers.settings().items():
+            if name in self.fields and self.fields[name].widget.isEnabled():
+                self.fields[name].set_value(value)
 
     def _add_data_folder(self, form: QFormLayout) -> None:
         folder = str(self.assistant.storage.data_dir)

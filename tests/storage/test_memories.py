@@ -190,3 +190,22 @@ def test_history_rows_survive_in_the_file(storage: Storage) -> None:
     finally:
         conn.close()
     assert rows == [(1, "update", "semantic"), (2, "delete", "semantic")]
+
+
+def test_each_version_records_who_made_it(storage: Storage) -> None:
+    store = storage.memories["semantic"]
+    added = store.add({"name": "Rex", "summary": "a dog"}, by="mcp:claude-ai")
+    assert added.changed_by == "mcp:claude-ai"
+    edited = store.update(added.id, {"summary": "a large dog"})
+    assert edited.changed_by is None  # mirix-app itself
+    deleted = store.delete(added.id, by="mcp:cursor")
+    restored = store.restore(added.id)
+    assert (deleted.changed_by, restored.changed_by) == ("mcp:cursor", None)
+    history = store.history(added.id)
+    assert [(h.version, h.change, h.changed_by) for h in history] == [
+        (1, "update", "mcp:claude-ai"),
+        (2, "delete", None),
+        (3, "restore", "mcp:cursor"),
+    ]
+    assert history[0].to_dict()["changed_by"] == "mcp:claude-ai"
+    assert store.get(added.id).to_dict()["changed_by"] is None

@@ -41,7 +41,7 @@ def fill(storage: Storage) -> dict[str, str]:
             .add(body, embedding=EMB.vector(json.dumps(body)), sources=sources)
             .id
         )
-    storage.memories["semantic"].update(ids["semantic"], {"summary": "edited 🎉"})
+    storage.memories["semantic"].update(ids["semantic"], {"summary": "edited 🎉"}, by="mcp:a")
     storage.memories["resource"].delete(ids["resource"])
     storage.memories["procedural"].delete(ids["procedural"])
     storage.memories["procedural"].restore(ids["procedural"])
@@ -87,6 +87,7 @@ def test_export_then_import_into_a_fresh_dir_round_trips_exactly(
         assert [s.external_id for s in vault.sources] == ["D1:1", None]
         assert fresh.core.lines("human") == ["Name: Zoë", "Lives in 東京"]
         assert len(fresh.memories["semantic"].history(ids["semantic"])) == 1
+        assert fresh.memories["semantic"].get(ids["semantic"]).changed_by == "mcp:a"
         assert fresh.memories["resource"].get(ids["resource"]).deleted
         hits = fresh.search.run(
             Query(text=CJK_TEXT, vector=EMB.vector(CJK_TEXT), kinds=(BY_NAME["message"],))
