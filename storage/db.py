@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from storage.errors import CorruptDatabaseError, StorageError, translate
+from storage.fts import register_index_form
 from storage.migrations import MIGRATIONS, apply_migrations
 
 T = TypeVar("T")
@@ -30,6 +31,7 @@ def _connect(path: Path, *, timeout_ms: int) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
     conn.execute("PRAGMA foreign_keys = ON")
+    register_index_form(conn)
     return conn
 
 

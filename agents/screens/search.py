@@ -19,6 +19,7 @@ from agents.privacy import redact
 from agents.screens.clip import ClipEmbedder
 from agents.screens.store import chunk_spans
 from storage import InvalidInputError, Storage
+from storage.cjk import has_cjk
 from storage.fts import query_terms
 from storage.kinds import SCREENSHOT, parse_time
 from storage.screens import (
@@ -338,7 +339,9 @@ def snippet(text: str, terms: list[str], closest_chunk: int | None = None) -> st
     start = 0
     lowered = flat.casefold()
     for term in terms:
-        found = re.search(rf"\b{re.escape(term.casefold())}", lowered)
+        # A CJK bigram sits inside an unspaced run: no word boundary before it.
+        edge = "" if has_cjk(term[:1]) else r"\b"
+        found = re.search(rf"{edge}{re.escape(term.casefold())}", lowered)
         if found:
             start = max(0, found.start() - SNIPPET_CHARS // 3)
             break
