@@ -44,6 +44,18 @@ _HAS_CJK_OR_WIDE = re.compile(f"[{_CJK_CHARS}\uff01-\uff5e]")
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
+# Chinese question words and sentence particles, the counterpart of the English
+# function words dropped from a query: a bigram holding one (什么, 哪里, 是谁,
+# 了吗) matches rows that merely ask or chat, not the rows that answer. Measured with
+# tests/bench/cjk_keywords.py and the CLI benches.
+_QUERY_FUNCTION_CHARS = frozenset("什么哪谁吗呢吧啊")
+
+
+def is_function_token(token: str) -> bool:
+    """Whether a CJK query token holds a question word or particle."""
+    return not token.isascii() and any(c in _QUERY_FUNCTION_CHARS for c in token)
+
+
 def bigrams(run: str) -> list[str]:
     """The overlapping character pairs of a run of CJK characters (a single
     character is its own token)."""

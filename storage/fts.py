@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 
-from storage.cjk import index_form, split_cjk
+from storage.cjk import index_form, is_function_token, split_cjk
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -66,7 +66,7 @@ def query_terms(query: str) -> list[str]:
         for w in _WORD.findall(_POSSESSIVE.sub("", without_naming_frame(query)))
         for part in split_cjk(w)
     ]
-    kept = [w for w in words if w not in STOPWORDS] or words
+    kept = [w for w in words if w not in STOPWORDS and not is_function_token(w)] or words
     seen: set[str] = set()
     out: list[str] = []
     for w in kept:

@@ -193,7 +193,7 @@ def _vector_ranking(
 ) -> list[tuple[int, float]]:
     """(rowid, meaning score) best first; fills ``closest`` with each screen's
     closest chunk where its chunk vectors are known."""
-    index = storage.vectors.get(conn, SCREENSHOT)
+    index = storage.vectors.get(conn, SCREENSHOT, len(vector))
     pool = depth * max(1, p.chunk_pool) if p.chunk_weight > 0 else depth
     # The index filters by time itself. An app's frames, when few enough, are
     # compared exactly (a rare app's best screens may lie far down the overall
