@@ -87,6 +87,7 @@ def evaluate(
     conn.execute(f"CREATE VIRTUAL TABLE d USING fts5(t, tokenize='{tokenizer}')")
     started = time.perf_counter()
     conn.executemany("INSERT INTO d(rowid, t) VALUES (?, ?)", enumerate(map(doc_form, docs)))
+    conn.commit()
     index_s = time.perf_counter() - started
     size = sum(len(r[0] or b"") for r in conn.execute("SELECT block FROM d_data"))
     hit1 = hit5 = 0

@@ -65,10 +65,18 @@ def score(found: list[str], evidence: set[str], sessions: set[str]) -> dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=Path)
-    parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument("--per-type", type=int, help="only the first N questions of each type")
     parser.add_argument("--keep", type=Path, help="keep the data folders here")
     args = parser.parse_args()
-    items = json.loads(args.data.read_text())[: args.limit]
+    items = json.loads(args.data.read_text())
+    if args.per_type:
+        taken: dict[str, int] = defaultdict(int)
+        kept = []
+        for item in items:
+            taken[item["question_type"]] += 1
+            if taken[item["question_type"]] <= args.per_type:
+                kept.append(item)
+        items = kept
     root = args.keep or Path(tempfile.mkdtemp(prefix="longmemeval-"))
     ours: dict[str, list[dict[str, float]]] = defaultdict(list)
     plain: dict[str, list[dict[str, float]]] = defaultdict(list)
