@@ -26,7 +26,7 @@ from agents.capture.service import CaptureService, EventHandler
 from agents.capture.session import OPT_IN_SETTING, check_windows_known, open_backend
 from agents.chat import ChatAgent, ChatAnswer
 from agents.chat.topic import check_mode
-from agents.embeddings import MiniLMEmbedder, TextEmbedder
+from agents.embeddings import TextEmbedder, text_embedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
 from agents.llm import (
@@ -37,6 +37,7 @@ from agents.llm import (
     parse_ports,
 )
 from agents.memory_agents import Absorber, AbsorbReport, BatchProgress, next_try_at
+from agents.reembed import reembed, rows_to_reembed
 from agents.screens.importer import Progress as ScreenProgress
 from agents.screens.importer import ScreenImportReport
 from agents.screens.key_frames import shareable_image
@@ -342,6 +343,11 @@ class Assistant:
     ) -> ScreenImportReport:
         return self.screens.import_manifest(manifest, dedup=dedup, progress=progress)
 
+    def reindex(self, progress: ScreenProgress | None = None) -> int:
+        """Embed anew every row whose vector another embedding model made (after
+        the ``embedder`` setting changed); how many. Safe to interrupt."""
+        return reembed(self.storage, self.embedder, progress)
+
     def reindex_screens(self, progress: ScreenProgress | None = None) -> int:
         """Chunk embeddings for screenshots kept before they existed (schema v6), so
         search compares a question with their parts too; how many were done."""
@@ -528,6 +534,8 @@ class Assistant:
             "embedder": {
                 "name": self.embedder.name,
                 "precision": getattr(self.embedder, "precision", None),
+                "dim": self.embedder.dim,
+                "rows_to_reindex": rows_to_reembed(self.storage, self.embedder),
             },
             "llm": llm_info,
             "vault_key": self.vault_key_status(),
@@ -622,5 +630,7 @@ def open_assistant(
     vault = VaultCipher(directory, key_source)
     storage = Storage.open(directory, cipher=vault)
     if embedder is None:
-        embedder = MiniLMEmbedder(backend=live.current().text("embedder_backend"))
+        embedder = text_embedder(
+            live.current().text("embedder"), backend=live.current().text("embedder_backend")
+        )
     return Assistant(storage=storage, embedder=embedder, vault=vault, live_settings=live)

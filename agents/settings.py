@@ -31,6 +31,9 @@ from storage.inputs import parse_json
 
 log = logging.getLogger(__name__)
 
+EMBEDDERS = ("minilm+use", "minilm", "use")
+"""The text embedders the ``embedder`` setting names (agents.embeddings.text_embedder)."""
+
 SETTINGS_FILE = "settings.json"
 Value = str | float | int | bool | tuple[str, ...]
 _TRUE = {"1", "true", "yes", "on"}
@@ -293,9 +296,18 @@ SETTINGS: tuple[Setting, ...] = (
         maximum=50,
     ),
     Setting(
+        "embedder",
+        "minilm+use",
+        "The text embedding model for meaning search: minilm+use (both, their similarities "
+        "fused: English as with MiniLM alone, and Chinese, Japanese, Korean and 13 other "
+        "languages through USE multilingual), minilm (all-MiniLM-L6-v2, English only) or "
+        "use (USE multilingual v3 alone). After a change, run mirix-app reindex.",
+        choices=EMBEDDERS,
+    ),
+    Setting(
         "embedder_backend",
         "auto",
-        "How the text embedder (all-MiniLM-L6-v2) runs: numpy (float32, no torch in the "
+        "How all-MiniLM-L6-v2 runs: numpy (float32, no torch in the "
         "process: about 480 MB less memory), torch (sentence-transformers, bfloat16 where "
         "the CPU has it: 2.3-3x faster in bulk, for large imports), or auto (numpy).",
         choices=("auto", "numpy", "torch"),

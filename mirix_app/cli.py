@@ -254,13 +254,22 @@ def search(
     with assistant(data_dir) as app:
         if queries is not None:
             _batch_search(app, queries, types, since, until, limit, as_json)
-            return
-        assert query is not None
-        query = clean_text(query)  # bytes that are not UTF-8 (see storage.inputs)
-        hits = app.search(query, types=types, since=since, until=until, limit=limit)
-        emit(
-            as_json, {"query": query, "hits": [h.to_dict() for h in hits]}, lambda: print_hits(hits)
-        )
+        else:
+            assert query is not None
+            query = clean_text(query)  # bytes that are not UTF-8 (see storage.inputs)
+            hits = app.search(query, types=types, since=since, until=until, limit=limit)
+            emit(
+                as_json,
+                {"query": query, "hits": [h.to_dict() for h in hits]},
+                lambda: print_hits(hits),
+            )
+        left_out = app.storage.vectors.left_out()
+        if left_out:
+            click.echo(
+                f"Note: {left_out} rows were embedded by another model and are left out of "
+                "meaning search; run: mirix-app reindex",
+                err=True,
+            )
 
 
 def _batch_search(
@@ -521,6 +530,11 @@ def status(data_dir: Path | None, as_json: bool) -> None:
                 )
             emb = info["embedder"]
             click.echo(f"Embeddings: {emb['name']} ({emb['precision'] or 'default'})")
+            if emb["rows_to_reindex"]:
+                click.echo(
+                    f"Rows embedded by another model, left out of meaning search: "
+                    f"{emb['rows_to_reindex']} (run: reindex)"
+                )
             llm = info["llm"]
             if llm["mode"] == "provider":
                 base = f" at {llm['api_base']}" if llm["api_base"] else ""
@@ -550,6 +564,18 @@ def _capture_lines(capture: dict[str, Any]) -> None:
             f"Capture runs with the app and title rules off, by your choice "
             f"({capture['windows_unknown']})."
         )
+
+
+@cli.command()
+@common_options
+def reindex(data_dir: Path | None, as_json: bool) -> None:
+    """Embed anew, with the embedding model in use, every memory, message and
+    screenshot whose vector another model made (after an upgrade or a change of
+    the embedder setting): until then meaning search leaves them out. From the
+    stored text (no OCR); safe to interrupt and run again."""
+    with assistant(data_dir) as app, _progress("Embedding", enabled=not as_json) as progress:
+        done = app.reindex(progress=progress)
+        emit(as_json, {"reindexed": done}, lambda: click.echo(f"Rows embedded anew: {done}."))
 
 
 @cli.group()

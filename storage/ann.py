@@ -62,11 +62,13 @@ class AnnVectors:
     """An HNSW index of one kind's vectors plus the rowid/time table used to
     filter its answers."""
 
-    def __init__(self, kind: Kind, path: Path, *, ef: int = 64) -> None:
+    def __init__(self, kind: Kind, path: Path, *, ef: int = 64, dim: int = 0) -> None:
         self.kind = kind
         self.path = path
         self.ef = ef
-        self.dim = 0
+        self.dim = dim
+        """The width of the vectors it holds (0: that of the first row); a saved
+        graph of another width (another embedding model) is built anew."""
         self.rows = RowTimes()
         self._index: Any = None
         self._dirty = 0
@@ -132,6 +134,8 @@ class AnnVectors:
             return None
         if seq > head:  # saved for another (newer or replaced) database
             return None
+        if self.dim and dim != self.dim:  # made with another embedding model
+            return None
         index = self._new_index(dim)
         try:
             index.load(str(self.path))
@@ -160,9 +164,8 @@ class AnnVectors:
             if not batch:
                 return True
             after = int(batch[-1][0])
-            dim = len(batch[0][1]) // 4
             if self._index is None:
-                self._index = self._new_index(dim)
+                self._index = self._new_index(self.dim or len(batch[0][1]) // 4)
             good = [r for r in batch if len(r[1]) == self.dim * 4]
             if not good:
                 continue

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from storage.errors import CorruptDatabaseError, StorageError, translate
+from storage.fts import register_index_form
 from storage.migrations import MIGRATIONS, apply_migrations
 
 T = TypeVar("T")
@@ -33,6 +34,7 @@ def _connect(path: Path, *, timeout_ms: int) -> sqlite3.Connection:
     # Deleted content is overwritten with zeros, not left in free space: what the
     # user forgets (storage.forget) must not stay readable in the file.
     conn.execute("PRAGMA secure_delete = ON")
+    register_index_form(conn)
     return conn
 
 

@@ -3,7 +3,8 @@
 Users type questions, not FTS5 syntax: the query is split into words, common
 English function words are dropped (they match nearly every row and only add
 noise to BM25), and the rest are ORed as quoted terms, so punctuation or an
-FTS5 keyword in the query can never be a syntax error.
+FTS5 keyword in the query can never be a syntax error. Chinese, Japanese and
+Korean runs become character bigrams, as the index holds them (storage.cjk).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 import sqlite3
 import threading
 from dataclasses import dataclass
+
+from storage.cjk import index_form, is_function_token, split_cjk
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -35,6 +38,20 @@ _NAMING_QUESTION = re.compile(
 _LAST_WORD = re.compile(r"\w+[\s?.!]*$", re.UNICODE)
 
 
+INDEX_FORM_SQL = "mirix_index_form"
+"""The SQL name of :func:`storage.cjk.index_form`: the full-text indexes read
+their columns through it (schema v8), so every connection that writes rows
+must have it (:func:`register_index_form`)."""
+
+
+def register_index_form(conn: sqlite3.Connection) -> None:
+    conn.create_function(INDEX_FORM_SQL, 1, _index_form_sql, deterministic=True)
+
+
+def _index_form_sql(value: str | None) -> str | None:
+    return index_form(value) if isinstance(value, str) else value
+
+
 def without_naming_frame(text: str) -> str:
     """``text`` without the "called"/"named" that closes a question asking for a name."""
     if _NAMING_QUESTION.match(text.replace("\u2019", "'")):
@@ -44,8 +61,12 @@ def without_naming_frame(text: str) -> str:
 
 def query_terms(query: str) -> list[str]:
     """The words of ``query`` worth matching, lower-cased, in order, unique."""
-    words = [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", without_naming_frame(query)))]
-    kept = [w for w in words if w not in STOPWORDS] or words
+    words = [
+        part.lower()
+        for w in _WORD.findall(_POSSESSIVE.sub("", without_naming_frame(query)))
+        for part in split_cjk(w)
+    ]
+    kept = [w for w in words if w not in STOPWORDS and not is_function_token(w)] or words
     seen: set[str] = set()
     out: list[str] = []
     for w in kept:

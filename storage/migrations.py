@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from storage.errors import CorruptDatabaseError
+from storage.fts import INDEX_FORM_SQL, register_index_form
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -93,13 +94,21 @@ def _indexed_table(conn: sqlite3.Connection, table: str, columns: str, time_col:
             search_text, context, content='{table}', content_rowid='rowid',
             tokenize='porter unicode61 remove_diacritics 2')"""
     )
+    _index_triggers(conn, table, time_col, form="{}")
+
+
+def _index_triggers(conn: sqlite3.Connection, table: str, time_col: str, *, form: str) -> None:
+    """The triggers that keep ``{table}_fts`` and the vector change log in step;
+    ``form`` wraps each indexed column (``"{}"``: the text as stored)."""
+    text = ", ".join(form.format(f"new.{c}") for c in ("search_text", "context"))
+    old_text = ", ".join(form.format(f"old.{c}") for c in ("search_text", "context"))
     fts_add = (
         f"INSERT INTO {table}_fts(rowid, search_text, context) "
-        f"SELECT new.rowid, new.search_text, new.context WHERE new.deleted_at IS NULL;"
+        f"SELECT new.rowid, {text} WHERE new.deleted_at IS NULL;"
     )
     fts_del = (
         f"INSERT INTO {table}_fts({table}_fts, rowid, search_text, context) "
-        f"SELECT 'delete', old.rowid, old.search_text, old.context WHERE old.deleted_at IS NULL;"
+        f"SELECT 'delete', old.rowid, {old_text} WHERE old.deleted_at IS NULL;"
     )
     log = f"INSERT INTO vec_log(kind, row) VALUES ('{table}', {{}}.rowid);"
     # One trigger per event, statements in order: the old entry must leave the
@@ -247,6 +256,36 @@ def _v10_changed_by(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE {table} ADD COLUMN changed_by TEXT")
 
 
+def _v11_cjk_index(conn: sqlite3.Connection) -> None:
+    """Every full-text index holds its columns in index form (storage.cjk): CJK
+    text as character bigrams, so a word inside an unspaced Chinese or Japanese
+    sentence is a token; other text exactly as before. The triggers apply the
+    SQL function ``mirix_index_form`` (registered on every connection of
+    storage.db), and the rows stored before whose index form differs (those
+    holding CJK or full-width characters) are indexed again here; the rest
+    already are. The content tables keep the text as written, so the FTS5
+    'rebuild' command would index it raw: re-index through the function
+    instead, as here."""
+    register_index_form(conn)
+    form = INDEX_FORM_SQL + "({})"
+    for table, (_, time_col) in {**_MEMORY_TABLES_V1, **_SOURCE_TABLES_V1}.items():
+        for event in ("ai", "ad", "au_fts", "au_vec"):
+            conn.execute(f"DROP TRIGGER {table}_{event}")
+        _index_triggers(conn, table, time_col, form=form)
+        changed = (
+            f"FROM {table} WHERE deleted_at IS NULL AND ({form.format('search_text')} "
+            f"!= search_text OR {form.format('context')} != context)"
+        )
+        conn.execute(
+            f"INSERT INTO {table}_fts({table}_fts, rowid, search_text, context) "
+            f"SELECT 'delete', rowid, search_text, context {changed}"
+        )
+        conn.execute(
+            f"INSERT INTO {table}_fts(rowid, search_text, context) SELECT rowid, "
+            f"{form.format('search_text')}, {form.format('context')} {changed}"
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_batches,
@@ -258,6 +297,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v8_batch_leases,
     _v9_four_digit_years,
     _v10_changed_by,
+    _v11_cjk_index,
 )
 
 

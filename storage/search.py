@@ -86,7 +86,7 @@ class HybridSearch:
             # The vector side needs no SQLite once its indexes are in step, so it
             # runs on a second core while this thread ranks with FTS5.
             indexes = (
-                {k.name: self._vectors.get(conn, k) for k in query.kinds}
+                {k.name: self._vectors.get(conn, k, len(query.vector)) for k in query.kinds}
                 if query.vector is not None
                 else {}
             )

@@ -89,3 +89,46 @@ class RowTimes:
         if until is not None:
             mask &= self.times <= to_datetime64([until])[0]
         return self.rowids[mask]
+
+
+# -- rows embedded by another model (``mirix-app reindex``) ---------------------------
+
+_OTHER_WIDTH = "embedding IS NOT NULL AND length(embedding) != ?"
+
+
+def count_other_width(conn: sqlite3.Connection, kind: Kind, dim: int) -> int:
+    """Rows of ``kind`` (deleted ones too: a restore brings them back) whose
+    embedding is not ``dim`` wide, i.e. was made by another embedding model."""
+    return int(
+        conn.execute(
+            f"SELECT count(*) FROM {kind.table} WHERE {_OTHER_WIDTH}", (4 * dim,)
+        ).fetchone()[0]
+    )
+
+
+def other_width_rows(
+    conn: sqlite3.Connection, kind: Kind, dim: int, after_rowid: int, limit: int
+) -> list[sqlite3.Row]:
+    """Up to ``limit`` such rows after ``after_rowid``, in rowid order, whole."""
+    return conn.execute(
+        f"SELECT * FROM {kind.table} WHERE {_OTHER_WIDTH} AND rowid > ? ORDER BY rowid LIMIT ?",
+        (4 * dim, after_rowid, limit),
+    ).fetchall()
+
+
+def replace_embeddings(
+    conn: sqlite3.Connection, *, kind: Kind, rows: list[tuple[int, bytes, bytes | None]]
+) -> None:
+    """Set (rowid, embedding, chunk embeddings) of re-embedded rows; the chunk
+    embeddings only for screenshots. Not an edit: no version, history or time
+    changes; the vector indexes follow through the change log."""
+    if kind.table == "screenshots":
+        conn.executemany(
+            "UPDATE screenshots SET embedding = ?, chunk_embeddings = ? WHERE rowid = ?",
+            [(vector, chunks, rowid) for rowid, vector, chunks in rows],
+        )
+    else:
+        conn.executemany(
+            f"UPDATE {kind.table} SET embedding = ? WHERE rowid = ?",
+            [(vector, rowid) for rowid, vector, _ in rows],
+        )

@@ -44,11 +44,15 @@ class KindVectors:
     def __init__(self, kind: Kind, dim: int = 0) -> None:
         self.kind = kind
         self.dim = dim
+        """The width of the vectors it holds (0: that of the first row it reads);
+        vectors of another width (another embedding model) are left out."""
         self._vecs = np.zeros((0, dim), dtype=np.float32)
         self._rowids = np.zeros(0, dtype=np.int64)
         self._times = np.zeros(0, dtype="datetime64[us]")
         self._alive = np.zeros(0, dtype=bool)
         self._n = 0  # rows in use (capacity may be larger)
+        self.left_out = 0
+        """Rows read at load whose vector has another width (another model's)."""
 
     def __len__(self) -> int:
         return int(self._alive[: self._n].sum())
@@ -61,10 +65,11 @@ class KindVectors:
         if not rows:
             self.__init__(self.kind, self.dim)  # type: ignore[misc]
             return
-        dim = len(rows[0][1]) // 4
+        dim = self.dim or len(rows[0][1]) // 4
         blob = b"".join(r[1] for r in rows if len(r[1]) == dim * 4)
         keep = [r for r in rows if len(r[1]) == dim * 4]
         self.dim = dim
+        self.left_out = len(rows) - len(keep)
         self._vecs = np.frombuffer(blob, dtype=np.float32).reshape(len(keep), dim).copy()
         self._rowids = np.array([r[0] for r in keep], dtype=np.int64)
         self._times = _to_datetime64([r[2] for r in keep])
@@ -207,6 +212,8 @@ class VectorIndexes:
         reading: Reading | None = None,
     ) -> None:
         self._kinds: dict[str, VectorIndex] = {}
+        self._dims: dict[str, int] = {}
+        """Per kind, the width of the queries it was last asked for: the model in use."""
         self._seen = 0
         self._lock = threading.Lock()
         self._index_dir = index_dir
@@ -217,10 +224,20 @@ class VectorIndexes:
         self._stop = threading.Event()
         self._hurry = threading.Event()
 
-    def get(self, conn: sqlite3.Connection, kind: Kind) -> VectorIndex:
+    def get(self, conn: sqlite3.Connection, kind: Kind, dim: int = 0) -> VectorIndex:
+        """The index of ``kind``; with ``dim`` (the query's width), one of vectors of
+        that width: after a change of embedding model, the rows already embedded
+        anew (``mirix-app reindex``) are searched and the others left out, instead
+        of the other way round."""
         with self._lock:
             self._sync(conn)
             index = self._kinds.get(kind.name)
+            if dim and index is not None and index.dim not in (0, dim):
+                if kind in self._queue:
+                    return index  # a graph of the old width is being built: not now
+                index = None
+            if dim:
+                self._dims[kind.name] = dim
             if index is None:
                 index = self._load(conn, kind)
                 self._kinds[kind.name] = index
@@ -233,11 +250,12 @@ class VectorIndexes:
         rows = conn.execute(
             f"SELECT count(*) FROM {kind.table} WHERE deleted_at IS NULL AND embedding IS NOT NULL"
         ).fetchone()[0]
+        dim = self._dims.get(kind.name, 0)
         if rows < self._ann_min_rows or self._index_dir is None:
-            exact = KindVectors(kind)
+            exact = KindVectors(kind, dim)
             exact.load(conn)
             return exact
-        ann = AnnVectors(kind, self._index_dir / f"{kind.table}.usearch")
+        ann = AnnVectors(kind, self._index_dir / f"{kind.table}.usearch", dim=dim)
         if self._reading is None or rows > BACKGROUND_MAX_ROWS:
             position = ann.load(conn, self._seen)  # loaded, or built now
         else:
@@ -245,7 +263,7 @@ class VectorIndexes:
             if restored is None:
                 # No saved graph: search the exact matrix until the graph, built
                 # on a thread of its own, replaces it.
-                exact = KindVectors(kind)
+                exact = KindVectors(kind, dim)
                 exact.load(conn)
                 self._start_build(kind, rows)
                 return exact
@@ -295,7 +313,8 @@ class VectorIndexes:
     def _build(self, kind: Kind) -> None:
         assert self._reading is not None and self._index_dir is not None
         try:
-            ann = AnnVectors(kind, self._index_dir / f"{kind.table}.usearch")
+            path = self._index_dir / f"{kind.table}.usearch"
+            ann = AnnVectors(kind, path, dim=self._dims.get(kind.name, 0))
             with self._reading() as conn:
                 head = _log_head(conn)  # first: a change made during the build is replayed
             if not ann.build(self._reading, self._stop, self._hurry):
@@ -307,6 +326,12 @@ class VectorIndexes:
             log.info("The %s search index is ready.", kind.name)
         except Exception:  # the exact matrix goes on answering; the next start retries
             log.exception("Building the %s search index failed", kind.name)
+
+    def left_out(self) -> int:
+        """Rows the loaded exact indexes leave out for their width: embedded by
+        another model, waiting for ``mirix-app reindex``."""
+        with self._lock:
+            return sum(i.left_out for i in self._kinds.values() if isinstance(i, KindVectors))
 
     def building(self) -> list[str]:
         """The kinds whose graph is being (or waiting to be) built in the background."""

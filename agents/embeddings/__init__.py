@@ -4,6 +4,14 @@ Every embedder satisfies :class:`TextEmbedder`; the rest of the code depends on
 that protocol only, so tests and benchmarks can hand in another one.
 """
 
+from agents.embeddings.multilingual import CombinedEmbedder, UseEmbedder, text_embedder
 from agents.embeddings.text import MiniLMEmbedder, TextEmbedder, minilm_model_dir
 
-__all__ = ["MiniLMEmbedder", "TextEmbedder", "minilm_model_dir"]
+__all__ = [
+    "CombinedEmbedder",
+    "MiniLMEmbedder",
+    "TextEmbedder",
+    "UseEmbedder",
+    "minilm_model_dir",
+    "text_embedder",
+]

@@ -19,6 +19,7 @@ from agents.privacy import redact
 from agents.screens.clip import ClipEmbedder
 from agents.screens.store import chunk_spans
 from storage import InvalidInputError, Storage
+from storage.cjk import has_cjk
 from storage.fts import query_terms
 from storage.kinds import SCREENSHOT, parse_time
 from storage.screens import (
@@ -192,7 +193,7 @@ def _vector_ranking(
 ) -> list[tuple[int, float]]:
     """(rowid, meaning score) best first; fills ``closest`` with each screen's
     closest chunk where its chunk vectors are known."""
-    index = storage.vectors.get(conn, SCREENSHOT)
+    index = storage.vectors.get(conn, SCREENSHOT, len(vector))
     pool = depth * max(1, p.chunk_pool) if p.chunk_weight > 0 else depth
     # The index filters by time itself. An app's frames, when few enough, are
     # compared exactly (a rare app's best screens may lie far down the overall
@@ -338,7 +339,9 @@ def snippet(text: str, terms: list[str], closest_chunk: int | None = None) -> st
     start = 0
     lowered = flat.casefold()
     for term in terms:
-        found = re.search(rf"\b{re.escape(term.casefold())}", lowered)
+        # A CJK bigram sits inside an unspaced run: no word boundary before it.
+        edge = "" if has_cjk(term[:1]) else r"\b"
+        found = re.search(rf"{edge}{re.escape(term.casefold())}", lowered)
         if found:
             start = max(0, found.start() - SNIPPET_CHARS // 3)
             break

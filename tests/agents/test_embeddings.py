@@ -132,14 +132,16 @@ def test_the_numpy_backend_never_imports_torch(tmp_path: Path) -> None:
         "import sys\n"
         "from agents import open_assistant\n"
         f"app = open_assistant({str(tmp_path / 'd')!r})\n"
-        "vector = app.embedder.embed(['does this load torch?'])\n"
-        "assert vector.shape == (1, 384)\n"
+        "vector = app.embedder.embed(['does this load torch?', '这会加载 torch 吗？'])\n"
+        "assert vector.shape == (2, 384 + 512)\n"
         "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
         "if m in sys.modules)\n"
-        "print(app.embedder.backend, heavy)\n"
+        "minilm = app.embedder.parts[0][0]\n"
+        "print(minilm.backend, heavy)\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("MIRIX_APP_EMBEDDER_BACKEND", None)
+    env.pop("MIRIX_APP_EMBEDDER", None)
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
     )
@@ -149,6 +151,7 @@ def test_the_numpy_backend_never_imports_torch(tmp_path: Path) -> None:
 
 def test_the_setting_picks_the_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     save_setting(tmp_path, "embedder_backend", "torch")
+    save_setting(tmp_path, "embedder", "minilm")
     app = open_assistant(tmp_path)
     try:
         assert isinstance(app.embedder, MiniLMEmbedder)

@@ -5,11 +5,13 @@
 Builds (or reuses, with --data-dir) a database of ROWS memories spread over the
 six memory types, with synthetic text (pseudo-words drawn from a Zipf
 distribution over a 30,000-word vocabulary, so some words are very common and
-most are rare) and random unit vectors as embeddings (384-d float32, like
-MiniLM). Then runs hybrid searches across all types (FTS5 BM25 + vector,
-RRF-fused) with 3-7 word queries drawn the same way and a random query vector,
-and prints p50/p95 latency (query embedding excluded; MiniLM adds about
-10 ms), time-filtered latency, the first-search (index load) time and the
+most are rare) and random unit vectors as embeddings (float32, ``--dim``
+wide: 896 by default, the width of the default embedder, MiniLM's 384
+and USE multilingual's 512 side by side). Then runs hybrid searches across all
+types (FTS5 BM25 + vector, RRF-fused) with 3-7 word queries drawn the same way
+and a random query vector,
+and prints p50/p95 latency (query embedding excluded; the embedder adds about
+12 ms), time-filtered latency, the first-search (index load) time and the
 database size.
 """
 
@@ -36,7 +38,7 @@ SHARES = {  # a plausible mix after months of use
     "procedural": 0.13,
     "knowledge_vault": 0.12,
 }
-DIM = 384
+DIM = 896
 VOCAB = 30_000
 
 
@@ -75,7 +77,7 @@ def fields_for(type_name: str, words: list[str], day: int) -> dict[str, object]:
     return {"entry_type": "note", "sensitivity": "low", "caption": text}
 
 
-def build(storage: Storage, rows: int, seed: int) -> float:
+def build(storage: Storage, rows: int, seed: int, dim: int) -> float:
     rng = random.Random(seed)
     zipf = Zipf(vocabulary(rng), np.random.default_rng(seed))
     vec_rng = np.random.default_rng(seed + 1)
@@ -88,7 +90,7 @@ def build(storage: Storage, rows: int, seed: int) -> float:
         made = 0
         while made < target:
             n = min(20_000, target - made)
-            vecs = vec_rng.standard_normal((n, DIM)).astype(np.float32)
+            vecs = vec_rng.standard_normal((n, dim)).astype(np.float32)
             batch = [
                 (
                     validate_fields(
@@ -132,6 +134,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--data-dir", type=Path, help="Reuse or keep the database here.")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dim", type=int, default=DIM, help="embedding width (MiniLM alone: 384)")
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="mirix-latency-"))
     storage = Storage.open(data_dir)
@@ -140,7 +143,7 @@ def main() -> None:
         if existing:
             sys.exit(f"{data_dir} holds {existing:,} rows, fewer than --rows; use a new dir.")
         print(f"Building {args.rows:,} memories in {data_dir} ...", file=sys.stderr)
-        seconds = build(storage, args.rows, args.seed)
+        seconds = build(storage, args.rows, args.seed, args.dim)
         print(f"Built in {seconds:.0f} s ({args.rows / seconds:,.0f} rows/s)")
     rng = random.Random(args.seed + 2)
     zipf = Zipf(vocabulary(random.Random(args.seed)), np.random.default_rng(args.seed + 3))
@@ -148,7 +151,7 @@ def main() -> None:
     kinds = tuple(kind_named(t) for t in MEMORY_TYPE_NAMES)
 
     def query(since: str | None = None, until: str | None = None) -> Query:
-        vec = qrng.standard_normal(DIM).astype(np.float32)
+        vec = qrng.standard_normal(args.dim).astype(np.float32)
         return Query(
             text=" ".join(zipf.sample(rng.randint(3, 7))),
             vector=vec / np.linalg.norm(vec),
@@ -172,7 +175,8 @@ def main() -> None:
     stats = storage.stats()
     total = sum(c["live"] for c in stats["counts"].values())
     print(
-        f"Rows: {total:,} memories over 6 types (random unit vectors, {DIM}-d; synthetic Zipf text)"
+        f"Rows: {total:,} memories over 6 types "
+        f"(random unit vectors, {args.dim}-d; synthetic Zipf text)"
     )
     print(f"First search (loads the vector index): {first:.1f} s; graphs ready after {ready:.1f} s")
     both = plain + filtered

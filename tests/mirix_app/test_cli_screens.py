@@ -144,3 +144,48 @@ def test_an_image_too_thin_for_ocr_is_reported_and_skipped_on_every_run(tmp_path
         [problem] = report["skipped_invalid"]
         assert problem["line"] == 1 and "100000x1 pixels: too thin" in problem["error"]
     assert ok_json(data, "screens", "search", "invoice")["hits"][0]["external_id"] == "ok"
+
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian: fonts-wqy-microhei
+
+
+def _chinese_screen(path: Path, lines: list[str]) -> Path:
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (900, 60 + 50 * len(lines)), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(CJK_FONT), 30)
+    for n, line in enumerate(lines):
+        draw.text((30, 30 + 50 * n), line, fill=(20, 20, 20), font=font)
+    image.save(path)
+    return path
+
+
+def test_a_chinese_screenshot_is_found_by_a_chinese_question(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _chinese_screen(
+        tmp_path / "chat.png",
+        ["小雨", "周六下午三点在西湖边的咖啡馆见面吧", "好的，我带上那本书"],
+    )
+    _chinese_screen(
+        tmp_path / "weather.png", ["天气预报", "明天杭州小雨转晴", "气温十八到二十五度"]
+    )
+    save_screen(tmp_path / "en.png", ["Quarterly budget review", "Finance team meeting"])
+    manifest = write_manifest(
+        tmp_path / "m.jsonl",
+        [
+            {"path": "chat.png", "app": "WeChat", "title": "小雨", "external_id": "chat"},
+            {"path": "weather.png", "app": "Browser", "title": "天气", "external_id": "weather"},
+            {"path": "en.png", "app": "Mail", "external_id": "en"},
+        ],
+    )
+    ok(data, "screens", "import", str(manifest))
+    # a word inside an unspaced line
+    out = ok_json(data, "screens", "search", "咖啡馆")
+    assert out["hits"][0]["external_id"] == "chat"
+    assert "咖啡馆" in out["hits"][0]["snippet"]
+    # a question worded otherwise ("小雨" is also "light rain" on the weather page)
+    out = ok_json(data, "screens", "search", "我和小雨约在哪里碰头？")
+    assert out["hits"][0]["external_id"] == "chat"
+    out = ok_json(data, "screens", "search", "明天会下雨吗")
+    assert out["hits"][0]["external_id"] == "weather"

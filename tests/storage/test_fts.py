@@ -4,6 +4,7 @@ common to rank cheaply."""
 from __future__ import annotations
 
 from storage import Storage
+from storage.cjk import index_form
 from storage.fts import TermBudget, TextPlan, match_expression, query_terms
 
 
@@ -67,3 +68,22 @@ def test_small_tables_keep_every_term(storage: Storage) -> None:
     assert TermBudget(budget=5).plan(conn, "semantic", ["common", "rareword"]) == TextPlan(
         ["common", "rareword"]
     )
+
+
+def test_cjk_runs_are_indexed_and_queried_as_character_bigrams() -> None:
+    assert index_form("我喜欢猫") == " 我喜 喜欢 欢猫 "
+    assert index_form("買ったiPhone手机壳，很好") == " 買っ った iPhone 手机 机壳 , 很好 "
+    assert index_form("Ｗｉ－Ｆｉ密码") == "Wi-Fi 密码 "
+    # question words and particles drop out, as English function words do
+    assert query_terms("我的猫叫什么？") == ["我的", "的猫", "猫叫"]
+    assert query_terms("年糕在哪里呢") == ["年糕", "糕在"]
+    assert query_terms("什么？") == ["什么"]  # nothing else: kept
+    assert query_terms("iPhone手机壳 and the case") == ["iphone", "手机", "机壳", "case"]
+    assert query_terms("猫") == ["猫"]
+    assert query_terms("서울에 갔어요") == ["서울", "울에", "갔어", "어요"]
+
+
+def test_text_without_cjk_is_indexed_unchanged() -> None:
+    for text in ("Caroline's sister went to the Louvre.", "café naïve résumé", ""):
+        assert index_form(text) == text
+    assert query_terms("When did Caroline's sister go?") == ["caroline", "sister", "go"]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import CorruptDatabaseError, Storage
+from storage import CorruptDatabaseError, Query, Storage
+from storage.kinds import BY_NAME
 from storage.migrations import MIGRATIONS, apply_migrations, schema_version
 
 
@@ -185,3 +186,52 @@ def test_times_stored_with_a_short_year_get_four_digits(tmp_path: Path) -> None:
         "0099-12-31T10:00:00.000000Z",
         "0001-01-01T10:00:00.000000Z",
     ]
+
+
+def test_cjk_rows_stored_before_the_cjk_index_are_found_by_a_word_inside(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    conn = _conn(data / "mirix.db")
+    apply_migrations(conn, MIGRATIONS[:7])  # the schema before CJK bigrams
+    for i, text in enumerate(
+        (
+            "周末去动物救助站领养了一只橘猫",
+            "Adopted a cat at the shelter",
+            "新宿の本屋で小説を買った",
+        )
+    ):
+        conn.execute(
+            "INSERT INTO messages (id, created_at, updated_at, search_text, context, role, "
+            "text, at) VALUES (?, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', ?, ?, "
+            "'user', ?, '2024-01-01T00:00:00Z')",
+            (f"msg_old{i}", text, "前后的对话" if i == 0 else "", text),
+        )
+    conn.execute(
+        "INSERT INTO semantic (id, created_at, updated_at, search_text, name, summary) "
+        "VALUES ('sem_old', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', "
+        "'年糕 我的猫叫年糕', '年糕', '我的猫叫年糕')"
+    )
+    # Before: the whole unspaced sentence is one token, so no word inside matches.
+    assert not conn.execute(
+        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"救助\"'"
+    ).fetchall()
+    conn.close()
+    with Storage.open(data) as storage:
+        messages = (BY_NAME["message"],)
+        for word, expected in (
+            ("救助站", "msg_old0"),
+            ("本屋", "msg_old2"),
+            ("shelter", "msg_old1"),
+        ):
+            hits = storage.search.run(Query(text=word, kinds=messages))
+            assert [h.id for h in hits] == [expected]
+        assert [h.id for h in storage.search.run(Query(text="前后", kinds=messages))] == [
+            "msg_old0"
+        ]
+        (hit,) = storage.search.run(Query(text="猫叫什么", kinds=(BY_NAME["semantic"],)))
+        assert hit.id == "sem_old"
+        # and the old rows leave the index cleanly when they change
+        storage.messages.db.write(lambda c: c.execute("DELETE FROM messages WHERE id = 'msg_old0'"))
+        assert storage.search.run(Query(text="救助站", kinds=messages)) == []

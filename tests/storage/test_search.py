@@ -216,3 +216,51 @@ def test_context_is_searchable_but_ranks_below_own_text(storage: Storage) -> Non
     )
     hits = storage.search.run(Query(text="greyhound", kinds=(kind,)))
     assert [h.id for h in hits] == [own.id, ctx.id]
+
+
+CJK_ROWS = {
+    "zh": "周末去动物救助站领养了一只橘猫，给它起名叫年糕",
+    "ja": "昨日は新宿の本屋で村上春樹の新しい小説を買いました",
+    "mixed": "下周三把MacBook Pro送去Apple Store修键盘",
+    "ko": "다음 주에 부산으로 출장을 갑니다",
+}
+
+
+@pytest.mark.parametrize(
+    ("keyword", "row"),
+    [
+        ("救助站", "zh"),
+        ("年糕", "zh"),
+        ("橘猫在哪里领养的？", "zh"),
+        ("本屋", "ja"),
+        ("村上春樹", "ja"),
+        ("小説を買った", "ja"),
+        ("键盘", "mixed"),
+        ("macbook", "mixed"),
+        ("Apple Store 修", "mixed"),
+        ("부산", "ko"),
+    ],
+)
+def test_a_word_inside_unspaced_cjk_text_is_a_keyword_hit(
+    storage: Storage, keyword: str, row: str
+) -> None:
+    ids = {}
+    for name, text in CJK_ROWS.items():
+        ids[name] = storage.messages.add(
+            {"role": "user", "speaker": "Lin", "text": text, "at": "2024-03-02"}
+        ).id
+        _add(storage, "semantic", {"name": name, "summary": text})
+    hits = storage.search.run(Query(text=keyword, kinds=(BY_NAME["message"],)))
+    assert [h.id for h in hits][:1] == [ids[row]]
+    memories = storage.search.run(Query(text=keyword, kinds=(BY_NAME["semantic"],)))
+    assert memories and memories[0].text.endswith(CJK_ROWS[row])
+
+
+def test_an_edited_cjk_memory_leaves_no_stale_keywords(storage: Storage) -> None:
+    item = _add(storage, "semantic", {"name": "猫", "summary": "我的猫叫年糕"})
+    storage.memories["semantic"].update(item, {"summary": "我的狗叫豆豆"})
+    semantic = (BY_NAME["semantic"],)
+    assert storage.search.run(Query(text="年糕", kinds=semantic)) == []
+    assert [h.id for h in storage.search.run(Query(text="豆豆", kinds=semantic))] == [item]
+    storage.memories["semantic"].delete(item)
+    assert storage.search.run(Query(text="豆豆", kinds=semantic)) == []
