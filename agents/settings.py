@@ -170,6 +170,7 @@ SETTINGS: tuple[Setting, ...] = (
         "How the chat finds the topic to search memories for: keywords (the message's "
         "own words, no LLM call), llm (one short LLM call per message), or auto "
         "(keywords, and the call only for a short follow-up that refers back).",
+        choices=("auto", "keywords", "llm"),
     ),
     Setting(
         "chat_memories_per_type",
@@ -259,6 +260,13 @@ SETTINGS: tuple[Setting, ...] = (
         "start_at_login",
         False,
         "Start the desktop app when you log in (writes an XDG autostart entry on Linux).",
+    ),
+    Setting(
+        "theme",
+        "system",
+        "The desktop app's colours: system (light or dark as the desktop is set, "
+        "following its changes), light or dark.",
+        choices=("system", "light", "dark"),
     ),
     Setting(
         "first_run_done",

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
-from mirix_app.gui import assets
+from mirix_app.gui import assets, theme
 from mirix_app.gui.errors import describe
+from mirix_app.gui.i18n import QT_TRANSLATE_NOOP
 from mirix_app.gui.launcher import LauncherWindow
 from mirix_app.gui.worker import Jobs
 
@@ -29,11 +30,17 @@ ABSORB_INTERVAL_MS = 60_000
 """How often the memory agents look for due batches (they run on a worker)."""
 
 STATE_LABELS = {
-    "capturing": "Capturing the screen",
-    "paused": "Capture paused",
-    "error": "Capture stopped by an error",
-    "stopped": "Capture off",
+    "capturing": QT_TRANSLATE_NOOP("Desktop", "Capturing the screen"),
+    "paused": QT_TRANSLATE_NOOP("Desktop", "Capture paused"),
+    "error": QT_TRANSLATE_NOOP("Desktop", "Capture stopped by an error"),
+    "stopped": QT_TRANSLATE_NOOP("Desktop", "Capture off"),
 }
+SEARCH_KEY = "Ctrl+K"
+"""Opens the search over everything, from any of the app's windows."""
+
+
+def state_label(state: str) -> str:
+    return QCoreApplication.translate("Desktop", STATE_LABELS.get(state, state))
 
 
 class Desktop(QObject):
@@ -71,6 +78,8 @@ class Desktop(QObject):
         else:
             self.launcher = LauncherWindow(self.actions)
             self.launcher.closed.connect(self.quit)
+            search = QShortcut(QKeySequence(SEARCH_KEY), self.launcher)
+            search.activated.connect(self.open_search)
             self.launcher.show()
         self._show_capture("stopped", "")
         self._open_assistant = open_assistant
@@ -93,17 +102,18 @@ class Desktop(QObject):
     # -- actions ---------------------------------------------------------------------
 
     def _make_actions(self) -> dict[str, QAction]:
-        spec: list[tuple[str, str, Callable[[], object]]] = [
-            ("chat", "Chat", self.open_chat),
-            ("screens", "Search screenshots", self.open_screens),
-            ("memories", "Memories", lambda: self.open_memories()),
-            ("capture", "Pause capture", self.toggle_capture),
-            ("settings", "Settings", self.open_settings),
-            ("quit", "Quit", self.quit),
+        spec: list[tuple[str, str, str, Callable[[], object]]] = [
+            ("chat", self.tr("Chat"), "chat", self.open_chat),
+            ("search", self.tr("Search everything"), "search", self.open_search),
+            ("screens", self.tr("Search screenshots"), "screenshot", self.open_screens),
+            ("memories", self.tr("Memories"), "memories", lambda: self.open_memories()),
+            ("capture", self.tr("Pause capture"), "pause", self.toggle_capture),
+            ("settings", self.tr("Settings"), "settings", self.open_settings),
+            ("quit", self.tr("Quit"), "quit", self.quit),
         ]
         actions: dict[str, QAction] = {}
-        for key, text, slot in spec:
-            action = QAction(text, self)
+        for key, text, icon, slot in spec:
+            action = QAction(theme.icon(icon), text, self)
             action.setObjectName(f"action_{key}")
             action.triggered.connect(slot)
             action.setEnabled(key == "quit")  # the rest wait for the assistant
@@ -112,7 +122,7 @@ class Desktop(QObject):
 
     def _make_tray(self) -> None:
         menu = QMenu()
-        for key in ("chat", "screens", "memories"):
+        for key in ("chat", "search", "screens", "memories"):
             menu.addAction(self.actions[key])
         menu.addSeparator()
         menu.addAction(self.actions["capture"])
@@ -133,6 +143,7 @@ class Desktop(QObject):
 
     def _on_opened(self, assistant: Any) -> None:
         self.assistant = assistant
+        self.apply_theme()
         for key, action in self.actions.items():
             action.setEnabled(key != "capture" or hasattr(assistant, "capture_service"))
         if hasattr(assistant, "capture_service"):
@@ -146,7 +157,7 @@ class Desktop(QObject):
             if assistant.settings.flag("capture_on_start") and not first_run:
                 self.capture.start()
         else:
-            self.actions["capture"].setText("Capture unavailable")
+            self.actions["capture"].setText(self.tr("Capture unavailable"))
         if hasattr(assistant, "absorb_due"):
             self.absorb_timer.start()
         self.ready.emit()
@@ -156,7 +167,7 @@ class Desktop(QObject):
     def _on_open_failed(self, exc: Exception) -> None:
         message = describe(exc)
         self.failed.emit(message)
-        QMessageBox.critical(None, "mirix-app cannot start", message)
+        QMessageBox.critical(None, self.tr("mirix-app cannot start"), message)
         self.quit()
 
     # -- memory agents ---------------------------------------------------------------
@@ -182,9 +193,11 @@ class Desktop(QObject):
             problem = next((b.error for b in report.batches if b.provider_error), None)
             if problem and problem != self._agents_problem:
                 self.notify(
-                    "Memory agents are waiting",
-                    f"{problem} Nothing is lost: the batches stay queued. Check the "
-                    "language model in Settings.",
+                    self.tr("Memory agents are waiting"),
+                    self.tr(
+                        "{problem} Nothing is lost: the batches stay queued. Check the "
+                        "language model in Settings."
+                    ).format(problem=problem),
                 )
             self._agents_problem = problem
         self.absorbed.emit(report)
@@ -202,18 +215,21 @@ class Desktop(QObject):
     def _on_capture_state(self, state: str, reason: str, by_user: bool) -> None:
         self._show_capture(state, reason)
         if not by_user and state in ("paused", "error"):
-            self.notify(STATE_LABELS[state], reason or "Capture stopped on its own.")
+            self.notify(state_label(state), reason or self.tr("Capture stopped on its own."))
 
     def _show_capture(self, state: str, reason: str) -> None:
-        label = STATE_LABELS.get(state, state)
+        label = state_label(state)
         tip = f"mirix-app: {label}" + (f" ({reason})" if reason else "")
-        self.actions["capture"].setText(
-            "Pause capture"
-            if state == "capturing"
-            else "Resume capture"
-            if state in ("paused", "error")
-            else "Start capture"
-        )
+        action = self.actions["capture"]
+        if state == "capturing":
+            action.setText(self.tr("Pause capture"))
+            action.setIcon(theme.icon("pause"))
+        elif state in ("paused", "error"):
+            action.setText(self.tr("Resume capture"))
+            action.setIcon(theme.icon("resume"))
+        else:
+            action.setText(self.tr("Start capture"))
+            action.setIcon(theme.icon("capture"))
         if self.tray is not None:
             self.tray.setIcon(assets.tray_icon(state))
             self.tray.setToolTip(tip)
@@ -234,11 +250,24 @@ class Desktop(QObject):
         if window is None:
             window = build()
             window.setWindowIcon(assets.app_icon())
+            self._add_shortcuts(window)
             self.windows[key] = window
         window.show()
         window.raise_()
         window.activateWindow()
         return window
+
+    def _add_shortcuts(self, window: QWidget) -> None:
+        """Every window: Ctrl+K searches everything, Esc closes it (a dialog's Esc
+        already rejects, which discards its edits)."""
+        search = QShortcut(QKeySequence(SEARCH_KEY), window)
+        search.setContext(Qt.ShortcutContext.WindowShortcut)
+        search.activated.connect(self.open_search)
+        if window.inherits("QDialog"):
+            return
+        close = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
+        close.setContext(Qt.ShortcutContext.WindowShortcut)
+        close.activated.connect(window.close)
 
     def open_chat(self) -> QWidget:
         from mirix_app.gui.chat import ChatWindow
@@ -264,18 +293,34 @@ class Desktop(QObject):
 
         return self._window("settings", lambda: SettingsDialog(self.assistant, desktop=self))
 
+    def open_search(self) -> QWidget:
+        from mirix_app.gui.quick_search import QuickSearch
+
+        window = self._window("search", lambda: QuickSearch(self.assistant, desktop=self))
+        assert isinstance(window, QuickSearch)
+        window.focus_query()
+        return window
+
     def open_first_run(self) -> QWidget:
         from mirix_app.gui.first_run import FirstRunDialog
 
         return self._window("first_run", lambda: FirstRunDialog(self.assistant, desktop=self))
 
-    def open_image(self, path: str) -> None:
+    def open_image(self, path: str) -> QWidget:
+        """The full screenshot, in the one image window (a new image replaces the last:
+        a window per image kept every full-size picture in memory)."""
         from mirix_app.gui.image_view import ImageWindow
 
-        window = ImageWindow(Path(path))
-        window.setWindowIcon(assets.app_icon())
-        self.windows[f"image:{path}"] = window
-        window.show()
+        window = self._window("image", ImageWindow)
+        assert isinstance(window, ImageWindow)
+        window.load(Path(path))
+        return window
+
+    def apply_theme(self) -> None:
+        """The ``theme`` setting (system, light, dark) on the whole app."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and self.assistant is not None:
+            theme.choose(app, self.assistant.settings.text("theme"))
 
     # -- quitting --------------------------------------------------------------------
 
@@ -300,16 +345,23 @@ class Desktop(QObject):
             app.quit()
 
 
-def run(data_dir: Path | None = None) -> int:
-    """Start the tray app (``mirix-app`` with no arguments)."""
-    # argv[0] becomes the window class, which docks and taskbars match to the .desktop file.
-    app = QApplication.instance() or QApplication(["mirix-app"])
-    assert isinstance(app, QApplication)
+def prepare_application(app: QApplication) -> None:
+    """What every run of the app sets on the QApplication: names, icon, and that
+    closing the last window leaves the tray running."""
     app.setApplicationName("mirix-app")
     app.setApplicationDisplayName("mirix-app")
     app.setDesktopFileName("mirix-app")
     app.setWindowIcon(assets.app_icon())
     app.setQuitOnLastWindowClosed(False)
+    theme.follow_system(app)
+
+
+def run(data_dir: Path | None = None) -> int:
+    """Start the tray app (``mirix-app`` with no arguments)."""
+    # argv[0] becomes the window class, which docks and taskbars match to the .desktop file.
+    app = QApplication.instance() or QApplication(["mirix-app"])
+    assert isinstance(app, QApplication)
+    prepare_application(app)
 
     def opener() -> Any:
         from agents import open_assistant
