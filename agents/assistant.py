@@ -168,11 +168,13 @@ class Assistant:
         *,
         session: str | None = None,
         on_token: Callable[[str], None] | None = None,
+        retry: bool = False,
     ) -> ChatAnswer:
         """Answer with active retrieval, streaming to ``on_token``; the exchange is
         stored in ``session`` (a new one when None) and queued for the memory agents.
-        Raises LLMError (the user's message is stored already) when the model fails."""
-        return self._chat().ask(question, session=session, on_token=on_token)
+        Raises LLMError (the user's message is stored already) when the model fails;
+        ``retry`` then answers that stored message instead of storing it again."""
+        return self._chat().ask(question, session=session, on_token=on_token, retry=retry)
 
     def chat_history(self, session: str | None = None, limit: int = 200) -> list[Record]:
         """Stored chat messages (of one session, or of all), oldest first."""
