@@ -1,0 +1,174 @@
+"""The first run's choices of who answers and writes the memories: each says what
+it needs, whether it can work on this machine now, the settings it saves, and
+whether Finish must check it with one real call before closing.
+
+The first-run dialog shows the choices of :func:`llm_choices` in order; another
+kind (a local server found running, say) is one more :class:`LLMChoice`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
+
+from agents.llm import LocalModelCheck, check_local_model
+from agents.settings import Value
+from mirix_app.gui.theme import SPACE
+from mirix_app.gui.widgets import label
+
+LocalCheck = Callable[[], LocalModelCheck]
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("FirstRun", text)
+
+
+class LLMChoice:
+    """One way to get a language model (or none)."""
+
+    key = ""
+    checked_by_call = False
+    """Finish makes one small call (Assistant.llm_test) and closes only if it answers."""
+
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def needs(self) -> str:
+        """What it takes, in a sentence the user reads before choosing."""
+        raise NotImplementedError
+
+    def form(self) -> QWidget | None:
+        """Fields to fill in when chosen (shown under it), if any."""
+        return None
+
+    def problem(self) -> str | None:
+        """Why it cannot be saved as filled in (checked before anything is saved)."""
+        return None
+
+    def values(self) -> dict[str, Value]:
+        """The settings it saves."""
+        raise NotImplementedError
+
+    def api_key(self) -> str | None:
+        return None
+
+    def checking(self) -> str:
+        """What the dialog says while the call is made."""
+        return tr("Checking…")
+
+
+class ProviderChoice(LLMChoice):
+    key = "provider"
+    checked_by_call = True
+
+    def __init__(self, model: str = "", api_base: str = "") -> None:
+        self._form = QWidget()
+        form = QFormLayout(self._form)
+        form.setContentsMargins(SPACE["xl"], SPACE["xs"], 0, SPACE["xs"])
+        form.setHorizontalSpacing(SPACE["m"])
+        self.model = QLineEdit(model)
+        self.model.setObjectName("model")
+        self.model.setPlaceholderText("openai/gpt-4o-mini")
+        self.api_base = QLineEdit(api_base)
+        self.api_base.setObjectName("api_base")
+        self.api_base.setPlaceholderText(tr("only for Ollama or your own server"))
+        self.key_edit = QLineEdit()
+        self.key_edit.setObjectName("api_key")
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText(tr("kept in the OS keyring"))
+        form.addRow(label(tr("Model"), "muted", wrap=False), self.model)
+        form.addRow(label(tr("Server address"), "muted", wrap=False), self.api_base)
+        form.addRow(label(tr("API key"), "muted", wrap=False), self.key_edit)
+
+    def title(self) -> str:
+        return tr("A provider: OpenAI, Gemini, Anthropic, Ollama or any OpenAI-compatible server")
+
+    def needs(self) -> str:
+        return tr(
+            "Needs the model's name (provider/model) and an API key, or the address of "
+            "a server on your network. Screen text is redacted before it is sent."
+        )
+
+    def form(self) -> QWidget:
+        return self._form
+
+    def problem(self) -> str | None:
+        if not self.model.text().strip():
+            return tr("Name the provider's model, e.g. openai/gpt-4o-mini.")
+        if "/" not in self.model.text().strip():
+            return tr("Write the model as provider/model, e.g. openai/gpt-4o-mini.")
+        return None
+
+    def values(self) -> dict[str, Value]:
+        return {
+            "llm_model": self.model.text().strip(),
+            "llm_api_base": self.api_base.text().strip(),
+        }
+
+    def api_key(self) -> str | None:
+        return self.key_edit.text().strip() or None
+
+    def checking(self) -> str:
+        return tr("Asking {0} for a one-word reply…").format(self.model.text().strip())
+
+
+class LocalChoice(LLMChoice):
+    key = "local"
+    checked_by_call = True
+
+    def title(self) -> str:
+        return tr("The embedded model (SmolLM2, runs on this computer)")
+
+    def needs(self) -> str:
+        return tr(
+            "Installed here: needs no account and no network. A small model: its "
+            "memories are few and plain, its answers often off the point."
+        )
+
+    def values(self) -> dict[str, Value]:
+        return {"llm_model": "", "llm_api_base": "", "local_llm": True}
+
+    def checking(self) -> str:
+        return tr("Loading the embedded model for a one-word reply…")
+
+
+class NoModelChoice(LLMChoice):
+    key = "none"
+
+    def title(self) -> str:
+        return tr("No language model for now")
+
+    def needs(self) -> str:
+        return tr(
+            "Needs nothing. Memories are made by simple rules (one per message) and chat "
+            "lists what it finds instead of answering. Choose a provider later in Settings."
+        )
+
+    def values(self) -> dict[str, Value]:
+        return {"llm_model": "", "llm_api_base": "", "local_llm": False}
+
+
+def local_model_here() -> LocalModelCheck:
+    """Whether the embedded model could run here (installed), whatever local_llm says."""
+    return check_local_model(enabled=True)
+
+
+def llm_choices(
+    *, model: str = "", api_base: str = "", local_check: LocalCheck = local_model_here
+) -> tuple[list[LLMChoice], str | None]:
+    """The choices that can work now, and why the embedded model is not one of them
+    (None when it is)."""
+    local = local_check()
+    choices: list[LLMChoice] = [ProviderChoice(model, api_base)]
+    if local.settings is not None:
+        choices.append(LocalChoice())
+    choices.append(NoModelChoice())
+    missing = None
+    if local.settings is None:
+        missing = tr(
+            "The embedded model is not offered: {0}. Install it and start mirix-app again "
+            "to choose it."
+        ).format(local.reason)
+    return choices, missing
