@@ -15,11 +15,10 @@ tests/llm_server.py).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ os.environ.update(
 )
 
 import demo_seed  # noqa: E402
+from qtwait import idle_jobs, settle, waiting  # noqa: E402
 from xsession import paint_root, tray_host, virtual_display  # noqa: E402
 
 ANSWER = (
@@ -82,40 +82,6 @@ def prepare(data_dir: Path, work: Path, server: Any) -> dict[str, str]:
         return {"miso": miso, "launch": launch}
     finally:
         assistant.close()
-
-
-@contextlib.contextmanager
-def waiting(
-    signal: Any, seconds: float = 120, when: Callable[..., bool] = lambda *_a: True
-) -> Iterator[None]:
-    """Run the event loop from the end of the block until ``signal`` fires (with
-    arguments that satisfy ``when``)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    fired: list[bool] = []
-
-    def done(*args: Any) -> None:
-        if when(*args):
-            fired.append(True)
-            loop.quit()
-
-    signal.connect(done)
-    yield
-    if not fired:
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-    signal.disconnect(done)
-    if not fired:
-        raise RuntimeError(f"timed out waiting for {signal}")
-
-
-def settle(ms: int = 400) -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
 
 
 def save(widget: Any, out: Path, name: str) -> None:
@@ -225,9 +191,7 @@ def screens(desktop: Any) -> Any:
     window.query.setText("invoice total due")
     with waiting(window.searched):
         window.search()
-    if window.jobs.busy:
-        with waiting(window.jobs.idle):
-            pass
+    idle_jobs(window)
     return window
 
 

@@ -1,0 +1,51 @@
+"""Running the Qt event loop until something happened, for the scripts that drive
+the real app (the README screenshots, the session benchmark): no test helpers
+here, just a loop that waits for a signal or for some time to pass."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+
+@contextlib.contextmanager
+def waiting(
+    signal: Any, seconds: float = 120, when: Callable[..., bool] = lambda *_a: True
+) -> Iterator[None]:
+    """Run the event loop from the end of the block until ``signal`` fires (with
+    arguments that satisfy ``when``)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    fired: list[bool] = []
+
+    def done(*args: Any) -> None:
+        if when(*args):
+            fired.append(True)
+            loop.quit()
+
+    signal.connect(done)
+    yield
+    if not fired:
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+    signal.disconnect(done)
+    if not fired:
+        raise RuntimeError(f"timed out waiting for {signal}")
+
+
+def settle(ms: int = 400) -> None:
+    """Run the event loop for ``ms`` milliseconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def idle_jobs(window: Any, seconds: float = 60) -> None:
+    """Wait until a window's background jobs (``window.jobs``) have all reported."""
+    if window.jobs.busy:
+        with waiting(window.jobs.idle, seconds):
+            pass
