@@ -48,9 +48,10 @@ from storage import (
     resolve_data_dir,
 )
 from storage.batches import Batch
-from storage.kinds import format_time, index_text, parse_time, validate_fields
+from storage.kinds import format_time, index_text, validate_fields
 from storage.paths import ensure_data_dir
 from storage.transfer import export_to, import_file
+from storage.when import parse_bound
 
 SEARCHABLE_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message", "screenshot")
 
@@ -80,8 +81,8 @@ class Assistant:
         if limit < 1:
             raise InvalidInputError("--limit must be at least 1.")
         kinds = tuple(kind_named(t) for t in (types or SEARCHABLE_TYPES))
-        since_t = parse_time(since, what="--since") if since else None
-        until_t = parse_time(until, what="--until") if until else None
+        since_t = parse_bound(since, what="--since") if since else None
+        until_t = parse_bound(until, what="--until", end=True) if until else None
         if since_t and until_t and since_t > until_t:
             raise InvalidInputError("--since is after --until.")
         vector = self.embedder.embed([text])[0]
@@ -130,8 +131,8 @@ class Assistant:
     ) -> list[Record]:
         """Memories or raw sources of one type, newest first (the memory browser's lists)."""
         kind = kind_named(type_name)
-        since_t = parse_time(since, what="since") if since else None
-        until_t = parse_time(until, what="until") if until else None
+        since_t = parse_bound(since, what="since") if since else None
+        until_t = parse_bound(until, what="until", end=True) if until else None
         return self.storage.store_for_kind(kind.name).list(
             limit=limit, offset=offset, since=since_t, until=until_t
         )

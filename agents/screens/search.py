@@ -20,7 +20,7 @@ from agents.screens.clip import ClipEmbedder
 from agents.screens.store import chunk_spans
 from storage import InvalidInputError, Storage
 from storage.fts import query_terms
-from storage.kinds import SCREENSHOT, parse_time
+from storage.kinds import SCREENSHOT
 from storage.screens import (
     ScreenFilter,
     chunk_vectors,
@@ -32,6 +32,7 @@ from storage.screens import (
     term_coverage,
     text_ranking,
 )
+from storage.when import parse_bound
 
 SNIPPET_CHARS = 160
 
@@ -110,8 +111,8 @@ class ScreenHit:
 
 
 def screen_filter(since: str | None, until: str | None, app: str | None) -> ScreenFilter:
-    since_t = parse_time(since, what="--since") if since else None
-    until_t = parse_time(until, what="--until") if until else None
+    since_t = parse_bound(since, what="--since") if since else None
+    until_t = parse_bound(until, what="--until", end=True) if until else None
     if since_t and until_t and since_t > until_t:
         raise InvalidInputError("--since is after --until.")
     return ScreenFilter(since=since_t, until=until_t, app=app.strip() if app else None)
