@@ -12,25 +12,31 @@ from typing import Any
 @contextlib.contextmanager
 def waiting(
     signal: Any, seconds: float = 120, when: Callable[..., bool] = lambda *_a: True
-) -> Iterator[None]:
+) -> Iterator[list[Any]]:
     """Run the event loop from the end of the block until ``signal`` fires (with
-    arguments that satisfy ``when``)."""
+    arguments that satisfy ``when``); ``signal`` may be a list, any of which ends
+    the wait. The block gets a list that then holds the signal that fired."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     loop = QEventLoop()
-    fired: list[bool] = []
+    fired: list[Any] = []
+    signals = signal if isinstance(signal, list) else [signal]
+    slots = []
+    for one in signals:
 
-    def done(*args: Any) -> None:
-        if when(*args):
-            fired.append(True)
-            loop.quit()
+        def done(*args: Any, one: Any = one) -> None:
+            if when(*args):
+                fired.append(one)
+                loop.quit()
 
-    signal.connect(done)
-    yield
+        one.connect(done)
+        slots.append((one, done))
+    yield fired
     if not fired:
         QTimer.singleShot(int(seconds * 1000), loop.quit)
         loop.exec()
-    signal.disconnect(done)
+    for one, done in slots:
+        one.disconnect(done)
     if not fired:
         raise RuntimeError(f"timed out waiting for {signal}")
 

@@ -13,8 +13,9 @@ lines, like the memory agents' observations.
 Only what is close to the message goes in: a search always returns *something*
 (the nearest vectors of an unrelated table, a side word such as "should" shared
 with a dentist's note), so each hit's text is compared with the message by
-meaning and kept at :data:`MIN_RELEVANCE` or above. The core blocks always go
-in (who the user is); they are marked relevant only when they pass too.
+meaning and kept at :data:`MIN_RELEVANCE` or above (half that when it also holds
+one of the message's words). The core blocks always go in (who the user is);
+they are marked relevant only when they pass too.
 """
 
 from __future__ import annotations
@@ -96,12 +97,19 @@ def retrieve(
 def relevant(
     embed_many: EmbedMany, vector: Any, hits: Sequence[Hit], floor: float = MIN_RELEVANCE
 ) -> set[str]:
-    """The ids of the hits whose text has a cosine of ``floor`` or more with ``vector``."""
+    """The ids of the hits close to ``vector``: a cosine of ``floor`` or more, or half
+    that for a hit that also holds one of the query's words (a question about two
+    things is only half as close to each: "When is Miso's vaccination, and what is
+    left before the launch?" scores 0.23 against the launch memory)."""
     if not hits:
         return set()
     matrix = embed_many([" ".join(h.text.split())[:TEXT_CHARS] for h in hits])
     scores = matrix @ vector
-    return {h.id for h, score in zip(hits, scores, strict=True) if float(score) >= floor}
+    return {
+        h.id
+        for h, score in zip(hits, scores, strict=True)
+        if float(score) >= (floor / 2 if "text" in h.matched_by else floor)
+    }
 
 
 SCREEN_CANDIDATES = 4

@@ -325,6 +325,14 @@ class Desktop(QObject):
     # -- quitting --------------------------------------------------------------------
 
     def quit(self) -> None:
+        self.shut_down()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def shut_down(self) -> None:
+        """Close every window, stop capture and close the data; the event loop goes on
+        (quit ends it too)."""
         self.absorb_timer.stop()
         for window in list(self.windows.values()):
             window.close()
@@ -340,9 +348,6 @@ class Desktop(QObject):
         launcher, self.launcher = self.launcher, None
         if launcher is not None:
             launcher.close()
-        app = QApplication.instance()
-        if app is not None:
-            app.quit()
 
 
 def prepare_application(app: QApplication) -> None:

@@ -236,7 +236,7 @@ class MemoryBrowser(QMainWindow):
         self.detail.save_requested.connect(self.save)
         self.detail.add_requested.connect(self.add)
         self.detail.delete_requested.connect(self.delete)
-        self.detail.restore_requested.connect(lambda _id: self.undo_delete())
+        self.detail.restore_requested.connect(self.restore)
         self.detail.history_requested.connect(self.show_history)
         self.detail.source_opened.connect(self._on_source)
         split.addWidget(self.list_pages)
@@ -314,7 +314,6 @@ class MemoryBrowser(QMainWindow):
                 when = str(row.fields.get("occurred_at") or row.fields.get("at") or row.created_at)
                 text = row_text(row)
             item = QTreeWidgetItem([when[:16].replace("T", " "), " ".join(text.split())])
-            item.setIcon(1, theme.kind_icon(type_name))
             item.setData(0, ID_ROLE, row.id)
             item.setToolTip(1, text[:500])
             tree.addTopLevelItem(item)
@@ -438,9 +437,11 @@ class MemoryBrowser(QMainWindow):
         )
 
     def undo_delete(self) -> None:
-        item_id = self._last_deleted
-        if item_id is None:
-            return
+        """The undo bar: bring back the memory deleted last."""
+        if self._last_deleted is not None:
+            self.restore(self._last_deleted)
+
+    def restore(self, item_id: str) -> None:
         app = self.assistant
         self.jobs.submit(
             lambda _e: app.restore(item_id),
@@ -462,7 +463,7 @@ class MemoryBrowser(QMainWindow):
             )
             self._keep = None
         else:
-            if what == "restored":
+            if what == "restored" and record.id == self._last_deleted:
                 self._last_deleted = None
                 self.undo_bar.hide()
             self._keep = record.id

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QLineEdit,
@@ -78,8 +78,10 @@ class QuickSearch(QWidget):
         self.pages = QStackedWidget()
         self.results = QListWidget()
         self.results.setObjectName("results")
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setIconSize(QSize(20, 20))
         self.results.itemActivated.connect(lambda _item: self.open_current())
-        self.results.itemClicked.connect(lambda _item: self.open_current())
         self.empty = EmptyState("search")
         self.pages.addWidget(self.empty)
         self.pages.addWidget(self.results)
@@ -125,7 +127,9 @@ class QuickSearch(QWidget):
         for hit in hits:
             one_line = " ".join(str(hit.text).split())
             when = str(hit.at)[:16].replace("T", " ")
-            item = QListWidgetItem(theme.kind_icon(hit.type), f"{one_line[:110]}\n{when}")
+            item = QListWidgetItem(
+                theme.kind_icon(hit.type), f"{one_line[:300]}\n{kind_label(hit.type)} · {when}"
+            )
             item.setToolTip(f"{kind_label(hit.type)} · {hit.id}")
             item.setData(ID_ROLE, hit.id)
             self.results.addItem(item)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QImage, QMouseEvent, QPixmap
+from PySide6.QtGui import QImage, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -143,6 +143,7 @@ class ScreenSearchWindow(QMainWindow):
         self.desktop = desktop
         self.jobs = Jobs(self)
         self.cards: list[ResultCard] = []
+        self._laid_columns = 0
         self.setObjectName("screen_search")
         self.setWindowTitle(self.tr("Search screenshots — mirix-app"))
         self.resize(1120, 820)
@@ -292,12 +293,10 @@ class ScreenSearchWindow(QMainWindow):
         for card in self.cards:
             card.deleteLater()
         self.cards = []
-        columns = max(1, (self.scroller.viewport().width() + SPACE["m"]) // (THUMB_W + 32))
         hits = [group[0] for group in groups]
-        for n, (hit, group) in enumerate(zip(hits, groups, strict=True)):
+        for hit, group in zip(hits, groups, strict=True):
             card = ResultCard(hit, query, group[1:])
             card.clicked.connect(self._open)
-            self.grid.addWidget(card, n // columns, n % columns)
             self.cards.append(card)
             thumb = str(hit.thumb_path or hit.path or "")
             if thumb:
@@ -318,6 +317,7 @@ class ScreenSearchWindow(QMainWindow):
                 ).format(frames)
             self.status.setText(text)
             self.pages.setCurrentWidget(self.scroller)
+            self._lay_out()
         else:
             self.status.setText("")
             self.empty.set_icon("search")
@@ -329,6 +329,24 @@ class ScreenSearchWindow(QMainWindow):
             )
             self.pages.setCurrentWidget(self.empty)
         self.searched.emit(len(hits))
+
+    def _columns(self) -> int:
+        width = self.pages.width() - 2 * SPACE["s"]
+        return max(1, (width + SPACE["m"]) // (THUMB_W + 2 * CARD_PAD + 2 + SPACE["m"]))
+
+    def _lay_out(self) -> None:
+        """The cards in as many columns as the window is wide, top-aligned in rows."""
+        columns = self._columns()
+        self._laid_columns = columns
+        for card in self.cards:
+            self.grid.removeWidget(card)
+        for n, card in enumerate(self.cards):
+            self.grid.addWidget(card, n // columns, n % columns, Qt.AlignmentFlag.AlignTop)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.cards and self._laid_columns != self._columns():
+            self._lay_out()
 
     def _open(self, path: str) -> None:
         if path and self.desktop is not None:

@@ -217,6 +217,8 @@ def style_sheet(c: Colors, base_pt: float) -> str:
     """Every widget's look, by class and by role (``set_role``)."""
     s, r = SPACE, RADIUS
     base = base_pt if base_pt > 0 else 10.0
+    arrow_down = asset_path("chevron-down.svg").as_posix()
+    arrow_up = asset_path("chevron-up.svg").as_posix()
     return f"""
 QWidget {{ color: {c.text}; }}
 QMainWindow, QDialog {{ background: {c.window}; }}
@@ -257,7 +259,21 @@ QDoubleSpinBox:focus, QComboBox:focus {{ border: 1px solid {c.accent}; }}
 QLineEdit:read-only, QPlainTextEdit[readOnly="true"] {{ background: {c.subtle}; }}
 QLineEdit:disabled, QPlainTextEdit:disabled, QSpinBox:disabled,
 QDoubleSpinBox:disabled, QComboBox:disabled {{ color: {c.muted}; background: {c.subtle}; }}
-QComboBox::drop-down {{ border: none; width: 22px; }}
+QComboBox::drop-down {{ border: none; width: 24px; }}
+QComboBox::down-arrow {{ image: url({arrow_down}); width: 14px; height: 14px; }}
+QSpinBox, QDoubleSpinBox {{ padding-right: 24px; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-origin: border;
+    subcontrol-position: top right; width: 22px; border: none;
+    border-left: 1px solid {c.border}; border-top-right-radius: 6px; }}
+QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-origin: border;
+    subcontrol-position: bottom right; width: 22px; border: none;
+    border-left: 1px solid {c.border}; border-bottom-right-radius: 6px; }}
+QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover,
+QSpinBox::down-button:hover, QDoubleSpinBox::down-button:hover {{ background: {c.subtle}; }}
+QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ image: url({arrow_up}); width: 12px;
+    height: 12px; }}
+QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ image: url({arrow_down}); width: 12px;
+    height: 12px; }}
 QComboBox QAbstractItemView {{ background: {c.surface}; border: 1px solid {c.border};
     selection-background-color: {c.accent_soft}; selection-color: {c.text}; }}
 QPushButton {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 6px;

@@ -488,3 +488,21 @@ def test_retry_answers_the_stored_question_without_storing_it_again(
     llm_server.reply_text("Still Tuesday.")
     again = assistant.ask("When is the dentist?", session="s1", retry=True)
     assert len(assistant.chat_history("s1")) == 4 and again.message_ids[0] != history[0].id
+
+
+def test_a_question_about_two_things_keeps_each_by_its_word(
+    assistant: Assistant, llm_server: ScriptedLLMServer
+) -> None:
+    """A compound question is only half as close to each part; a memory holding one
+    of its words passes at half the floor (the fake embedder's floor is 0.15)."""
+    configure(assistant, llm_server)
+    launch = assistant.add(
+        "episodic", {"occurred_at": "2024-03-05T10:00:00Z", "summary": "Launch slides due Friday"}
+    ).id
+    question = "When is the vet visit for my kitten, and what remains before the launch?"
+    vector = assistant.embedder.embed([question])[0]
+    closeness = float(vector @ assistant.embedder.embed(["Launch slides due Friday"])[0])
+    assert 0.075 <= closeness < 0.15  # below the floor by meaning alone
+    llm_server.reply_text("Friday.")
+    answer = assistant.ask(question)
+    assert launch in answer.relevant

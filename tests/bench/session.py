@@ -263,6 +263,12 @@ class Driver:
         self.report(step, statistics.median(readings) if readings else None, **extra)
 
     def run(self, minutes: float, idle: float) -> None:
+        try:
+            self._run(minutes, idle)
+        finally:
+            self.desktop.quit()
+
+    def _run(self, minutes: float, idle: float) -> None:
         import tracemalloc
 
         from qtwait import waiting
@@ -292,7 +298,6 @@ class Driver:
                 print(f"{stat.size_diff / 1e6:+8.1f} MB  {stat.count_diff:+7d} blocks")
                 for frame in stat.traceback.format()[-6:]:
                     print("      " + frame)
-        self.desktop.quit()
 
     def _capture_counts(self) -> dict[str, Any]:
         assistant = self.desktop.assistant
@@ -310,11 +315,13 @@ class Driver:
         window = self.desktop.open_chat()
         with waiting(window.history_loaded):
             pass
+        failed = 0
         for question in CHAT_QUESTIONS:
             window.input.setPlainText(question)
-            with waiting(window.answered, 120):
+            with waiting([window.answered, window.failed], 300) as fired:
                 window.send()
-        self.report("10 chat turns")
+            failed += fired[0] is window.failed
+        self.report("10 chat turns", failed=failed)
 
     def memories(self) -> None:
         from qtwait import waiting

@@ -380,3 +380,26 @@ def test_the_theme_follows_the_setting(qtbot: Any, opener: Any) -> None:
         assert theme.is_dark() == theme.system_is_dark()
     finally:
         close(desktop)
+
+
+def test_every_icon_in_assets_draws_in_both_schemes(qtbot: Any) -> None:
+    from mirix_app.gui.assets import asset_path
+
+    names = sorted(
+        p.stem.removeprefix("icon-") for p in asset_path("mirix-app.svg").parent.glob("icon-*.svg")
+    )
+    assert {"core", "episodic", "semantic", "procedural", "resource", "knowledge_vault"} <= set(
+        names
+    )
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    try:
+        for scheme in ("light", "dark"):
+            theme.apply(app, scheme)
+            for name in names:
+                image = theme.icon(name).pixmap(24, 24).toImage()
+                assert not image.isNull()
+                drawn = {image.pixelColor(x, y).alpha() > 0 for x in range(24) for y in range(24)}
+                assert True in drawn, name  # something was drawn
+    finally:
+        theme.apply(app, "light")
