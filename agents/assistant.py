@@ -27,7 +27,7 @@ from agents.chat.topic import check_mode
 from agents.embeddings import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
-from agents.llm import LocalModelSettings, client_for
+from agents.llm import LocalModelSettings, client_for, warm_up
 from agents.memory_agents import Absorber, AbsorbReport, BatchProgress, next_try_at
 from agents.screens.importer import Progress as ScreenProgress
 from agents.screens.importer import ScreenImportReport
@@ -423,6 +423,15 @@ class Assistant:
             "llm": llm_info,
             "vault_key": self.vault_key_status(),
         }
+
+    def warm_up_llm(self) -> bool:
+        """Load the configured provider's client library now (see agents.llm.warm_up);
+        False when there is no provider (no model, or the embedded one)."""
+        settings = self.settings.llm()
+        if settings is None or isinstance(settings, LocalModelSettings):
+            return False
+        warm_up(settings)
+        return True
 
     def llm_test(self) -> dict[str, Any]:
         """One small call to the configured provider; raises LLMError with a plain

@@ -160,9 +160,16 @@ class Desktop(QObject):
             self.actions["capture"].setText(self.tr("Capture unavailable"))
         if hasattr(assistant, "absorb_due"):
             self.absorb_timer.start()
+        if hasattr(assistant, "warm_up_llm"):
+            # With a provider, its client library (~220 MB) is loaded now, on a worker,
+            # rather than by the first answer or background round mid-session.
+            self.jobs.submit(lambda _e: assistant.warm_up_llm(), on_error=self._warm_up_failed)
         self.ready.emit()
         if self._show_first_run and not assistant.settings.flag("first_run_done"):
             self.open_first_run()
+
+    def _warm_up_failed(self, exc: Exception) -> None:
+        log.warning("loading the LLM client: %s", describe(exc))
 
     def _on_open_failed(self, exc: Exception) -> None:
         message = describe(exc)
@@ -246,11 +253,24 @@ class Desktop(QObject):
     # -- windows ---------------------------------------------------------------------
 
     def _window(self, key: str, build: Callable[[], QWidget]) -> QWidget:
+        """The window ``key``, shown and raised: the open one, else a new one. A closed
+        window is deleted with what it holds (bubbles, thumbnails, the image), and
+        opening it again builds it from the stored data."""
         window = self.windows.get(key)
+        if window is not None and not window.isVisible():
+            del self.windows[key]  # closed (deleted soon) or hidden: not to be reused
+            window.deleteLater()
+            window = None
         if window is None:
             window = build()
             window.setWindowIcon(assets.app_icon())
             self._add_shortcuts(window)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.destroyed.connect(
+                lambda _obj=None, k=key, w=window: (
+                    self.windows.pop(k, None) if self.windows.get(k) is w else None
+                )
+            )
             self.windows[key] = window
         window.show()
         window.raise_()

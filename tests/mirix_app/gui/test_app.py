@@ -403,3 +403,30 @@ def test_every_icon_in_assets_draws_in_both_schemes(qtbot: Any) -> None:
                 assert True in drawn, name  # something was drawn
     finally:
         theme.apply(app, "light")
+
+
+def test_a_closed_window_is_deleted_and_opens_afresh(qtbot: Any, opener: Any) -> None:
+    """Closed windows kept what they showed (chat bubbles, thumbnails, full images)
+    for the whole session; now closing one frees it."""
+    desktop = start(qtbot, opener, use_tray=True)
+    try:
+        chat = desktop.open_chat()
+        gone: list[bool] = []
+        chat.destroyed.connect(lambda *_a: gone.append(True))
+        chat.close()
+        qtbot.waitUntil(lambda: bool(gone), timeout=WAIT)  # deleted, not just hidden
+        assert "chat" not in desktop.windows
+        again = desktop.open_chat()
+        assert desktop.windows["chat"] is again and again.isVisible()
+    finally:
+        close(desktop)
+
+
+def test_the_llm_library_is_loaded_at_start_only_with_a_provider(
+    assistant: Any, llm_server: ScriptedLLMServer
+) -> None:
+    assert assistant.warm_up_llm() is False  # no model configured: nothing to load
+    assistant.set_config("llm_model", MODEL)
+    assistant.set_config("llm_api_base", llm_server.api_base)
+    assert assistant.warm_up_llm() is True
+    assert llm_server.requests == []  # nothing was sent
