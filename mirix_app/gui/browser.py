@@ -114,7 +114,10 @@ def row_text(record: Record) -> str:
     if record.type == "screenshot":
         return f"{f.get('app') or ''} — {f.get('window_title') or ''}"
     if record.type == "core":
-        return f"{f.get('label')}: {str(f.get('text') or '(empty)').replace(chr(10), ' · ')}"
+        text = str(f.get("text") or QCoreApplication.translate("MemoryBrowser", "(empty)")).replace(
+            chr(10), " · "
+        )
+        return f"{f.get('label')}: {text}"
     for name in ("title", "name"):
         if f.get(name):
             return f"{f[name]} — {f.get('summary') or ''}"

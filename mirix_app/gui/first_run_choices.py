@@ -10,19 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from agents.llm import LocalModelCheck, check_local_model
 from agents.settings import Value
+from mirix_app.gui.i18n import translate
 from mirix_app.gui.theme import SPACE
 from mirix_app.gui.widgets import label
 
 LocalCheck = Callable[[], LocalModelCheck]
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("FirstRun", text)
 
 
 class LLMChoice:
@@ -56,7 +52,7 @@ class LLMChoice:
 
     def checking(self) -> str:
         """What the dialog says while the call is made."""
-        return tr("Checking…")
+        return translate("FirstRun", "Checking…")
 
 
 class ProviderChoice(LLMChoice):
@@ -73,22 +69,30 @@ class ProviderChoice(LLMChoice):
         self.model.setPlaceholderText("openai/gpt-4o-mini")
         self.api_base = QLineEdit(api_base)
         self.api_base.setObjectName("api_base")
-        self.api_base.setPlaceholderText(tr("only for Ollama or your own server"))
+        self.api_base.setPlaceholderText(
+            translate("FirstRun", "only for Ollama or your own server")
+        )
         self.key_edit = QLineEdit()
         self.key_edit.setObjectName("api_key")
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setPlaceholderText(tr("kept in the OS keyring"))
-        form.addRow(label(tr("Model"), "muted", wrap=False), self.model)
-        form.addRow(label(tr("Server address"), "muted", wrap=False), self.api_base)
-        form.addRow(label(tr("API key"), "muted", wrap=False), self.key_edit)
+        self.key_edit.setPlaceholderText(translate("FirstRun", "kept in the OS keyring"))
+        form.addRow(label(translate("FirstRun", "Model"), "muted", wrap=False), self.model)
+        form.addRow(
+            label(translate("FirstRun", "Server address"), "muted", wrap=False), self.api_base
+        )
+        form.addRow(label(translate("FirstRun", "API key"), "muted", wrap=False), self.key_edit)
 
     def title(self) -> str:
-        return tr("A provider: OpenAI, Gemini, Anthropic, Ollama or any OpenAI-compatible server")
+        return translate(
+            "FirstRun",
+            "A provider: OpenAI, Gemini, Anthropic, Ollama or any OpenAI-compatible server",
+        )
 
     def needs(self) -> str:
-        return tr(
+        return translate(
+            "FirstRun",
             "Needs the model's name (provider/model) and an API key, or the address of "
-            "a server on your network. Screen text is redacted before it is sent."
+            "a server on your network. Screen text is redacted before it is sent.",
         )
 
     def form(self) -> QWidget:
@@ -96,9 +100,11 @@ class ProviderChoice(LLMChoice):
 
     def problem(self) -> str | None:
         if not self.model.text().strip():
-            return tr("Name the provider's model, e.g. openai/gpt-4o-mini.")
+            return translate("FirstRun", "Name the provider's model, e.g. openai/gpt-4o-mini.")
         if "/" not in self.model.text().strip():
-            return tr("Write the model as provider/model, e.g. openai/gpt-4o-mini.")
+            return translate(
+                "FirstRun", "Write the model as provider/model, e.g. openai/gpt-4o-mini."
+            )
         return None
 
     def values(self) -> dict[str, Value]:
@@ -111,7 +117,9 @@ class ProviderChoice(LLMChoice):
         return self.key_edit.text().strip() or None
 
     def checking(self) -> str:
-        return tr("Asking {0} for a one-word reply…").format(self.model.text().strip())
+        return translate("FirstRun", "Asking {0} for a one-word reply…").format(
+            self.model.text().strip()
+        )
 
 
 class LocalChoice(LLMChoice):
@@ -119,31 +127,33 @@ class LocalChoice(LLMChoice):
     checked_by_call = True
 
     def title(self) -> str:
-        return tr("The embedded model (SmolLM2, runs on this computer)")
+        return translate("FirstRun", "The embedded model (SmolLM2, runs on this computer)")
 
     def needs(self) -> str:
-        return tr(
+        return translate(
+            "FirstRun",
             "Installed here: needs no account and no network. A small model: its "
-            "memories are few and plain, its answers often off the point."
+            "memories are few and plain, its answers often off the point.",
         )
 
     def values(self) -> dict[str, Value]:
         return {"llm_model": "", "llm_api_base": "", "local_llm": True}
 
     def checking(self) -> str:
-        return tr("Loading the embedded model for a one-word reply…")
+        return translate("FirstRun", "Loading the embedded model for a one-word reply…")
 
 
 class NoModelChoice(LLMChoice):
     key = "none"
 
     def title(self) -> str:
-        return tr("No language model for now")
+        return translate("FirstRun", "No language model for now")
 
     def needs(self) -> str:
-        return tr(
+        return translate(
+            "FirstRun",
             "Needs nothing. Memories are made by simple rules (one per message) and chat "
-            "lists what it finds instead of answering. Choose a provider later in Settings."
+            "lists what it finds instead of answering. Choose a provider later in Settings.",
         )
 
     def values(self) -> dict[str, Value]:
@@ -167,8 +177,9 @@ def llm_choices(
     choices.append(NoModelChoice())
     missing = None
     if local.settings is None:
-        missing = tr(
+        missing = translate(
+            "FirstRun",
             "The embedded model is not offered: {0}. Install it and start mirix-app again "
-            "to choose it."
+            "to choose it.",
         ).format(local.reason)
     return choices, missing

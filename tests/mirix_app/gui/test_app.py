@@ -3,6 +3,8 @@ and the first-run dialog on the first start only."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from tests.fakes import SAMPLE_MESSAGES, write_jsonl
 from tests.llm_server import MODEL, ScriptedLLMServer
 from tests.mirix_app.gui.conftest import MemoryKeyring
 
+ROOT = Path(__file__).resolve().parents[3]
 WAIT = 10_000
 LLM_WAIT = 90_000  # the first call imports litellm, slow on a busy machine
 
@@ -430,3 +433,17 @@ def test_the_llm_library_is_loaded_at_start_only_with_a_provider(
     assistant.set_config("llm_api_base", llm_server.api_base)
     assert assistant.warm_up_llm() is True
     assert llm_server.requests == []  # nothing was sent
+
+
+@pytest.mark.skipif(shutil.which("pyside6-lupdate") is None, reason="needs pyside6-lupdate")
+def test_every_shown_text_is_ready_for_translation(tmp_path: Path) -> None:
+    """Qt's lupdate finds the windows' texts, each in the context it is translated in
+    (a text found without one would never be looked up)."""
+    sources = sorted(str(p) for p in (ROOT / "mirix_app" / "gui").glob("*.py"))
+    ts = tmp_path / "check.ts"
+    subprocess.run(["pyside6-lupdate", *sources, "-ts", str(ts)], check=True, capture_output=True)
+    text = ts.read_text(encoding="utf-8")
+    assert "<name></name>" not in text
+    assert text.count("<source>") > 200
+    for shown in ("Not answered: {0}", "Search everything", "Keep it anyway", "Undo delete"):
+        assert f"<source>{shown}</source>" in text
