@@ -21,6 +21,7 @@ from mirix_app.gui.errors import describe
 from mirix_app.gui.i18n import QT_TRANSLATE_NOOP
 from mirix_app.gui.launcher import LauncherWindow
 from mirix_app.gui.worker import Jobs
+from mirix_app.syslibs import limit_malloc_arenas
 
 AssistantFactory = Callable[[], Any]
 log = logging.getLogger(__name__)
@@ -371,8 +372,10 @@ class Desktop(QObject):
 
 
 def prepare_application(app: QApplication) -> None:
-    """What every run of the app sets on the QApplication: names, icon, and that
-    closing the last window leaves the tray running."""
+    """What every run of the app sets on the QApplication: names, icon, that closing
+    the last window leaves the tray running, the theme; and few malloc arenas for
+    the process (see mirix_app.syslibs.limit_malloc_arenas)."""
+    limit_malloc_arenas()
     app.setApplicationName("mirix-app")
     app.setApplicationDisplayName("mirix-app")
     app.setDesktopFileName("mirix-app")

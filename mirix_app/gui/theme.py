@@ -219,6 +219,7 @@ def style_sheet(c: Colors, base_pt: float) -> str:
     base = base_pt if base_pt > 0 else 10.0
     arrow_down = asset_path("chevron-down.svg").as_posix()
     arrow_up = asset_path("chevron-up.svg").as_posix()
+    check_mark = asset_path("check-mark.svg").as_posix()
     return f"""
 QWidget {{ color: {c.text}; }}
 QMainWindow, QDialog {{ background: {c.window}; }}
@@ -290,6 +291,15 @@ QPushButton[role="danger"]:hover {{ border-color: {c.danger}; }}
 QPushButton[role="flat"] {{ border: none; background: transparent; padding: 4px 6px; }}
 QPushButton[role="flat"]:hover {{ background: {c.subtle}; }}
 QCheckBox, QRadioButton {{ spacing: {s["s"]}px; }}
+QRadioButton::indicator {{ width: 12px; height: 12px; border-radius: 8px;
+    border: 2px solid {c.muted}; background: {c.surface}; }}
+QRadioButton::indicator:checked {{ border: 5px solid {c.accent}; width: 6px; height: 6px;
+    background: {c.surface}; }}
+QCheckBox::indicator {{ width: 14px; height: 14px; border-radius: 4px;
+    border: 2px solid {c.muted}; background: {c.surface}; }}
+QCheckBox::indicator:checked {{ border-color: {c.accent}; background: {c.accent};
+    image: url({check_mark}); }}
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {c.border}; }}
 QGroupBox {{ border: 1px solid {c.border}; border-radius: {r}px; margin-top: 1.4em;
     padding: {s["m"]}px {s["m"]}px {s["s"]}px {s["m"]}px; background: {c.surface}; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: {s["m"]}px; padding: 0 4px;

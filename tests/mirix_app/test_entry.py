@@ -17,6 +17,7 @@ from mirix_app.syslibs import (
     LIBRARIES,
     SystemLibrary,
     distribution,
+    limit_malloc_arenas,
     message,
     missing_libraries,
     uses_x11,
@@ -138,3 +139,8 @@ def test_the_readme_lists_the_packages_per_distribution() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     for package in {lib.debian for lib in LIBRARIES}:
         assert package in ci, package
+
+
+def test_malloc_arenas_are_limited_where_glibc_runs() -> None:
+    # A call that glibc accepts (1) or, elsewhere, a plain False: never an error.
+    assert limit_malloc_arenas(2) is sys.platform.startswith("linux")
