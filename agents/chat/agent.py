@@ -153,6 +153,8 @@ class ChatAgent:
         topic = derive_topic(topic_client, self.topic_mode, text, turns)
         vector_text = f"{text} {topic.text}" if topic.mode == "llm" else text
         floor = relevance_floor(self.embedder)
+        asked_before = next((said for role, said in reversed(turns) if role == "user"), None)
+        context_text = f"{asked_before} {text}" if asked_before else None
         memories = retrieve(
             self.storage,
             embed,
@@ -164,10 +166,12 @@ class ChatAgent:
             redact_screens=self.redact_screens,
             embed_many=self.embedder.embed,
             floor=floor,
+            context_text=context_text,
         )
         result = ChatAnswer(NO_LLM, memories, topic.text, session, topic.mode, False, [asked])
         cores = [h for h in memories if h.type == "core"]
-        close_cores = relevant(self.embedder.embed, embed(vector_text), cores, floor)
+        references = [embed(vector_text)] + ([embed(context_text)] if context_text else [])
+        close_cores = relevant(self.embedder.embed, references, cores, floor)
         result.relevant = [h.id for h in memories if h.type != "core" or h.id in close_cores]
         if answer_client is not None:
             prompt = system_prompt(

@@ -24,6 +24,8 @@ import json
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+import numpy as np
+
 from agents.privacy import redact
 from agents.screens.search import passage, search_screens_with, similar_words, words_of
 from storage import MEMORY_TYPE_NAMES, Hit, NotFoundError, Query, Storage, kind_named
@@ -71,10 +73,12 @@ def retrieve(
     redact_screens: bool = True,
     embed_many: EmbedMany | None = None,
     floor: float = MIN_RELEVANCE,
+    context_text: str | None = None,
 ) -> list[Hit]:
     """Core blocks, then the top ``per_type`` hits of each searched type and of the
     screenshots (their text redacted with ``redact_screens``); with ``embed_many``
-    only the hits within ``floor`` of ``vector_text`` (see :func:`relevant`)."""
+    only the hits within ``floor`` of ``vector_text``, or of ``context_text`` (the
+    message with the turn before it, for a follow-up; see :func:`relevant`)."""
     hits = core_hits(storage)
     vector = embed(vector_text)
     for type_name in SEARCHED_TYPES:
@@ -90,21 +94,27 @@ def retrieve(
     hits.extend(screen_hits(storage, topic, vector, per_type, redacted=redact_screens))
     if embed_many is None:
         return hits
-    close = relevant(embed_many, vector, hits, floor)
+    references = [vector] if context_text is None else [vector, embed(context_text)]
+    close = relevant(embed_many, references, hits, floor)
     return [h for h in hits if h.type == "core" or h.id in close]
 
 
 def relevant(
-    embed_many: EmbedMany, vector: Any, hits: Sequence[Hit], floor: float = MIN_RELEVANCE
+    embed_many: EmbedMany,
+    references: Sequence[Any],
+    hits: Sequence[Hit],
+    floor: float = MIN_RELEVANCE,
 ) -> set[str]:
-    """The ids of the hits close to ``vector``: a cosine of ``floor`` or more, or half
-    that for a hit that also holds one of the query's words (a question about two
-    things is only half as close to each: "When is Miso's vaccination, and what is
-    left before the launch?" scores 0.23 against the launch memory)."""
+    """The ids of the hits close to one of the ``references`` (vectors): a cosine of
+    ``floor`` or more, or half that for a hit that also holds one of the query's
+    words (a question about two things is only half as close to each: "When is
+    Miso's vaccination, and what is left before the launch?" scores 0.23 against
+    the launch memory). A follow-up ("And after make push?") is close to its
+    answer only with the turn before it, hence several references."""
     if not hits:
         return set()
     matrix = embed_many([" ".join(h.text.split())[:TEXT_CHARS] for h in hits])
-    scores = matrix @ vector
+    scores = (matrix @ np.stack(references).T).max(axis=1)
     return {
         h.id
         for h, score in zip(hits, scores, strict=True)

@@ -506,3 +506,21 @@ def test_a_question_about_two_things_keeps_each_by_its_word(
     llm_server.reply_text("Friday.")
     answer = assistant.ask(question)
     assert launch in answer.relevant
+
+
+def test_a_follow_up_is_judged_with_the_turn_before_it(
+    assistant: Assistant, llm_server: ScriptedLLMServer
+) -> None:
+    """'When did she move?' alone is close to nothing; with 'Tell me about Maria.'
+    before it, the memory that answers it is."""
+    configure(assistant, llm_server, chat_topic="keywords")  # no topic call: words only
+    moved = assistant.add(
+        "episodic",
+        {"occurred_at": "2021-06-01T00:00:00Z", "summary": "Maria moved to Lisbon in 2021"},
+    ).id
+    llm_server.reply_text("Maria is your sister.").reply_text("In 2021.")
+    first = assistant.ask("Tell me about Maria.")
+    alone = assistant.embedder.embed(["When did she move?"])[0]
+    assert float(alone @ assistant.embedder.embed(["Maria moved to Lisbon in 2021"])[0]) < 0.15
+    follow_up = assistant.ask("When did she move?", session=first.session)
+    assert moved in follow_up.relevant and moved in [h.id for h in follow_up.memories]
