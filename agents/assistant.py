@@ -35,6 +35,7 @@ from agents.llm import (
     client_for,
     find_local_servers,
     parse_ports,
+    warm_up,
 )
 from agents.memory_agents import Absorber, AbsorbReport, BatchProgress, next_try_at
 from agents.reembed import reembed, rows_to_reembed
@@ -63,9 +64,10 @@ from storage import (
 )
 from storage.batches import Batch
 from storage.inputs import clean_text
-from storage.kinds import format_time, index_text, parse_time, validate_fields
+from storage.kinds import format_time, index_text, validate_fields
 from storage.paths import ensure_data_dir
 from storage.transfer import export_to, import_file
+from storage.when import parse_bound
 
 SEARCHABLE_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message", "screenshot")
 
@@ -108,8 +110,8 @@ class Assistant:
         if limit < 1:
             raise InvalidInputError("--limit must be at least 1.")
         kinds = tuple(kind_named(t) for t in (types or SEARCHABLE_TYPES))
-        since_t = parse_time(since, what="--since") if since else None
-        until_t = parse_time(until, what="--until") if until else None
+        since_t = parse_bound(since, what="--since") if since else None
+        until_t = parse_bound(until, what="--until", end=True) if until else None
         if since_t and until_t and since_t > until_t:
             raise InvalidInputError("--since is after --until.")
         vector = self.embedder.embed([text])[0]
@@ -167,8 +169,8 @@ class Assistant:
     ) -> list[Record]:
         """Memories or raw sources of one type, newest first (the memory browser's lists)."""
         kind = kind_named(type_name)
-        since_t = parse_time(since, what="since") if since else None
-        until_t = parse_time(until, what="until") if until else None
+        since_t = parse_bound(since, what="since") if since else None
+        until_t = parse_bound(until, what="until", end=True) if until else None
         return self.storage.store_for_kind(kind.name).list(
             limit=limit, offset=offset, since=since_t, until=until_t
         )
@@ -205,12 +207,16 @@ class Assistant:
         *,
         session: str | None = None,
         on_token: Callable[[str], None] | None = None,
+        retry: bool = False,
     ) -> ChatAnswer:
         """Answer with active retrieval, streaming to ``on_token``; the exchange is
         stored in ``session`` (a new one when None) and queued for the memory agents.
-        Raises LLMError (the user's message is stored already) when the model fails."""
+        Raises LLMError (the user's message is stored already) when the model fails;
+        ``retry`` then answers that stored message instead of storing it again."""
         session = clean_text(session) if session is not None else None
-        return self._chat().ask(clean_text(question), session=session, on_token=on_token)
+        return self._chat().ask(
+            clean_text(question), session=session, on_token=on_token, retry=retry
+        )
 
     def chat_history(self, session: str | None = None, limit: int = 200) -> list[Record]:
         """Stored chat messages (of one session, or of all), oldest first."""
@@ -547,6 +553,15 @@ class Assistant:
         with their models; see agents.llm.discovery. Nothing is configured."""
         return find_local_servers(parse_ports(self.settings.texts("local_server_ports")))
 
+    def warm_up_llm(self) -> bool:
+        """Load the configured provider's client library now (see agents.llm.warm_up);
+        False when there is no provider (no model, or the embedded one)."""
+        settings = self.settings.llm()
+        if settings is None or isinstance(settings, LocalModelSettings):
+            return False
+        warm_up(settings)
+        return True
+
     def llm_test(self) -> dict[str, Any]:
         """One small call to the configured provider; raises LLMError with a plain
         message when it cannot answer."""
@@ -584,8 +599,8 @@ def _forget_scope(
 ) -> ForgetScope:
     return ForgetScope(
         ids=tuple(ids),
-        since=parse_time(since, what="--since") if since else None,
-        until=parse_time(until, what="--until") if until else None,
+        since=parse_bound(since, what="--since") if since else None,
+        until=parse_bound(until, what="--until", end=True) if until else None,
         app=app.strip() if app and app.strip() else None,
     )
 

@@ -438,6 +438,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Start the desktop app when you log in (writes an XDG autostart entry on Linux).",
     ),
     Setting(
+        "theme",
+        "system",
+        "The desktop app's colours: system (light or dark as the desktop is set, "
+        "following its changes), light or dark.",
+        choices=("system", "light", "dark"),
+    ),
+    Setting(
         "first_run_done",
         False,
         "Set when the first-run dialog has been completed; false opens it at the next start.",

@@ -130,12 +130,26 @@ def print_record(record: Record, *, reveal: bool = False) -> None:
         click.echo(f"  source: {source.kind} {source.id}{ext}")
 
 
+BAR_CELLS = 8
+
+
+def score_bar(score: float, best: float) -> str:
+    """How a hit scored next to the best of its list, as a bar of eight cells (the
+    number itself means nothing to a reader; --json keeps it)."""
+    if best <= 0:
+        return "·" * BAR_CELLS
+    filled = max(1, round(BAR_CELLS * max(0.0, score) / best))
+    return "█" * filled + "·" * (BAR_CELLS - filled)
+
+
 def print_hits(hits: list[Hit]) -> None:
     if not hits:
         click.echo("No matches.")
+    best = max((h.score for h in hits), default=0.0)
     for n, hit in enumerate(hits, start=1):
         text = hit.text if len(hit.text) <= 160 else hit.text[:159] + "…"
-        click.echo(f"{n:>2}. [{hit.type}] {hit.id}  {hit.at[:16]}  score {hit.score:.4f}")
+        bar = score_bar(hit.score, best)
+        click.echo(f"{n:>2}. {bar}  [{hit.type}] {hit.id}  {hit.at[:16].replace('T', ' ')}")
         click.echo(f"    {text}")
         if hit.sources and hit.type not in ("message", "screenshot"):
             refs = ", ".join(s.external_id or s.id for s in hit.sources[:5])
@@ -147,23 +161,32 @@ def print_hits(hits: list[Hit]) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(package_name="mirix-app")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory for the desktop app (mirix-app --data-dir DIR) or for the "
+    "command that follows.",
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
     """mirix-app: a local memory assistant.
 
     With no command, starts the desktop app (tray icon; data directory from
-    $MIRIX_APP_HOME, else the platform's user data dir).
+    --data-dir, else $MIRIX_APP_HOME, else the platform's user data dir).
 
     Memories live in one SQLite database per data directory, in six types
     (core, episodic, semantic, procedural, resource, knowledge_vault), next to
     the raw messages they came from.
     """
     _offline_defaults()
+    if data_dir is not None:
+        # Before a command: its own --data-dir defaults to $MIRIX_APP_HOME, which
+        # click reads when the command's options are parsed, after this.
+        os.environ["MIRIX_APP_HOME"] = str(data_dir)
     if ctx.invoked_subcommand is None:
-        # Qt is imported only here, so every other command (and --help) stays light.
-        from mirix_app.gui.app import run
+        from mirix_app.entry import start_desktop
 
-        sys.exit(run())
+        start_desktop(data_dir)
 
 
 @cli.group("import", cls=DefaultGroup, default="all", default_if_no_args=False)
@@ -229,8 +252,14 @@ def import_all_cmd(file: Path, replace: bool, data_dir: Path | None, as_json: bo
     type=click.Choice(SEARCHABLE_TYPES),
     help="Search only this type (repeatable). Default: all.",
 )
-@click.option("--since", help="Only items at or after this ISO-8601 time.")
-@click.option("--until", help="Only items at or before this ISO-8601 time.")
+@click.option(
+    "--since",
+    help="Only items at or after this time: ISO-8601, today, yesterday, a weekday "
+    "(the last one), or an age such as 2h, 3d, 1w.",
+)
+@click.option(
+    "--until", help="Only items at or before this time (same forms; a day means its end)."
+)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_LIMIT))
 @click.option(
     "--queries",
@@ -592,7 +621,8 @@ def config_show(data_dir: Path | None, as_json: bool) -> None:
 
         def human() -> None:
             for row in rows:
-                click.echo(f"{row['name']} = {row['value']!r}  ({row['source']})")
+                where = "" if row["source"] == "default" else f"  (from the {row['source']})"
+                click.echo(f"{row['name']} = {shown_value(row['value'])}{where}")
                 click.echo(f"    {row['help']}")
 
         emit(as_json, rows, human)
@@ -607,7 +637,19 @@ def config_set(name: str, value: str, data_dir: Path | None, as_json: bool) -> N
     with assistant(data_dir) as app:
         app.set_config(name, value)
         current = {r["name"]: r for r in app.config()}[name]
-        emit(as_json, current, lambda: click.echo(f"{name} = {current['value']!r}"))
+        emit(as_json, current, lambda: click.echo(f"{name} = {shown_value(current['value'])}"))
+
+
+def shown_value(value: Any) -> str:
+    """A setting's value as it is typed to ``config set``: true/false, lists as
+    comma-separated items, text as it is ("(empty)" for none)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) if value else "(empty)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value) if str(value) else "(empty)"
 
 
 @cli.command()

@@ -63,8 +63,12 @@ def forget_sources(
 
 
 @cli.command()
-@click.option("--since", help="Forget what was recorded at or after this ISO-8601 time.")
-@click.option("--until", help="... and at or before this one (default: up to now).")
+@click.option(
+    "--since",
+    help="Forget what was recorded at or after this time: ISO-8601, today, yesterday, "
+    "a weekday (the last one), or an age such as 10m, 2h, 3d.",
+)
+@click.option("--until", help="... and at or before this one (same forms; default: up to now).")
 @click.option(
     "--app",
     "application",

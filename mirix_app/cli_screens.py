@@ -18,6 +18,7 @@ from mirix_app.cli import (
     common_options,
     emit,
     fail,
+    score_bar,
 )
 
 
@@ -75,8 +76,14 @@ def screens_reindex(data_dir: Path | None, as_json: bool) -> None:
 
 @screens.command("search")
 @click.argument("query", required=False)
-@click.option("--since", help="Only screenshots at or after this ISO-8601 time.")
-@click.option("--until", help="Only screenshots at or before this ISO-8601 time.")
+@click.option(
+    "--since",
+    help="Only screenshots at or after this time: ISO-8601, today, yesterday, a "
+    "weekday (the last one), or an age such as 2h, 3d, 1w.",
+)
+@click.option(
+    "--until", help="Only screenshots at or before this time (same forms; a day means its end)."
+)
 @click.option("--app", help="Only screenshots of this application (part of its name).")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_LIMIT))
 @click.option(
@@ -131,13 +138,15 @@ def screens_search(
 def _print_screen_hits(groups: list[list[ScreenHit]]) -> None:
     if not groups:
         click.echo("No matches.")
+    best = max((group[0].score for group in groups), default=0.0)
     for n, (hit, *alike) in enumerate(groups, start=1):
         window = " — ".join(p for p in (hit.title, hit.app) if p)
         ext = f" [{hit.external_id}]" if hit.external_id else ""
         more = f"  (+{len(alike)} alike)" if alike else ""
+        bar = score_bar(hit.score, best)
         click.echo(
-            f"{n:>2}. {hit.screenshot_id}{ext}  {hit.at[:19]}  {window}  "
-            f"score {hit.score:.4f}{more}"
+            f"{n:>2}. {bar}  {hit.screenshot_id}{ext}  {hit.at[:19].replace('T', ' ')}  "
+            f"{window}{more}"
         )
         click.echo(f"    {hit.snippet}")
         where = hit.path or "(image deleted to stay within storage_budget_gb; text kept)"

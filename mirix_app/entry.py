@@ -1,11 +1,13 @@
-"""The ``mirix-app`` script. With no arguments it starts the desktop app without
-loading the command line (and with it the agents layer) first, so the tray icon
-appears sooner; anything else goes to the command line in mirix_app.cli."""
+"""The ``mirix-app`` script. With no arguments (or only ``--data-dir DIR``) it
+starts the desktop app without loading the command line (and with it the
+agents layer) first, so the tray icon appears sooner; anything else goes to the
+command line in mirix_app.cli."""
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 
 def _no_display() -> bool:
@@ -15,24 +17,50 @@ def _no_display() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def main() -> None:
-    if len(sys.argv) == 1:
-        if _no_display():
-            print(
-                "Error: no display to show the desktop app on (DISPLAY and WAYLAND_DISPLAY "
-                "are unset); run it in a desktop session, or use a command: mirix-app --help",
-                file=sys.stderr,
-            )
-            sys.exit(1)
-        for name, value in (
-            ("HF_HUB_OFFLINE", "1"),
-            ("TRANSFORMERS_OFFLINE", "1"),
-            ("LITELLM_LOCAL_MODEL_COST_MAP", "True"),
-        ):
-            os.environ.setdefault(name, value)
-        from mirix_app.gui.app import run
+def desktop_data_dir(args: list[str]) -> tuple[bool, Path | None]:
+    """Whether ``args`` (argv without the program) only start the desktop app, and
+    with which data directory: none, ``--data-dir DIR`` or ``--data-dir=DIR``."""
+    if not args:
+        return True, None
+    if len(args) == 2 and args[0] == "--data-dir" and args[1]:
+        return True, Path(args[1])
+    if len(args) == 1 and args[0].startswith("--data-dir=") and len(args[0]) > 11:
+        return True, Path(args[0].split("=", 1)[1])
+    return False, None
 
-        sys.exit(run())
+
+def fail(message: str) -> None:
+    print(f"Error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def start_desktop(data_dir: Path | None) -> None:
+    """Check what Qt needs (a display, its system libraries), then run the app."""
+    if _no_display():
+        fail(
+            "no display to show the desktop app on (DISPLAY and WAYLAND_DISPLAY are "
+            "unset); run it in a desktop session, or use a command: mirix-app --help"
+        )
+    from mirix_app.syslibs import check_desktop
+
+    problem = check_desktop()
+    if problem:
+        fail(problem)
+    for name, value in (
+        ("HF_HUB_OFFLINE", "1"),
+        ("TRANSFORMERS_OFFLINE", "1"),
+        ("LITELLM_LOCAL_MODEL_COST_MAP", "True"),
+    ):
+        os.environ.setdefault(name, value)
+    from mirix_app.gui.app import run
+
+    sys.exit(run(data_dir))
+
+
+def main() -> None:
+    desktop, data_dir = desktop_data_dir(sys.argv[1:])
+    if desktop:
+        start_desktop(data_dir)
     from mirix_app.cli import main as cli_main
 
     cli_main()

@@ -1,9 +1,11 @@
-"""Screenshots of every window for the README, taken from the real app.
+"""Screenshots of every window for the README, taken from the real app, in the
+light and the dark theme.
 
 Seeds a demo data directory (packaging/demo_seed.py), starts Xvfb with trayer
 as the tray host, runs the desktop app in this process on the xcb platform,
 opens each window, waits until it has loaded what it shows, and saves PNGs to
-packaging/screenshots/. Chat answers come from a scripted OpenAI-compatible
+packaging/screenshots/ (NAME.png light, NAME-dark.png dark; each theme on its
+own copy of the demo data). Chat answers come from a scripted OpenAI-compatible
 server on 127.0.0.1 (tests/llm_server.py), so no provider is needed.
 
     python packaging/screenshots.py [--out packaging/screenshots]
@@ -15,11 +17,11 @@ tests/llm_server.py).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ os.environ.update(
 )
 
 import demo_seed  # noqa: E402
+from qtwait import idle_jobs, settle, waiting  # noqa: E402
 from xsession import paint_root, tray_host, virtual_display  # noqa: E402
 
 ANSWER = (
@@ -84,40 +87,6 @@ def prepare(data_dir: Path, work: Path, server: Any) -> dict[str, str]:
         assistant.close()
 
 
-@contextlib.contextmanager
-def waiting(
-    signal: Any, seconds: float = 120, when: Callable[..., bool] = lambda *_a: True
-) -> Iterator[None]:
-    """Run the event loop from the end of the block until ``signal`` fires (with
-    arguments that satisfy ``when``)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    fired: list[bool] = []
-
-    def done(*args: Any) -> None:
-        if when(*args):
-            fired.append(True)
-            loop.quit()
-
-    signal.connect(done)
-    yield
-    if not fired:
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-    signal.disconnect(done)
-    if not fired:
-        raise RuntimeError(f"timed out waiting for {signal}")
-
-
-def settle(ms: int = 400) -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-
-
 def save(widget: Any, out: Path, name: str) -> None:
     settle()
     path = out / f"{name}.png"
@@ -125,18 +94,19 @@ def save(widget: Any, out: Path, name: str) -> None:
     print(f"wrote {path} ({widget.width()}x{widget.height()})")
 
 
-def shoot(data_dir: Path, out: Path, server: Any, cited: dict[str, str]) -> None:
+def shoot(data_dir: Path, out: Path, server: Any, cited: dict[str, str], scheme: str) -> None:
+    """Every window of the app on ``data_dir`` in the theme ``scheme`` (light or dark)."""
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QApplication
 
     from agents import open_assistant
     from agents.embeddings import MiniLMEmbedder
-    from mirix_app.gui import assets
+    from agents.settings import save_setting
     from mirix_app.gui.app import Desktop
 
-    app = QApplication(["mirix-app"])
-    app.setWindowIcon(assets.app_icon())
-    app.setQuitOnLastWindowClosed(False)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    save_setting(data_dir, "theme", scheme)  # read when the app opens its data
     desktop = Desktop(
         lambda: open_assistant(data_dir, embedder=MiniLMEmbedder()),
         use_tray=True,
@@ -144,6 +114,7 @@ def shoot(data_dir: Path, out: Path, server: Any, cited: dict[str, str]) -> None
     )
     with waiting(desktop.ready):
         pass
+    suffix = "" if scheme == "light" else f"-{scheme}"
 
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("chat", lambda: chat(desktop, server, cited)),
@@ -151,10 +122,11 @@ def shoot(data_dir: Path, out: Path, server: Any, cited: dict[str, str]) -> None
         ("screens", lambda: screens(desktop)),
         ("settings", lambda: settings(desktop)),
         ("first-run", lambda: desktop.open_first_run()),
+        ("search", lambda: quick_search(desktop)),
     ]
     for name, open_window in steps:
         window = open_window()
-        save(window, out, name)
+        save(window, out, name + suffix)
         window.hide()
 
     # The tray and its menu, as the whole screen's top-right corner shows them.
@@ -166,12 +138,11 @@ def shoot(data_dir: Path, out: Path, server: Any, cited: dict[str, str]) -> None
     screen = app.primaryScreen()
     shot = screen.grabWindow(0)
     width = 420
-    shot.copy(shot.width() - width, 0, width, menu.sizeHint().height() + 60).save(
-        str(out / "tray.png")
-    )
-    print(f"wrote {out / 'tray.png'}")
+    tray = out / f"tray{suffix}.png"
+    shot.copy(shot.width() - width, 0, width, menu.sizeHint().height() + 60).save(str(tray))
+    print(f"wrote {tray}")
     menu.hide()
-    desktop.quit()
+    desktop.shut_down()  # not quit: the next theme runs in the same event loop
 
 
 def chat(desktop: Any, server: Any, cited: dict[str, str]) -> Any:
@@ -217,6 +188,14 @@ def settings(desktop: Any) -> Any:
     return window
 
 
+def quick_search(desktop: Any) -> Any:
+    window = desktop.open_search()
+    window.resize(680, 460)
+    with waiting(window.searched):
+        window.query.setText("Lisbon offsite")
+    return window
+
+
 def screens(desktop: Any) -> Any:
     window = desktop.open_screens()
     window.resize(1140, 900)
@@ -225,9 +204,7 @@ def screens(desktop: Any) -> Any:
     window.query.setText("invoice total due")
     with waiting(window.searched):
         window.search()
-    if window.jobs.busy:
-        with waiting(window.jobs.idle):
-            pass
+    idle_jobs(window)
     return window
 
 
@@ -240,13 +217,22 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, ScriptedLLMServer() as server:
         work = Path(tmp)
-        data_dir = work / "data"
+        seeded = work / "data"
         print("seeding the demo data directory (OCR and embeddings take a minute)…")
-        cited = prepare(data_dir, work, server)
+        cited = prepare(seeded, work, server)
         with virtual_display("1600x1000x24") as display, tray_host(display):
             paint_root(display)
             os.environ["DISPLAY"] = display
-            shoot(data_dir, args.out, server, cited)
+            from PySide6.QtWidgets import QApplication
+
+            from mirix_app.gui.app import prepare_application
+
+            app = QApplication(["mirix-app"])
+            prepare_application(app)
+            for scheme in ("light", "dark"):
+                data_dir = work / f"data-{scheme}"
+                shutil.copytree(seeded, data_dir)
+                shoot(data_dir, args.out, server, cited, scheme)
 
 
 if __name__ == "__main__":

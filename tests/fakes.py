@@ -31,6 +31,9 @@ class FakeEmbedder:
     """Deterministic hashed bag-of-words embedder (L2-normalised float32 rows)."""
 
     name = "fake-bag-of-words"
+    relevance_floor = 0.15
+    """Its cosine is shared words over lengths: a question and a text that share a
+    couple of content words score about 0.15-0.4, unrelated ones near 0."""
 
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from agents.chat.context import render_memories, retrieve, source_times, system_prompt
+from agents.chat.context import (
+    relevance_floor,
+    relevant,
+    render_memories,
+    retrieve,
+    source_times,
+    system_prompt,
+)
 from agents.chat.topic import derive_topic
 from agents.embeddings import TextEmbedder
 from agents.errors import LLMBadOutputError
@@ -42,7 +49,8 @@ TokenSink = Callable[[str], None]
 class ChatAnswer:
     answer: str
     memories: list[Hit]
-    """The memories the model was given (with the no-LLM reply: the ones found)."""
+    """The memories the model was given (with the no-LLM reply: the ones found): both
+    core blocks, and the hits relevant to the message (see agents.chat.context)."""
     topic: str
     session: str
     topic_mode: str = "keywords"
@@ -52,6 +60,9 @@ class ChatAnswer:
     message_ids: list[str] = field(default_factory=list)
     llm_calls: int = 0
     prompt_tokens: int = 0
+    relevant: list[str] = field(default_factory=list)
+    """Ids of the memories that are close to the message (the core blocks only when
+    they are): what the answer's "memories used" shows."""
 
     def sources(self) -> list[dict[str, Any]]:
         """The raw sources behind the memories, each once."""
@@ -69,6 +80,7 @@ class ChatAnswer:
             "topic_mode": self.topic_mode,
             "session": self.session,
             "memories": [h.to_dict() for h in self.memories],
+            "relevant": self.relevant,
             "sources": self.sources(),
             "message_ids": self.message_ids,
             "llm_calls": self.llm_calls,
@@ -108,11 +120,19 @@ class ChatAgent:
         self.redact_screens = llm is not None and (llm.redact or (redact_local and local))
 
     def ask(
-        self, question: str, *, session: str | None = None, on_token: TokenSink | None = None
+        self,
+        question: str,
+        *,
+        session: str | None = None,
+        on_token: TokenSink | None = None,
+        retry: bool = False,
     ) -> ChatAnswer:
+        """Answer ``question`` in ``session``. ``retry``: the session's last message is
+        this question, left without an answer (the provider failed): answer it
+        without storing it again; otherwise the question is asked as new."""
         text = _checked_question(question)
         session = _checked_session(session) if session is not None else new_session()
-        earlier = self.history(session, limit=HISTORY_MESSAGES)
+        earlier = self.history(session, limit=HISTORY_MESSAGES + 1)
         vectors: dict[str, Any] = {}  # the message's vector also serves the search
 
         def embed(t: str) -> Any:
@@ -120,22 +140,39 @@ class ChatAgent:
                 vectors[t] = self.embedder.embed([t])[0]
             return vectors[t]
 
-        asked = self._store("user", text, session, embed)
+        unanswered = _unanswered(earlier, text) if retry else None
+        if unanswered is not None:
+            asked = unanswered.id
+            earlier = earlier[:-1]
+        else:
+            asked = self._store("user", text, session, embed)
+        earlier = earlier[-HISTORY_MESSAGES:]
         before = self.usage.total()
         answer_client, topic_client = self._clients()
         turns = [(str(r.fields["role"]), str(r.fields["text"])) for r in earlier]
         topic = derive_topic(topic_client, self.topic_mode, text, turns)
+        vector_text = f"{text} {topic.text}" if topic.mode == "llm" else text
+        floor = relevance_floor(self.embedder)
+        asked_before = next((said for role, said in reversed(turns) if role == "user"), None)
+        context_text = f"{asked_before} {text}" if asked_before else None
         memories = retrieve(
             self.storage,
             embed,
             topic.text,
             question=text,
-            vector_text=f"{text} {topic.text}" if topic.mode == "llm" else text,
+            vector_text=vector_text,
             per_type=self.per_type,
             exclude={asked, *(r.id for r in earlier)},  # already in the conversation
             redact_screens=self.redact_screens,
+            embed_many=self.embedder.embed,
+            floor=floor,
+            context_text=context_text,
         )
         result = ChatAnswer(NO_LLM, memories, topic.text, session, topic.mode, False, [asked])
+        cores = [h for h in memories if h.type == "core"]
+        references = [embed(vector_text)] + ([embed(context_text)] if context_text else [])
+        close_cores = relevant(self.embedder.embed, references, cores, floor)
+        result.relevant = [h.id for h in memories if h.type != "core" or h.id in close_cores]
         if answer_client is not None:
             prompt = system_prompt(
                 render_memories(memories, source_times(self.storage, memories)), now_iso()
@@ -210,6 +247,15 @@ class ChatAgent:
             return message_id
 
         return self.storage.db.write(write)
+
+
+def _unanswered(earlier: list[Record], text: str) -> Record | None:
+    """The session's last message when it is the user's ``text`` with no answer."""
+    if not earlier:
+        return None
+    last = earlier[-1]
+    same = " ".join(str(last.fields.get("text") or "").split()) == " ".join(text.split())
+    return last if last.fields.get("role") == "user" and same else None
 
 
 def _checked_question(question: str) -> str:

@@ -9,6 +9,13 @@ observations (what is on screen is found before the memory agents have read it).
 Knowledge-vault items go in by caption only, and high-sensitivity ones not at
 all. In the prompt the memories are DATA, one JSON object a line between marker
 lines, like the memory agents' observations.
+
+Only what is close to the message goes in: a search always returns *something*
+(the nearest vectors of an unrelated table, a side word such as "should" shared
+with a dentist's note), so each hit's text is compared with the message by
+meaning and kept at :data:`MIN_RELEVANCE` or above (half that when it also holds
+one of the message's words). The core blocks always go in (who the user is);
+they are marked relevant only when they pass too.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
+
+import numpy as np
 
 from agents.privacy import redact
 from agents.screens.search import passage, search_screens_with, similar_words, words_of
@@ -36,6 +45,20 @@ DATA_RULE = (
 )
 
 Embed = Callable[[str], Any]
+EmbedMany = Callable[[list[str]], Any]
+
+MIN_RELEVANCE = 0.3
+"""Least cosine between the message and a hit's text for the hit to count as
+relevant, for an embedder that does not state its own ``relevance_floor`` (the
+scale is the model's). Measured with MiniLM on the demo data of
+packaging/demo_seed.py: the memory that answers scored 0.43-0.72 against its
+question, the human block 0.32 for a question about the user's kitten,
+unrelated memories (a dentist's appointment for a question about watering a
+plant) -0.05-0.22."""
+
+
+def relevance_floor(embedder: object) -> float:
+    return float(getattr(embedder, "relevance_floor", MIN_RELEVANCE))
 
 
 def retrieve(
@@ -48,9 +71,14 @@ def retrieve(
     per_type: int,
     exclude: Collection[str] = (),
     redact_screens: bool = True,
+    embed_many: EmbedMany | None = None,
+    floor: float = MIN_RELEVANCE,
+    context_text: str | None = None,
 ) -> list[Hit]:
     """Core blocks, then the top ``per_type`` hits of each searched type and of the
-    screenshots (their text redacted with ``redact_screens``)."""
+    screenshots (their text redacted with ``redact_screens``); with ``embed_many``
+    only the hits within ``floor`` of ``vector_text``, or of ``context_text`` (the
+    message with the turn before it, for a follow-up; see :func:`relevant`)."""
     hits = core_hits(storage)
     vector = embed(vector_text)
     for type_name in SEARCHED_TYPES:
@@ -64,7 +92,34 @@ def retrieve(
             found = _vault_safe(storage, found)
         hits.extend(found[:per_type])
     hits.extend(screen_hits(storage, topic, vector, per_type, redacted=redact_screens))
-    return hits
+    if embed_many is None:
+        return hits
+    references = [vector] if context_text is None else [vector, embed(context_text)]
+    close = relevant(embed_many, references, hits, floor)
+    return [h for h in hits if h.type == "core" or h.id in close]
+
+
+def relevant(
+    embed_many: EmbedMany,
+    references: Sequence[Any],
+    hits: Sequence[Hit],
+    floor: float = MIN_RELEVANCE,
+) -> set[str]:
+    """The ids of the hits close to one of the ``references`` (vectors): a cosine of
+    ``floor`` or more, or half that for a hit that also holds one of the query's
+    words (a question about two things is only half as close to each: "When is
+    Miso's vaccination, and what is left before the launch?" scores 0.23 against
+    the launch memory). A follow-up ("And after make push?") is close to its
+    answer only with the turn before it, hence several references."""
+    if not hits:
+        return set()
+    matrix = embed_many([" ".join(h.text.split())[:TEXT_CHARS] for h in hits])
+    scores = (matrix @ np.stack(references).T).max(axis=1)
+    return {
+        h.id
+        for h, score in zip(hits, scores, strict=True)
+        if float(score) >= (floor / 2 if "text" in h.matched_by else floor)
+    }
 
 
 SCREEN_CANDIDATES = 4

@@ -89,6 +89,11 @@ class MiniLMEmbedder:
     to the torch backend only.
     """
 
+    relevance_floor = 0.3
+    """Least cosine at which a text counts as relevant to a question (the chat's
+    memories): unrelated texts score -0.05-0.22 with this model, the ones that
+    answer 0.3-0.7 (see agents.chat.context.MIN_RELEVANCE)."""
+
     name = MINILM_NAME
     dim = MINILM_DIM
 

@@ -6,7 +6,7 @@ The embedded model (:mod:`agents.llm.local`, the only importer of ``llama_cpp``)
 is reached the same way, through :func:`client_for`.
 """
 
-from agents.llm.client import LLMClient, LLMResponse, client_for
+from agents.llm.client import LLMClient, LLMResponse, client_for, warm_up
 from agents.llm.discovery import LocalModel, LocalServer, find_local_servers, parse_ports
 from agents.llm.local_model import LocalModelCheck, check_local_model
 from agents.llm.settings import (
@@ -42,4 +42,5 @@ __all__ = [
     "resolve_api_key",
     "store_api_key",
     "supports_images",
+    "warm_up",
 ]

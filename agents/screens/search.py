@@ -21,7 +21,7 @@ from agents.screens.store import chunk_spans
 from storage import InvalidInputError, Storage
 from storage.cjk import has_cjk
 from storage.fts import query_terms
-from storage.kinds import SCREENSHOT, parse_time
+from storage.kinds import SCREENSHOT
 from storage.screens import (
     ScreenFilter,
     chunk_vectors,
@@ -33,6 +33,7 @@ from storage.screens import (
     term_coverage,
     text_ranking,
 )
+from storage.when import parse_bound
 
 SNIPPET_CHARS = 160
 
@@ -62,6 +63,16 @@ class ScreenSearchParams:
     """With an app filter: up to this many frames of the app (in the time range)
     are compared with the query exactly (a few milliseconds); beyond it the
     app's best are taken from the overall list, 20 times deeper."""
+    min_meaning: float = 0.15
+    """A screen found by meaning alone (none of the query's words on it, in its
+    title or app) is a hit only when its meaning score (cosine, see
+    ``chunk_weight``) is at least this: the vector list always holds the
+    ``depth`` nearest screens, however far, and "water the ficus" listed every
+    screen kept. Measured with MiniLM on tests/bench/screens_websrc.py: a vague
+    question's right page ("What kind of product is this?") scores 0.16-0.20 by
+    meaning alone, unrelated queries on those pages 0.02-0.22 ("water the
+    ficus" 0.08); 0.15 keeps hit@1 and hit@5 as they were (0.25: hit@5 96.7 ->
+    83.3)."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +112,8 @@ class ScreenHit:
 
 
 def screen_filter(since: str | None, until: str | None, app: str | None) -> ScreenFilter:
-    since_t = parse_time(since, what="--since") if since else None
-    until_t = parse_time(until, what="--until") if until else None
+    since_t = parse_bound(since, what="--since") if since else None
+    until_t = parse_bound(until, what="--until", end=True) if until else None
     if since_t and until_t and since_t > until_t:
         raise InvalidInputError("--since is after --until.")
     return ScreenFilter(since=since_t, until=until_t, app=app.strip() if app else None)
@@ -156,13 +167,11 @@ def search_screens_with(
         keyword = text_ranking(conn, query, where, depth)
         coverage = term_coverage(conn, query, [r for r, _ in keyword])
         best = max((score for _, score in keyword), default=0.0)
+        meaning = _vector_ranking(storage, conn, vector, where, depth, p, closest)
+        close = {rowid for rowid, value in meaning if value >= p.min_meaning}
         lists = [
             ("text", p.text_weight, [(r, coverage[r] * s / best) for r, s in keyword if best > 0]),
-            (
-                "vector",
-                p.vector_weight,
-                _scaled(_vector_ranking(storage, conn, vector, where, depth, p, closest)),
-            ),
+            ("vector", p.vector_weight, _scaled(meaning)),
         ]
         if clip is not None:
             image = _image_ranking(conn, clip, query, where, depth)
@@ -172,7 +181,8 @@ def search_screens_with(
             for rowid, value in scored:
                 total, via = fused.get(rowid, (0.0, ()))
                 fused[rowid] = (total + weight * value, (*via, name))
-        ranked = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        found = [item for item in fused.items() if item[1][1] != ("vector",) or item[0] in close]
+        ranked = sorted(found, key=lambda item: (-item[1][0], item[0]))[:limit]
         rows = rows_by_rowid(conn, [rowid for rowid, _ in ranked])
     terms = query_terms(query)
     return [

@@ -14,24 +14,26 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from agents.capture.own import OwnWindows
-from mirix_app.gui import assets
+from mirix_app.gui import assets, theme
 from mirix_app.gui.errors import describe
 from mirix_app.gui.forget import Forgetter, forgot_text
+from mirix_app.gui.i18n import QT_TRANSLATE_NOOP
 from mirix_app.gui.launcher import LauncherWindow
 from mirix_app.gui.worker import Jobs
+from mirix_app.syslibs import limit_malloc_arenas
 
 AssistantFactory = Callable[[], Any]
 log = logging.getLogger(__name__)
 
 FORGET_SPANS: tuple[tuple[str, str, timedelta | None], ...] = (
-    ("forget_5m", "the last 5 minutes", timedelta(minutes=5)),
-    ("forget_hour", "the last hour", timedelta(hours=1)),
-    ("forget_today", "today", None),
+    ("forget_5m", QT_TRANSLATE_NOOP("Desktop", "the last 5 minutes"), timedelta(minutes=5)),
+    ("forget_hour", QT_TRANSLATE_NOOP("Desktop", "the last hour"), timedelta(hours=1)),
+    ("forget_today", QT_TRANSLATE_NOOP("Desktop", "today"), None),
 )
 """The tray's Forget menu: what was recorded in the last span (None: since midnight)."""
 OPEN_DELAY_MS = 150
@@ -39,11 +41,22 @@ ABSORB_INTERVAL_MS = 60_000
 """How often the memory agents look for due batches (they run on a worker)."""
 
 STATE_LABELS = {
-    "capturing": "Capturing the screen",
-    "paused": "Capture paused",
-    "error": "Capture stopped by an error",
-    "stopped": "Capture off",
+    "capturing": QT_TRANSLATE_NOOP("Desktop", "Capturing the screen"),
+    "paused": QT_TRANSLATE_NOOP("Desktop", "Capture paused"),
+    "error": QT_TRANSLATE_NOOP("Desktop", "Capture stopped by an error"),
+    "stopped": QT_TRANSLATE_NOOP("Desktop", "Capture off"),
 }
+SEARCH_KEY = "Ctrl+K"
+"""Opens the search over everything, from any of the app's windows."""
+
+
+def span_label(label: str) -> str:
+    """A FORGET_SPANS label in the user's language."""
+    return QCoreApplication.translate("Desktop", label)
+
+
+def state_label(state: str) -> str:
+    return QCoreApplication.translate("Desktop", STATE_LABELS.get(state, state))
 
 
 class Desktop(QObject):
@@ -89,6 +102,8 @@ class Desktop(QObject):
         else:
             self.launcher = LauncherWindow(self.actions)
             self.launcher.closed.connect(self.quit)
+            search = QShortcut(QKeySequence(SEARCH_KEY), self.launcher)
+            search.activated.connect(self.open_search)
             self.launcher.show()
         self._show_capture("stopped", "")
         self._open_assistant = open_assistant
@@ -111,31 +126,34 @@ class Desktop(QObject):
     # -- actions ---------------------------------------------------------------------
 
     def _make_actions(self) -> dict[str, QAction]:
-        spec: list[tuple[str, str, Callable[[], object]]] = [
-            ("chat", "Chat", self.open_chat),
-            ("screens", "Search screenshots", self.open_screens),
-            ("memories", "Memories", lambda: self.open_memories()),
-            ("capture", "Pause capture", self.toggle_capture),
-            ("settings", "Settings", self.open_settings),
-            ("quit", "Quit", self.quit),
+        spec: list[tuple[str, str, str, Callable[[], object]]] = [
+            ("chat", self.tr("Chat"), "chat", self.open_chat),
+            ("search", self.tr("Search everything"), "search", self.open_search),
+            ("screens", self.tr("Search screenshots"), "screenshot", self.open_screens),
+            ("memories", self.tr("Memories"), "memories", lambda: self.open_memories()),
+            ("capture", self.tr("Pause capture"), "pause", self.toggle_capture),
+            ("settings", self.tr("Settings"), "settings", self.open_settings),
+            ("quit", self.tr("Quit"), "quit", self.quit),
         ]
         spec += [
             (
                 key,
-                label.capitalize(),
-                functools.partial(self.forget_recent, label, span),
+                span_label(label).capitalize(),
+                "delete",
+                functools.partial(self.forget_recent, span_label(label), span),
             )
             for key, label, span in FORGET_SPANS
         ]
         actions: dict[str, QAction] = {}
-        for key, text, slot in spec:
-            action = QAction(text, self)
+        for key, text, icon, slot in spec:
+            action = QAction(theme.icon(icon), text, self)
             action.setObjectName(f"action_{key}")
             action.triggered.connect(slot)
             action.setEnabled(key == "quit")  # the rest wait for the assistant
             actions[key] = action
         # "Forget" is a menu of the recent spans (in the tray and the launcher).
-        self.forget_menu = QMenu("Forget")
+        self.forget_menu = QMenu(self.tr("Forget"))
+        self.forget_menu.setIcon(theme.icon("delete"))
         for key, _label, _span in FORGET_SPANS:
             self.forget_menu.addAction(actions[key])
         actions["forget"] = self.forget_menu.menuAction()
@@ -144,7 +162,7 @@ class Desktop(QObject):
 
     def _make_tray(self) -> None:
         menu = QMenu()
-        for key in ("chat", "screens", "memories"):
+        for key in ("chat", "search", "screens", "memories"):
             menu.addAction(self.actions[key])
         menu.addSeparator()
         menu.addAction(self.actions["capture"])
@@ -166,6 +184,7 @@ class Desktop(QObject):
 
     def _on_opened(self, assistant: Any) -> None:
         self.assistant = assistant
+        self.apply_theme()
         for key, action in self.actions.items():
             action.setEnabled(key != "capture" or hasattr(assistant, "capture_service"))
         if hasattr(assistant, "capture_service"):
@@ -174,19 +193,26 @@ class Desktop(QObject):
             # first-run dialog starts capture itself when asked to.
             self.make_capture(start=assistant.settings.flag("capture_on_start") and not first_run)
             if self.capture_blocked and not first_run:
-                self.notify("Capture is off", self.capture_blocked)
+                self.notify(self.tr("Capture is off"), self.capture_blocked)
         else:
-            self.actions["capture"].setText("Capture unavailable")
+            self.actions["capture"].setText(self.tr("Capture unavailable"))
         if hasattr(assistant, "absorb_due"):
             self.absorb_timer.start()
+        if hasattr(assistant, "warm_up_llm"):
+            # With a provider, its client library (~220 MB) is loaded now, on a worker,
+            # rather than by the first answer or background round mid-session.
+            self.jobs.submit(lambda _e: assistant.warm_up_llm(), on_error=self._warm_up_failed)
         self.ready.emit()
         if self._show_first_run and not assistant.settings.flag("first_run_done"):
             self.open_first_run()
 
+    def _warm_up_failed(self, exc: Exception) -> None:
+        log.warning("loading the LLM client: %s", describe(exc))
+
     def _on_open_failed(self, exc: Exception) -> None:
         message = describe(exc)
         self.failed.emit(message)
-        QMessageBox.critical(None, "mirix-app cannot start", message)
+        QMessageBox.critical(None, self.tr("mirix-app cannot start"), message)
         self.quit()
 
     # -- forgetting ------------------------------------------------------------------
@@ -199,11 +225,16 @@ class Desktop(QObject):
         start = now - span if span is not None else now.replace(hour=0, minute=0, second=0)
         forgetter = Forgetter(self.assistant, self)
         forgetter.forgotten.connect(self._forgotten)
-        forgetter.failed.connect(lambda message: self.notify("Nothing was forgotten", message))
-        forgetter.ask(f"Forget {label}?", since=start.replace(microsecond=0).isoformat())
+        forgetter.failed.connect(
+            lambda message: self.notify(self.tr("Nothing was forgotten"), message)
+        )
+        forgetter.ask(
+            self.tr("Forget %1?").replace("%1", label),
+            since=start.replace(microsecond=0).isoformat(),
+        )
 
     def _forgotten(self, report: Any) -> None:
-        self.notify("Forgotten", forgot_text(report))
+        self.notify(self.tr("Forgotten"), forgot_text(report))
         browser = self.windows.get("memories")
         if browser is not None and hasattr(browser, "reload"):
             browser.reload()
@@ -232,9 +263,11 @@ class Desktop(QObject):
             problem = next((b.error for b in report.batches if b.provider_error), None)
             if problem and problem != self._agents_problem:
                 self.notify(
-                    "Memory agents are waiting",
-                    f"{problem} Nothing is lost: the batches stay queued. Check the "
-                    "language model in Settings.",
+                    self.tr("Memory agents are waiting"),
+                    self.tr(
+                        "{problem} Nothing is lost: the batches stay queued. Check the "
+                        "language model in Settings."
+                    ).format(problem=problem),
                 )
             self._agents_problem = problem
         self.absorbed.emit(report)
@@ -256,7 +289,7 @@ class Desktop(QObject):
         except WindowsUnknownError as exc:
             self.capture_blocked = str(exc)
             self._show_capture("stopped", self.capture_blocked)
-            self.actions["capture"].setText("Capture anyway (rules off)…")
+            self.actions["capture"].setText(self.tr("Capture anyway (rules off)…"))
             return
         self.capture_blocked = None
         self.capture.state_changed.connect(self._on_capture_state)
@@ -269,9 +302,13 @@ class Desktop(QObject):
         elif self.capture_blocked:
             answer = QMessageBox.question(
                 None,
-                "Capture with the rules off?",
-                f"{self.capture_blocked}\n\nCapture anyway? Every window will be "
-                "captured, password managers and private windows included.",
+                self.tr("Capture with the rules off?"),
+                self.capture_blocked
+                + "\n\n"
+                + self.tr(
+                    "Capture anyway? Every window will be captured, password managers "
+                    "and private windows included."
+                ),
             )
             if answer == QMessageBox.StandardButton.Yes:
                 self.capture_anyway()
@@ -285,24 +322,27 @@ class Desktop(QObject):
         self.jobs.submit(
             lambda _emit: app.set_config(OPT_IN_SETTING, "true"),
             on_done=lambda _r: self.make_capture(start=True),
-            on_error=lambda exc: self.notify("Capture is off", describe(exc)),
+            on_error=lambda exc: self.notify(self.tr("Capture is off"), describe(exc)),
         )
 
     def _on_capture_state(self, state: str, reason: str, by_user: bool) -> None:
         self._show_capture(state, reason)
         if not by_user and state in ("paused", "error"):
-            self.notify(STATE_LABELS[state], reason or "Capture stopped on its own.")
+            self.notify(state_label(state), reason or self.tr("Capture stopped on its own."))
 
     def _show_capture(self, state: str, reason: str) -> None:
-        label = STATE_LABELS.get(state, state)
+        label = state_label(state)
         tip = f"mirix-app: {label}" + (f" ({reason})" if reason else "")
-        self.actions["capture"].setText(
-            "Pause capture"
-            if state == "capturing"
-            else "Resume capture"
-            if state in ("paused", "error")
-            else "Start capture"
-        )
+        action = self.actions["capture"]
+        if state == "capturing":
+            action.setText(self.tr("Pause capture"))
+            action.setIcon(theme.icon("pause"))
+        elif state in ("paused", "error"):
+            action.setText(self.tr("Resume capture"))
+            action.setIcon(theme.icon("resume"))
+        else:
+            action.setText(self.tr("Start capture"))
+            action.setIcon(theme.icon("capture"))
         if self.tray is not None:
             self.tray.setIcon(assets.tray_icon(state))
             self.tray.setToolTip(tip)
@@ -319,15 +359,41 @@ class Desktop(QObject):
     # -- windows ---------------------------------------------------------------------
 
     def _window(self, key: str, build: Callable[[], QWidget]) -> QWidget:
+        """The window ``key``, shown and raised: the open one, else a new one. A closed
+        window is deleted with what it holds (bubbles, thumbnails, the image), and
+        opening it again builds it from the stored data."""
         window = self.windows.get(key)
+        if window is not None and not window.isVisible():
+            del self.windows[key]  # closed (deleted soon) or hidden: not to be reused
+            window.deleteLater()
+            window = None
         if window is None:
             window = build()
             window.setWindowIcon(assets.app_icon())
+            self._add_shortcuts(window)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.destroyed.connect(
+                lambda _obj=None, k=key, w=window: (
+                    self.windows.pop(k, None) if self.windows.get(k) is w else None
+                )
+            )
             self.windows[key] = window
         window.show()
         window.raise_()
         window.activateWindow()
         return window
+
+    def _add_shortcuts(self, window: QWidget) -> None:
+        """Every window: Ctrl+K searches everything, Esc closes it (a dialog's Esc
+        already rejects, which discards its edits)."""
+        search = QShortcut(QKeySequence(SEARCH_KEY), window)
+        search.setContext(Qt.ShortcutContext.WindowShortcut)
+        search.activated.connect(self.open_search)
+        if window.inherits("QDialog"):
+            return
+        close = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
+        close.setContext(Qt.ShortcutContext.WindowShortcut)
+        close.activated.connect(window.close)
 
     def open_chat(self) -> QWidget:
         from mirix_app.gui.chat import ChatWindow
@@ -353,22 +419,46 @@ class Desktop(QObject):
 
         return self._window("settings", lambda: SettingsDialog(self.assistant, desktop=self))
 
+    def open_search(self) -> QWidget:
+        from mirix_app.gui.quick_search import QuickSearch
+
+        window = self._window("search", lambda: QuickSearch(self.assistant, desktop=self))
+        assert isinstance(window, QuickSearch)
+        window.focus_query()
+        return window
+
     def open_first_run(self) -> QWidget:
         from mirix_app.gui.first_run import FirstRunDialog
 
         return self._window("first_run", lambda: FirstRunDialog(self.assistant, desktop=self))
 
-    def open_image(self, path: str) -> None:
+    def open_image(self, path: str) -> QWidget:
+        """The full screenshot, in the one image window (a new image replaces the last:
+        a window per image kept every full-size picture in memory)."""
         from mirix_app.gui.image_view import ImageWindow
 
-        window = ImageWindow(Path(path))
-        window.setWindowIcon(assets.app_icon())
-        self.windows[f"image:{path}"] = window
-        window.show()
+        window = self._window("image", ImageWindow)
+        assert isinstance(window, ImageWindow)
+        window.load(Path(path))
+        return window
+
+    def apply_theme(self) -> None:
+        """The ``theme`` setting (system, light, dark) on the whole app."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and self.assistant is not None:
+            theme.choose(app, self.assistant.settings.text("theme"))
 
     # -- quitting --------------------------------------------------------------------
 
     def quit(self) -> None:
+        self.shut_down()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def shut_down(self) -> None:
+        """Close every window, stop capture and close the data; the event loop goes on
+        (quit ends it too)."""
         self.absorb_timer.stop()
         self._own.unregister()
         for window in list(self.windows.values()):
@@ -385,9 +475,19 @@ class Desktop(QObject):
         launcher, self.launcher = self.launcher, None
         if launcher is not None:
             launcher.close()
-        app = QApplication.instance()
-        if app is not None:
-            app.quit()
+
+
+def prepare_application(app: QApplication) -> None:
+    """What every run of the app sets on the QApplication: names, icon, that closing
+    the last window leaves the tray running, the theme; and few malloc arenas for
+    the process (see mirix_app.syslibs.limit_malloc_arenas)."""
+    limit_malloc_arenas()
+    app.setApplicationName("mirix-app")
+    app.setApplicationDisplayName("mirix-app")
+    app.setDesktopFileName("mirix-app")
+    app.setWindowIcon(assets.app_icon())
+    app.setQuitOnLastWindowClosed(False)
+    theme.follow_system(app)
 
 
 def run(data_dir: Path | None = None) -> int:
@@ -395,11 +495,7 @@ def run(data_dir: Path | None = None) -> int:
     # argv[0] becomes the window class, which docks and taskbars match to the .desktop file.
     app = QApplication.instance() or QApplication(["mirix-app"])
     assert isinstance(app, QApplication)
-    app.setApplicationName("mirix-app")
-    app.setApplicationDisplayName("mirix-app")
-    app.setDesktopFileName("mirix-app")
-    app.setWindowIcon(assets.app_icon())
-    app.setQuitOnLastWindowClosed(False)
+    prepare_application(app)
 
     def opener() -> Any:
         from agents import open_assistant

@@ -1,7 +1,8 @@
 """The chat window: the conversation, the answer streaming in token by token,
-and under each answer the memories it was given, by type, each openable.
-Enter sends, Shift+Enter starts a new line. History comes from the facade, so
-it survives a restart."""
+and under each answer the memories that were relevant to it, by type, each
+openable (or a line saying none was). A turn the provider failed stays in the
+conversation with the reason and a Retry button. Enter sends, Shift+Enter
+starts a new line. History comes from the facade, so it survives a restart."""
 
 from __future__ import annotations
 
@@ -15,35 +16,28 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from agents.chat import new_session
+from mirix_app.gui import theme
 from mirix_app.gui.errors import describe, is_llm_unreachable
 from mirix_app.gui.image_view import image_file
+from mirix_app.gui.labels import kind_label
+from mirix_app.gui.theme import SPACE
+from mirix_app.gui.widgets import Banner, EmptyState, button, label
 from mirix_app.gui.worker import Jobs
 
-TYPE_LABELS = {
-    "core": "Core",
-    "episodic": "Episodic",
-    "semantic": "Semantic",
-    "procedural": "Procedural",
-    "resource": "Resource",
-    "knowledge_vault": "Vault",
-    "message": "Message",
-    "screenshot": "Screenshot",
-}
-NO_LLM_NOTICE = "I have no language model to answer with yet. These memories match your message:"
-BUBBLE_MAX = 520
-LINK = "color:#4656d9; text-decoration:none"
+BUBBLE_MAX = 540
 CITATION = re.compile(r"\[((?:[a-z]+_[0-9a-z]+)(?:\s*,\s*[a-z]+_[0-9a-z]+)*)\]")
-USER_STYLE = "background:#4656d9; color:white; border-radius:12px; padding:8px 12px"
-BOT_STYLE = "background:#f1f3f9; color:#111827; border-radius:12px; padding:8px 12px"
+
+
+def link_style() -> str:
+    return f"color:{theme.colors().accent}; text-decoration:none"
 
 
 class MessageInput(QPlainTextEdit):
@@ -60,20 +54,22 @@ class MessageInput(QPlainTextEdit):
 
 
 class Bubble(QFrame):
-    """One turn; an answer also lists the memories it was given."""
+    """One turn; an answer also lists the memories relevant to it, and a question
+    left unanswered says why, with Retry."""
+
+    retry_requested = Signal()
 
     def __init__(self, role: str, text: str) -> None:
         super().__init__()
         self.role = role
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        self.label = QLabel(text)
+        layout.setSpacing(SPACE["xs"])
+        self.label = label(text)
         self.label.setObjectName(f"bubble_{role}")
         self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setStyleSheet(USER_STYLE if role == "user" else BOT_STYLE)
+        theme.set_role(self.label, "bubble-user" if role == "user" else "bubble-bot")
         self.label.setMaximumWidth(BUBBLE_MAX)
         self._fit()
         row = QHBoxLayout()
@@ -83,15 +79,30 @@ class Bubble(QFrame):
         if role != "user":
             row.addStretch(1)
         layout.addLayout(row)
-        self.memories = QLabel()
+        self.memories = label()
         self.memories.setObjectName("memories")
-        self.memories.setWordWrap(True)
-        self.memories.setStyleSheet(
-            "background:#fafafa; border:1px solid #e5e7eb; border-radius:8px; padding:6px 10px;"
-            "font-size:9pt"
-        )
+        self.memories.setMaximumWidth(BUBBLE_MAX + 80)
+        theme.set_role(self.memories, "memories")
         self.memories.hide()
         layout.addWidget(self.memories)
+        self.problem = Banner(action=self.tr("Retry"), name="turn_failed")
+        self.problem.button.setObjectName("button_retry")
+        self.problem.button.setIcon(theme.icon("retry"))
+        self.problem.acted.connect(self.retry_requested)
+        layout.addWidget(self.problem)
+
+    @property
+    def retry_button(self) -> Any:
+        return self.problem.button
+
+    def failed(self, reason: str) -> None:
+        """This question got no answer: say why, offer Retry."""
+        self.problem.show_message(
+            self.tr("Not answered: {0}").format(reason), kind="error", action=True
+        )
+
+    def clear_failure(self) -> None:
+        self.problem.hide()
 
     def append(self, token: str) -> None:
         self.set_text(self.label.text() + token)
@@ -100,15 +111,13 @@ class Bubble(QFrame):
         self.label.setText(text)
         self._fit()
 
-    def _fit(self) -> None:
+    def _fit(self, text: str | None = None) -> None:
         # A word-wrapped label in a box layout shrinks to its narrowest; give it the
         # width of its longest line, up to the bubble's maximum.
         metrics = self.label.fontMetrics()
-        widest = max(
-            (metrics.horizontalAdvance(line) for line in self.label.text().splitlines() or [""]),
-            default=0,
-        )
-        self.label.setMinimumWidth(min(widest + 28, BUBBLE_MAX))
+        lines = (self.label.text() if text is None else text).splitlines() or [""]
+        widest = max((metrics.horizontalAdvance(line) for line in lines), default=0)
+        self.label.setMinimumWidth(min(widest + 32, BUBBLE_MAX))
 
     def show_answer(self, text: str, hits: list[Any]) -> dict[str, int]:
         """The final answer, its citations ``[id]`` of given memories turned into
@@ -123,7 +132,7 @@ class Bubble(QFrame):
             links = []
             for item_id in ids:
                 n = numbers.setdefault(item_id, len(numbers) + 1)
-                links.append(f"<a style='{LINK}' href='{item_id}'><sup>{n}</sup></a>")
+                links.append(f"<a style='{link_style()}' href='{item_id}'><sup>{n}</sup></a>")
             return "".join(links)
 
         body = CITATION.sub(cite, html.escape(text))
@@ -135,35 +144,48 @@ class Bubble(QFrame):
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.LinksAccessibleByMouse
         )
-        self.set_text(body.replace("\n", "<br>"))
-        self._fit_plain(CITATION.sub("", text))
+        self.label.setText(body.replace("\n", "<br>"))
+        self._fit(CITATION.sub("", text))
         return numbers
 
-    def _fit_plain(self, text: str) -> None:
-        metrics = self.label.fontMetrics()
-        widest = max(metrics.horizontalAdvance(line) for line in text.splitlines() or [""])
-        self.label.setMinimumWidth(min(widest + 28, BUBBLE_MAX))
-
-    def show_memories(self, hits: list[Any], numbers: dict[str, int] | None = None) -> None:
-        if not hits:
-            return
+    def show_memories(
+        self, hits: list[Any], numbers: dict[str, int] | None = None, *, answered: bool = True
+    ) -> None:
+        """The memories that were relevant (each a link), by type; or a line saying
+        that none was, so the answer came from the conversation alone."""
         numbers = numbers or {}
+        muted = theme.colors().muted
+        if not hits:
+            text = (
+                self.tr(
+                    "No memory was close to this question; the answer draws on the "
+                    "conversation alone."
+                )
+                if answered
+                else self.tr("Nothing in your memories is close to this message.")
+            )
+            self.memories.setText(f"<span style='color:{muted}'>{html.escape(text)}</span>")
+            self.memories.show()
+            return
         groups: dict[str, list[str]] = defaultdict(list)
         for hit in hits:
-            text = " ".join(str(hit.text).split())
-            short = text if len(text) <= 44 else text[:43] + "…"
+            one_line = " ".join(str(hit.text).split())
+            short = one_line if len(one_line) <= 48 else one_line[:47] + "…"
             mark = f"<sup>{numbers[hit.id]}</sup>&nbsp;" if hit.id in numbers else ""
             groups[hit.type].append(
-                f"<a style='{LINK}' href='{hit.id}'>{mark}{html.escape(short)}</a>"
+                f"<a style='{link_style()}' href='{hit.id}'>{mark}{html.escape(short)}</a>"
             )
         rows = "".join(
-            f"<tr><td style='color:#6b7280; padding-right:10px'>{TYPE_LABELS.get(t, t)}</td>"
-            f"<td>{' &nbsp;·&nbsp; '.join(links)}</td></tr>"
+            f"<tr><td style='padding:2px 10px 2px 0; white-space:nowrap' valign='top'>"
+            f"<span style='color:{theme.KIND_COLORS.get(t, muted)}'>●</span>&nbsp;"
+            f"<span style='color:{muted}'>{html.escape(kind_label(t))}</span></td>"
+            f"<td style='padding:2px 0'>{' &nbsp;·&nbsp; '.join(links)}</td></tr>"
             for t, links in groups.items()
         )
+        title = self.tr("Memories used ({0})").format(len(hits))
         self.memories.setText(
-            f"<div style='color:#374151; font-weight:600'>Memories used ({len(hits)})</div>"
-            f"<table cellspacing='0' cellpadding='1'>{rows}</table>"
+            f"<div style='font-weight:600'>{html.escape(title)}</div>"
+            f"<table cellspacing='0' cellpadding='0'>{rows}</table>"
         )
         self.memories.show()
 
@@ -184,8 +206,8 @@ class ChatWindow(QMainWindow):
         self.session: str | None = None
         self.bubbles: list[Bubble] = []
         self.setObjectName("chat_window")
-        self.setWindowTitle("Chat — mirix-app")
-        self.resize(720, 760)
+        self.setWindowTitle(self.tr("Chat — mirix-app"))
+        self.resize(760, 800)
         self._build()
         self.jobs.submit(
             lambda _e: assistant.chat_history(limit=200),
@@ -196,32 +218,30 @@ class ChatWindow(QMainWindow):
     def _build(self) -> None:
         body = QWidget()
         layout = QVBoxLayout(body)
-        layout.setContentsMargins(12, 12, 12, 12)
-        self.banner = QWidget()
-        self.banner.setObjectName("llm_banner")
-        self.banner.setStyleSheet("background:#fee2e2; border-radius:6px")
-        row = QHBoxLayout(self.banner)
-        self.banner_text = QLabel()
-        self.banner_text.setWordWrap(True)
-        self.settings_button = QPushButton("Open settings")
+        layout.setContentsMargins(SPACE["l"], SPACE["m"], SPACE["l"], SPACE["l"])
+        layout.setSpacing(SPACE["m"])
+        self.banner = Banner(action=self.tr("Open settings"), name="llm_banner")
+        self.banner_text = self.banner.text
+        self.settings_button = self.banner.button
         self.settings_button.setObjectName("button_open_settings")
-        self.settings_button.clicked.connect(self._open_settings)
-        row.addWidget(self.banner_text, 1)
-        row.addWidget(self.settings_button)
-        self.banner.hide()
+        self.settings_button.setIcon(theme.icon("settings"))
+        self.banner.acted.connect(self._open_settings)
         layout.addWidget(self.banner)
 
         self.view = QWidget()
         self.turns = QVBoxLayout(self.view)
-        self.turns.setSpacing(10)
+        self.turns.setContentsMargins(0, 0, SPACE["s"], 0)
+        self.turns.setSpacing(SPACE["l"])
         self.turns.addStretch(1)
-        self.empty = QLabel(
-            "Ask about anything you have seen or said — “what did I decide about the "
-            "launch date?”. Answers draw on your memories."
+        self.empty = EmptyState("chat")
+        self.empty.show_text(
+            self.tr("Ask about anything you have seen or said"),
+            self.tr(
+                "“What did I decide about the launch date?” · “When is the vet?” · "
+                "“Which invoice was due this week?” Answers draw on your memories and "
+                "show which ones they used."
+            ),
         )
-        self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setStyleSheet("color:#6b7280; padding:40px")
         self.turns.insertWidget(0, self.empty)
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
@@ -229,19 +249,19 @@ class ChatWindow(QMainWindow):
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
         layout.addWidget(self.scroller, 1)
 
-        row2 = QHBoxLayout()
+        row = QHBoxLayout()
+        row.setSpacing(SPACE["s"])
         self.input = MessageInput()
         self.input.setObjectName("chat_input")
-        self.input.setPlaceholderText("Message (Enter sends, Shift+Enter for a new line)")
-        self.input.setFixedHeight(72)
+        self.input.setPlaceholderText(self.tr("Message (Enter sends, Shift+Enter a new line)"))
+        self.input.setFixedHeight(76)
         self.input.submitted.connect(self.send)
-        self.send_button = QPushButton("Send")
-        self.send_button.setObjectName("button_send")
-        self.send_button.setMinimumHeight(40)
+        self.send_button = button(self.tr("Send"), "send", role="primary", name="button_send")
+        self.send_button.setMinimumHeight(44)
         self.send_button.clicked.connect(self.send)
-        row2.addWidget(self.input, 1)
-        row2.addWidget(self.send_button)
-        layout.addLayout(row2)
+        row.addWidget(self.input, 1)
+        row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(row)
         self.setCentralWidget(body)
 
     # -- conversation ------------------------------------------------------------------
@@ -251,6 +271,7 @@ class ChatWindow(QMainWindow):
         bubble = Bubble(role, text)
         bubble.memories.linkActivated.connect(self._open_memory)
         bubble.label.linkActivated.connect(self._open_memory)
+        bubble.retry_requested.connect(lambda: self.retry(bubble))
         self.turns.insertWidget(self.turns.count() - 1, bubble)
         self.bubbles.append(bubble)
         QTimer.singleShot(0, self._scroll_to_end)
@@ -266,6 +287,10 @@ class ChatWindow(QMainWindow):
             self._add("user" if role == "user" else "assistant", str(record.fields.get("text")))
             if record.fields.get("session"):
                 self.session = str(record.fields["session"])
+        last = self.bubbles[-1] if self.bubbles else None
+        if last is not None and last.role == "user":
+            # Asked in an earlier run and never answered (the provider failed then).
+            self._offer_retry(last, self.tr("the answer did not arrive last time."))
         self.history_loaded.emit(len(records))
 
     def send(self) -> None:
@@ -273,14 +298,29 @@ class ChatWindow(QMainWindow):
         if not question or self.jobs.busy:
             return
         self.input.clear()
+        self._ask(self._add("user", question), question, retry=False)
+
+    def retry(self, asked: Bubble) -> None:
+        """Ask a question that got no answer again (it is stored already)."""
+        if self.jobs.busy:
+            return
+        asked.clear_failure()
+        self._ask(asked, asked.label.text(), retry=True)
+
+    def _ask(self, asked: Bubble, question: str, *, retry: bool) -> None:
         self.banner.hide()
-        self._add("user", question)
         answer = self._add("assistant", "")
         self.send_button.setEnabled(False)
+        # The session is named before the first question, so a failed first turn can
+        # be retried in it.
+        if self.session is None:
+            self.session = new_session()
         app, session = self.assistant, self.session
 
         def ask(emit: Any) -> Any:
-            return app.ask(question, session=session, on_token=emit)
+            result = app.ask(question, session=session, on_token=emit, retry=retry)
+            why = None if result.answered else app.settings.local_llm().reason
+            return result, why
 
         def on_token(token: str) -> None:
             answer.append(token)
@@ -289,42 +329,60 @@ class ChatWindow(QMainWindow):
         self.jobs.submit(
             ask,
             on_progress=on_token,
-            on_done=lambda result: self._on_answer(answer, result),
-            on_error=lambda exc: self._on_ask_failed(answer, exc),
+            on_done=lambda done: self._on_answer(answer, *done),
+            on_error=lambda exc: self._on_ask_failed(asked, answer, exc),
         )
 
-    def _on_answer(self, bubble: Bubble, result: Any) -> None:
+    def _on_answer(self, bubble: Bubble, result: Any, no_llm_reason: str | None) -> None:
         self.send_button.setEnabled(True)
         self.session = result.session
+        relevant = set(getattr(result, "relevant", [h.id for h in result.memories]))
+        shown = [h for h in result.memories if h.id in relevant]
         numbers: dict[str, int] = {}
-        if getattr(result, "answered", True):
+        if result.answered:
             # the final text, whatever the stream said, with its citations as links
             numbers = bubble.show_answer(result.answer, list(result.memories))
+            cited = [h for h in result.memories if h.id in numbers and h.id not in relevant]
+            shown += cited
         else:
-            bubble.set_text(NO_LLM_NOTICE)
-            self.banner_text.setText(
-                "No language model is set up, so mirix-app can only show what it found. "
-                "Choose a provider or the embedded local model in Settings."
+            bubble.set_text(
+                self.tr(
+                    "I have no language model to answer with yet; this is what your "
+                    "memories hold about it."
+                )
             )
-            self.settings_button.show()
-            self.banner.show()
-        bubble.show_memories(list(result.memories), numbers)
+            self.banner.show_message(
+                self.tr(
+                    "No language model is set up ({0}), so chat shows the memories that "
+                    "match instead of answering. Choose a provider in Settings."
+                ).format(no_llm_reason or self.tr("none configured")),
+                kind="warning",
+                action=True,
+            )
+        bubble.show_memories(shown, numbers, answered=result.answered)
         QTimer.singleShot(0, self._scroll_to_end)
         self.answered.emit(result.answer)
 
-    def _on_ask_failed(self, bubble: Bubble, exc: Exception) -> None:
+    def _on_ask_failed(self, asked: Bubble, answer: Bubble, exc: Exception) -> None:
         self.send_button.setEnabled(True)
-        self.bubbles.remove(bubble)
-        bubble.deleteLater()
-        self._on_failed(exc)
+        self.bubbles.remove(answer)
+        answer.deleteLater()
+        message = describe(exc)
+        self._offer_retry(asked, message)
+        if is_llm_unreachable(exc):
+            self.banner.show_message(
+                self.tr("{0} Check the language model in Settings.").format(message),
+                kind="error",
+                action=True,
+            )
+        self.failed.emit(message)
+
+    def _offer_retry(self, asked: Bubble, reason: str) -> None:
+        asked.failed(reason)
 
     def _on_failed(self, exc: Exception) -> None:
         message = describe(exc)
-        if is_llm_unreachable(exc):
-            message += " Check the LLM settings, or turn on the embedded local model."
-        self.banner_text.setText(message)
-        self.settings_button.setVisible(is_llm_unreachable(exc))
-        self.banner.show()
+        self.banner.show_message(message, kind="error", action=is_llm_unreachable(exc))
         self.failed.emit(message)
 
     def _open_settings(self) -> None:

@@ -1,198 +1,320 @@
-"""The first-run dialog: embedded local model, a model server found on this
-computer (see mirix_app.gui.local_servers) or a provider, the privacy
+"""The first-run dialog: who answers and writes the memories (only the choices
+that can work on this machine now, each saying what it needs), the privacy
 defaults (exclusions, redaction) shown and adjustable, and whether to start
 capturing now (where the windows shown cannot be identified: why, and the choice
-to capture anyway with the rules off). Finishing saves it all and marks the
-first run done."""
+to capture anyway with the rules off).
+
+Finish saves it all and, for a language model, checks it with one small call
+before closing: a refused key or a server that does not answer is said there,
+not later in the chat. The first run is marked done only once that passed (or
+the user chose to keep the setting anyway)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
-    QLabel,
-    QLineEdit,
+    QHBoxLayout,
     QPlainTextEdit,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from agents.capture.session import OPT_IN_SETTING
 from agents.settings import Value
-from mirix_app.gui import settings_apply
+from mirix_app.gui import assets, settings_apply, theme
 from mirix_app.gui.errors import describe
+from mirix_app.gui.first_run_choices import (
+    LLMChoice,
+    LocalCheck,
+    LocalServerChoice,
+    llm_choices,
+    local_model_here,
+)
 from mirix_app.gui.local_servers import LocalServersBox
+from mirix_app.gui.theme import SPACE
+from mirix_app.gui.widgets import IconLabel, button, label
 from mirix_app.gui.worker import Jobs
+
+
+class ChoiceCard(QFrame):
+    """One choice: its radio button, what it needs, and its fields when chosen."""
+
+    def __init__(self, choice: LLMChoice) -> None:
+        super().__init__()
+        self.choice = choice
+        self.setObjectName(f"choice_card_{choice.key}")
+        theme.set_role(self, "choice")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACE["m"], SPACE["s"], SPACE["m"], SPACE["s"])
+        layout.setSpacing(SPACE["xs"])
+        self.radio = QRadioButton(choice.title())
+        self.radio.setObjectName(f"choice_{choice.key}")
+        self.radio.setStyleSheet("font-weight: 600")
+        self.needs = label(choice.needs(), "caption")
+        self.needs.setContentsMargins(SPACE["xl"], 0, 0, 0)
+        layout.addWidget(self.radio)
+        layout.addWidget(self.needs)
+        self.form = choice.form()
+        if self.form is not None:
+            layout.addWidget(self.form)
+        self.radio.toggled.connect(self._chosen)
+        self._chosen(False)
+
+    def _chosen(self, on: bool) -> None:
+        theme.set_flag(self, "selected", on)
+        if self.form is not None:
+            self.form.setVisible(on)
+
+    def mousePressEvent(self, event: Any) -> None:
+        self.radio.setChecked(True)
+        super().mousePressEvent(event)
 
 
 class FirstRunDialog(QDialog):
     finished_setup = Signal(dict)
     failed = Signal(str)
+    checked = Signal(str)
+    """The check of the chosen language model passed (its reply)."""
 
-    def __init__(self, assistant: Any, *, desktop: Any = None) -> None:
+    def __init__(
+        self,
+        assistant: Any,
+        *,
+        desktop: Any = None,
+        local_check: LocalCheck = local_model_here,
+    ) -> None:
         super().__init__()
         self.assistant = assistant
         self.desktop = desktop
         self.jobs = Jobs(self)
         s = assistant.settings
         self.setObjectName("first_run")
-        self.setWindowTitle("Welcome to mirix-app")
-        self.resize(640, 800)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        intro = QLabel(
-            "<h2>Welcome to mirix-app</h2>"
-            "It remembers what you see on screen and what you say, and answers questions "
-            "about it. Everything stays in a folder on this computer."
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        self.setWindowTitle(self.tr("Welcome to mirix-app"))
+        self.resize(700, 780)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, SPACE["m"])
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(SPACE["xl"], SPACE["xl"], SPACE["xl"], SPACE["s"])
+        layout.setSpacing(SPACE["l"])
+        scroll.setWidget(page)
+        outer.addWidget(scroll, 1)
 
-        brain = QGroupBox("Who writes the memories")
-        b = QVBoxLayout(brain)
-        self.local = QRadioButton("Embedded local model — private, no account, slower")
-        self.local.setObjectName("choice_local")
-        self.provider = QRadioButton("A provider (OpenAI, Gemini, Anthropic, Ollama, …)")
-        self.provider.setObjectName("choice_provider")
-        self.on_machine = QRadioButton(
-            self.tr("A model server on this computer (Ollama, LM Studio, llama.cpp, vLLM)")
+        head = QHBoxLayout()
+        head.setSpacing(SPACE["m"])
+        logo = IconLabel(48)
+        logo.set_icon(assets.app_icon())
+        titles = QVBoxLayout()
+        titles.setSpacing(SPACE["xs"])
+        titles.addWidget(label(self.tr("Welcome to mirix-app"), "display"))
+        titles.addWidget(
+            label(
+                self.tr(
+                    "It remembers what you see on screen and what you say, and answers "
+                    "questions about it. Everything stays in a folder on this computer."
+                ),
+                "muted",
+            )
         )
-        self.on_machine.setObjectName("choice_local_server")
+        head.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
+        head.addLayout(titles, 1)
+        layout.addLayout(head)
+
+        layout.addWidget(label(self.tr("Who answers and writes the memories"), "heading"))
+        self.llm_choices, missing = llm_choices(
+            model=s.text("llm_model"),
+            api_base=s.text("llm_api_base"),
+            local_check=local_check,
+            assistant=assistant,
+        )
+        self.cards: dict[str, ChoiceCard] = {}
         group = QButtonGroup(self)
-        group.addButton(self.local)
-        group.addButton(self.on_machine)
-        group.addButton(self.provider)
-        b.addWidget(self.local)
-        b.addWidget(self.on_machine)
-        self.servers = LocalServersBox(assistant)
+        for choice in self.llm_choices:
+            card = ChoiceCard(choice)
+            group.addButton(card.radio)
+            self.cards[choice.key] = card
+            layout.addWidget(card)
+        self.not_offered = label(missing or "", "caption")
+        self.not_offered.setObjectName("not_offered")
+        self.not_offered.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.not_offered.setVisible(bool(missing))
+        layout.addWidget(self.not_offered)
+        self._preselect(s)
         self.servers.found.connect(self.on_servers_found)
-        self.on_machine.toggled.connect(self.servers.setEnabled)
-        self.servers.setEnabled(False)
-        b.addWidget(self.servers)
-        b.addWidget(self.provider)
-        self.provider_form = QWidget()
-        pf = QFormLayout(self.provider_form)
-        pf.setContentsMargins(24, 0, 0, 0)
-        self.model = QLineEdit(s.text("llm_model"))
-        self.model.setObjectName("model")
-        self.model.setPlaceholderText("openai/gpt-4o-mini")
-        self.api_base = QLineEdit(s.text("llm_api_base"))
-        self.api_base.setPlaceholderText("only for Ollama or your own server")
-        self.api_key = QLineEdit()
-        self.api_key.setObjectName("api_key")
-        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText("kept in the OS keyring")
-        pf.addRow("model", self.model)
-        pf.addRow("API base", self.api_base)
-        pf.addRow("API key", self.api_key)
-        b.addWidget(self.provider_form)
-        (self.provider if s.text("llm_model") else self.local).setChecked(True)
-        self.provider.toggled.connect(self.provider_form.setEnabled)
-        self.provider_form.setEnabled(self.provider.isChecked())
-        layout.addWidget(brain)
 
-        privacy = QGroupBox("Privacy")
+        privacy = QGroupBox(self.tr("Privacy"))
         p = QFormLayout(privacy)
+        p.setHorizontalSpacing(SPACE["m"])
+        p.setVerticalSpacing(SPACE["s"])
         self.exclude_apps = QPlainTextEdit("\n".join(s.texts("capture_exclude_apps")))
         self.exclude_apps.setObjectName("exclude_apps")
         self.exclude_titles = QPlainTextEdit("\n".join(s.texts("capture_exclude_titles")))
         self.exclude_titles.setObjectName("exclude_titles")
         for edit in (self.exclude_apps, self.exclude_titles):
-            edit.setFixedHeight(88)
-        p.addRow("never capture these apps", self.exclude_apps)
-        p.addRow("nor windows titled", self.exclude_titles)
-        note = QLabel(
-            "Passwords, keys and personal details are redacted from screen text before it "
-            "goes to a provider. Vault secrets are encrypted on disk."
+            edit.setFixedHeight(84)
+        p.addRow(label(self.tr("Never capture these apps"), wrap=False), self.exclude_apps)
+        p.addRow(label(self.tr("Nor windows titled"), wrap=False), self.exclude_titles)
+        p.addRow(
+            label(
+                self.tr(
+                    "Passwords, keys and personal details are redacted from screen text "
+                    "before it goes to a provider. Vault secrets are encrypted on disk."
+                ),
+                "caption",
+            )
         )
-        note.setWordWrap(True)
-        note.setStyleSheet("color:#4b5563")
-        p.addRow(note)
-        self.redact_local = QCheckBox("Redact also for the embedded local model")
+        self.redact_local = QCheckBox(self.tr("Redact also for the embedded model"))
         self.redact_local.setObjectName("redact_local")
         self.redact_local.setChecked(s.flag("redact_local"))
         p.addRow(self.redact_local)
         layout.addWidget(privacy)
 
+        capture = QGroupBox(self.tr("Screen capture"))
+        self.capture_options = QVBoxLayout(capture)
+        """Capture choices, one a row (where a platform needs one more, it goes here)."""
         self.capture_now = QCheckBox(
-            "Start capturing the screen now (pause any time from the tray)"
+            self.tr("Start capturing the screen now (pause any time from the tray)")
         )
         self.capture_now.setObjectName("capture_now")
         self.capture_now.setChecked(s.flag("capture_on_start"))
-        layout.addWidget(self.capture_now)
+        self.capture_options.addWidget(self.capture_now)
         # Where the windows shown cannot be identified, capture waits for this choice.
-        self.blocked = getattr(desktop, "capture_blocked", None)
-        self.capture_anyway = QCheckBox("Capture anyway, with the app and title rules off")
+        self.blocked: str | None = getattr(desktop, "capture_blocked", None)
+        self.capture_anyway = QCheckBox(self.tr("Capture anyway, with the app and title rules off"))
         self.capture_anyway.setObjectName("capture_anyway")
         if self.blocked:
-            why = QLabel(self.blocked)
+            why = label(self.blocked, "warning")
             why.setObjectName("capture_blocked")
-            why.setWordWrap(True)
-            why.setStyleSheet("color:#b45309")
-            layout.addWidget(why)
-            layout.addWidget(self.capture_anyway)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color:#b91c1c")
-        layout.addWidget(self.message)
+            self.capture_options.addWidget(why)
+            self.capture_options.addWidget(self.capture_anyway)
+        layout.addWidget(capture)
         layout.addStretch(1)
-        box = QDialogButtonBox()
-        self.finish_button = box.addButton("Finish", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.finish_button.setObjectName("button_finish")
-        box.accepted.connect(self.finish)
-        layout.addWidget(box)
+
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(SPACE["xl"], 0, SPACE["xl"], 0)
+        bottom.setSpacing(SPACE["s"])
+        self.message = label()
+        self.message.setObjectName("message")
+        self.keep_button = button(self.tr("Keep it anyway"), name="button_keep")
+        self.keep_button.setToolTip(
+            self.tr("Save this language model although the check failed; fix it later in Settings")
+        )
+        self.keep_button.clicked.connect(self._keep_anyway)
+        self.keep_button.hide()
+        self.finish_button = button(self.tr("Finish"), "save", role="primary", name="button_finish")
+        self.finish_button.setDefault(True)
+        self.finish_button.clicked.connect(self.finish)
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.keep_button)
+        bottom.addWidget(self.finish_button)
+        outer.addLayout(bottom)
+
+    # -- the language model --------------------------------------------------------------
+
+    def _preselect(self, settings: Any) -> None:
+        if settings.text("llm_model"):
+            key = "provider"
+        elif "local" in self.cards and settings.flag("local_llm"):
+            key = "local"
+        else:
+            key = "none"
+        self.cards[key].radio.setChecked(True)
 
     def on_servers_found(self, models: int) -> None:
         """With nothing configured yet, a model found on this computer is the offer."""
-        if models and not self.assistant.settings.text("llm_model") and self.local.isChecked():
+        unset = not self.assistant.settings.text("llm_model")
+        if models and unset and self.chosen.key in ("local", "none"):
             self.on_machine.setChecked(True)
 
-    def choices(self) -> dict[str, Value]:
-        if self.on_machine.isChecked():
-            # The embedded model stays the fallback should the server's model be unset.
-            return {"local_llm": True, **self.servers.settings(), **self._common()}
-        use_provider = self.provider.isChecked()
-        return {
-            "local_llm": not use_provider,
-            "llm_model": self.model.text().strip() if use_provider else "",
-            "llm_api_base": self.api_base.text().strip() if use_provider else "",
-            **self._common(),
-        }
+    @property
+    def chosen(self) -> LLMChoice:
+        return next(c.choice for c in self.cards.values() if c.radio.isChecked())
 
-    def _common(self) -> dict[str, Value]:
+    # Attributes the desktop's tests and the screenshot script reach for.
+    @property
+    def provider(self) -> QRadioButton:
+        return self.cards["provider"].radio
+
+    @property
+    def model(self) -> Any:
+        return self.cards["provider"].choice.model  # type: ignore[attr-defined]
+
+    @property
+    def on_machine(self) -> QRadioButton:
+        return self.cards["local_server"].radio
+
+    @property
+    def local(self) -> QRadioButton:
+        return self.cards["local"].radio
+
+    @property
+    def servers(self) -> LocalServersBox:
+        choice = self.cards["local_server"].choice
+        assert isinstance(choice, LocalServerChoice)
+        return choice.servers
+
+    def choices(self) -> dict[str, Value]:
         return {
+            **self.chosen.values(),
             "capture_exclude_apps": _lines(self.exclude_apps),
             "capture_exclude_titles": _lines(self.exclude_titles),
             "redact_local": self.redact_local.isChecked(),
             "capture_on_start": self.capture_now.isChecked(),
-            "first_run_done": True,
             **({OPT_IN_SETTING: self.capture_anyway.isChecked()} if self.blocked else {}),
         }
 
     def finish(self) -> None:
-        choices = self.choices()
-        if self.provider.isChecked() and not choices["llm_model"]:
-            self.message.setText("Name the provider's model, e.g. openai/gpt-4o-mini.")
+        """Save the choices, then (for a language model) check it with one call."""
+        choice = self.chosen
+        problem = choice.problem()
+        if problem:
+            self._say(problem, "error")
             return
-        if self.on_machine.isChecked() and "llm_model" not in choices:
-            self.message.setText(
-                self.tr("No model found on this computer: choose another way, or look again.")
-            )
-            return
-        key = self.api_key.text().strip() if self.provider.isChecked() else ""
-        app = self.assistant
+        choices, key, app = self.choices(), choice.api_key(), self.assistant
         self.finish_button.setEnabled(False)
+        self.keep_button.hide()
+        self._say(self.tr("Saving…"), "muted")
         self.jobs.submit(
-            lambda _e: settings_apply.apply(app, choices, api_key=key or None),
-            on_done=lambda _saved: self._done(choices),
+            lambda _e: settings_apply.apply(app, choices, api_key=key),
+            on_done=lambda _saved: self._check(choice, choices),
+            on_error=self._on_failed,
+        )
+
+    def _check(self, choice: LLMChoice, choices: dict[str, Value]) -> None:
+        if not choice.checked_by_call:
+            self._mark_done(choices)
+            return
+        self._say(choice.checking(), "muted")
+        app = self.assistant
+
+        def passed(result: dict[str, Any]) -> None:
+            self.checked.emit(str(result["reply"]))
+            self._mark_done(choices)
+
+        self.jobs.submit(lambda _e: app.llm_test(), on_done=passed, on_error=self._check_failed)
+
+    def _keep_anyway(self) -> None:
+        self.keep_button.hide()
+        self._mark_done(self.choices())
+
+    def _mark_done(self, choices: dict[str, Value]) -> None:
+        app = self.assistant
+        self.jobs.submit(
+            lambda _e: settings_apply.apply(app, {"first_run_done": True}),
+            on_done=lambda _saved: self._done({**choices, "first_run_done": True}),
             on_error=self._on_failed,
         )
 
@@ -201,15 +323,29 @@ class FirstRunDialog(QDialog):
         capture = getattr(self.desktop, "capture", None)
         if choices["capture_on_start"] and capture is not None and capture.state != "capturing":
             capture.toggle()
-        elif choices["capture_on_start"] and choices.get(OPT_IN_SETTING):
+        elif capture is None and choices["capture_on_start"] and choices.get(OPT_IN_SETTING):
             self.desktop.make_capture(start=True)  # the choice is saved: capture may start
         self.accept()
 
     def _on_failed(self, exc: Exception) -> None:
         self.finish_button.setEnabled(True)
         message = describe(exc)
-        self.message.setText(message)
+        self._say(message, "error")
         self.failed.emit(message)
+
+    def _check_failed(self, exc: Exception) -> None:
+        """Saved, but the model did not answer: say why; fix and Finish, or keep it."""
+        self.finish_button.setEnabled(True)
+        self.keep_button.show()
+        message = self.tr("It did not answer: {0} Change it and press Finish again.").format(
+            describe(exc)
+        )
+        self._say(message, "error")
+        self.failed.emit(message)
+
+    def _say(self, text: str, role: str) -> None:
+        theme.set_role(self.message, role)
+        self.message.setText(text)
 
 
 def _lines(edit: QPlainTextEdit) -> tuple[str, ...]:

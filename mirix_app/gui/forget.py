@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mirix_app.gui.errors import describe
@@ -39,14 +39,18 @@ class Forgetter(QObject):
 
     def _confirm(self, title: str, scope: dict[str, Any], plan: Any) -> None:
         if not plan.items:
-            QMessageBox.information(self.window, title, "Nothing recorded there to forget.")
+            QMessageBox.information(
+                self.window, title, self.tr("Nothing recorded there to forget.")
+            )
             self.declined.emit()
             return
         answer = QMessageBox.question(
             self.window,
             title,
-            f"This deletes for good {plan.describe()}: images, text and everything made "
-            "from them. It cannot be undone.",
+            self.tr(
+                "This deletes for good {0}: images, text and everything made from them. "
+                "It cannot be undone."
+            ).format(plan.describe()),
         )
         if answer != QMessageBox.StandardButton.Yes:
             self.declined.emit()
@@ -62,4 +66,4 @@ class Forgetter(QObject):
 
 def forgot_text(report: Any) -> str:
     """One line saying what went."""
-    return f"Forgot {report.plan.describe()}."
+    return QCoreApplication.translate("Forgetter", "Forgot {0}.").format(report.plan.describe())

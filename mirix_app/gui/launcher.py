@@ -16,9 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mirix_app.gui import assets
+from mirix_app.gui import assets, theme
+from mirix_app.gui.theme import SPACE
+from mirix_app.gui.widgets import IconLabel, label
 
-BUTTONS = ("chat", "screens", "memories", "capture", "forget", "settings", "quit")
+BUTTONS = ("chat", "search", "screens", "memories", "capture", "forget", "settings", "quit")
 
 
 class LauncherWindow(QMainWindow):
@@ -32,30 +34,29 @@ class LauncherWindow(QMainWindow):
         self._actions = actions
         body = QWidget()
         layout = QVBoxLayout(body)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(14)
+        layout.setContentsMargins(SPACE["xl"], SPACE["l"], SPACE["xl"], SPACE["l"])
+        layout.setSpacing(SPACE["m"])
 
-        head = QLabel()
-        head.setPixmap(assets.app_icon().pixmap(48, 48))
-        title = QLabel("<b style='font-size:16pt'>mirix-app</b><br>your local memory assistant")
+        head = IconLabel(48)
+        head.set_icon(assets.app_icon())
         top = QGridLayout()
+        top.setHorizontalSpacing(SPACE["m"])
         top.addWidget(head, 0, 0, 2, 1)
-        top.addWidget(title, 0, 1, 2, 1)
+        top.addWidget(label("mirix-app", "title", wrap=False), 0, 1)
+        top.addWidget(label(self.tr("your local memory assistant"), "muted", wrap=False), 1, 1)
         top.setColumnStretch(1, 1)
         layout.addLayout(top)
 
         self.state_label = QLabel()
         self.state_label.setObjectName("capture_state")
-        self.notice = QLabel()
+        self.notice = label("", "warning")
         self.notice.setObjectName("notice")
-        self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: #b45309")
         self.notice.hide()
         layout.addWidget(self.state_label)
         layout.addWidget(self.notice)
 
         grid = QGridLayout()
-        grid.setSpacing(8)
+        grid.setSpacing(SPACE["s"])
         self.buttons: dict[str, QPushButton] = {}
         for n, key in enumerate(BUTTONS):
             button = QPushButton()
@@ -74,6 +75,7 @@ class LauncherWindow(QMainWindow):
             if not shiboken6.isValid(button):
                 return  # the launcher is gone; the action outlives it until quit ends
             button.setText(action.text())
+            button.setIcon(action.icon())
             button.setEnabled(action.isEnabled())
 
         action.changed.connect(sync)
@@ -85,8 +87,9 @@ class LauncherWindow(QMainWindow):
         sync()
 
     def show_state(self, state: str, label: str, reason: str) -> None:
-        colour = {"capturing": "#16a34a", "paused": "#d97706", "error": "#dc2626"}.get(
-            state, "#6b7280"
+        c = theme.colors()
+        colour = {"capturing": c.success, "paused": c.warning, "error": c.danger}.get(
+            state, c.muted
         )
         text = f"<span style='color:{colour}'>●</span> {label}"
         if reason:

@@ -1,25 +1,28 @@
-"""The settings dialog, built from the one schema in agents.settings.SETTINGS:
-a widget per setting chosen by its default's type, its help as the tooltip and
-caption. The API key goes to the OS keyring; "Test connection" saves the LLM
-fields and calls Assistant.llm_test on a worker."""
+"""The settings dialog, built from the one schema in agents.settings.SETTINGS: a
+widget per setting chosen by the schema (a switch, a list, a number within its
+bounds, one of its fixed choices, or text), its name in words and its help
+under it. The API key goes to the OS keyring; "Test connection" saves the LLM
+fields and calls Assistant.llm_test on a worker.
+
+Nothing changes unless the user meant it: the mouse wheel scrolls the page and
+only changes a number or a choice that has the keyboard focus, and closing the
+dialog discards what was not saved."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QSpinBox,
     QTabWidget,
@@ -28,25 +31,42 @@ from PySide6.QtWidgets import (
 )
 
 from agents.settings import SETTINGS, Setting, Value
-from mirix_app.gui import settings_apply
+from mirix_app.gui import settings_apply, theme
 from mirix_app.gui.errors import describe
+from mirix_app.gui.i18n import QT_TRANSLATE_NOOP
+from mirix_app.gui.labels import choice_label, setting_label
 from mirix_app.gui.local_servers import LocalServersBox
+from mirix_app.gui.theme import SPACE
+from mirix_app.gui.widgets import button, label
 from mirix_app.gui.worker import Jobs
 
-PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Language model", ("llm_", "local_llm", "local_server", "batch_", "vision_")),
-    ("Capture && privacy", ("capture_", "redact_", "screenshot_", "storage_", "clip_")),
-    ("Desktop", ("start_at_login",)),
+PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        QT_TRANSLATE_NOOP("SettingsDialog", "Language model"),
+        "chat",
+        ("llm_", "local_llm", "local_server", "batch_", "vision_", "chat_", "embedder"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("SettingsDialog", "Capture && privacy"),
+        "screenshot",
+        ("capture_", "redact_", "screenshot_", "storage_", "clip_"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("SettingsDialog", "Desktop"),
+        "settings",
+        ("start_at_login", "theme", "mcp_"),
+    ),
 )
 HIDDEN = {"first_run_done"}
 LLM_FIELDS = ("llm_model", "llm_api_base", "llm_api_key_env", "llm_timeout_s")
+DESKTOP_PAGE = PAGES[-1][0]
 
 
 def page_of(setting: Setting) -> str:
-    for page, prefixes in PAGES:
+    for page, _icon, prefixes in PAGES:
         if setting.name.startswith(prefixes):
             return page
-    return "Desktop"
+    return DESKTOP_PAGE
 
 
 def _range(setting: Setting, smallest: float) -> tuple[float, float]:
@@ -55,6 +75,39 @@ def _range(setting: Setting, smallest: float) -> tuple[float, float]:
     low = smallest if setting.minimum is None else setting.minimum
     high = 1_000_000 if setting.maximum is None else setting.maximum
     return low, high
+
+
+class _WheelOnlyWhenFocused:
+    """A number or choice box ignores the mouse wheel unless it has the keyboard
+    focus, so scrolling the page over it scrolls the page; and the wheel alone
+    never gives it the focus (Qt's default for spin boxes)."""
+
+    def _guard(self) -> None:
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # type: ignore[attr-defined]
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if not self.hasFocus():  # type: ignore[attr-defined]
+            event.ignore()  # the scroll area behind takes it
+            return
+        super().wheelEvent(event)  # type: ignore[misc]
+
+
+class NumberBox(_WheelOnlyWhenFocused, QSpinBox):
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard()
+
+
+class DecimalBox(_WheelOnlyWhenFocused, QDoubleSpinBox):
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard()
+
+
+class ChoiceBox(_WheelOnlyWhenFocused, QComboBox):
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard()
 
 
 class SettingField:
@@ -66,30 +119,53 @@ class SettingField:
         d = setting.default
         self.widget: QWidget
         if isinstance(d, bool):
-            box = QCheckBox()
-            box.setChecked(bool(value))
-            self.widget = box
+            self.widget = QCheckBox()
         elif isinstance(d, tuple):
-            edit = QPlainTextEdit("\n".join(value if isinstance(value, tuple) else ()))
-            edit.setFixedHeight(84)
-            edit.setPlaceholderText("one per line")
+            edit = QPlainTextEdit()
+            edit.setFixedHeight(92)
+            edit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", "one per line"))
             self.widget = edit
+        elif setting.choices:
+            box = ChoiceBox()
+            for choice in setting.choices:
+                box.addItem(choice_label(choice), choice)
+            self.widget = box
         elif isinstance(d, int):
-            spin = QSpinBox()
+            spin = NumberBox()
             low, high = _range(setting, 1)
             spin.setRange(int(low), int(high))
-            spin.setValue(int(value))  # type: ignore[arg-type]
             self.widget = spin
         elif isinstance(d, float):
-            dspin = QDoubleSpinBox()
+            dspin = DecimalBox()
             dspin.setRange(*_range(setting, 0.01))
             dspin.setDecimals(2)
-            dspin.setValue(float(value))  # type: ignore[arg-type]
             self.widget = dspin
         else:
-            self.widget = QLineEdit(str(value))
+            self.widget = QLineEdit()
         self.widget.setObjectName(f"setting_{setting.name}")
         self.widget.setToolTip(setting.help)
+        self.show(value)
+
+    def show(self, value: Value) -> None:
+        """Put ``value`` in the widget (as loaded, or back after a discard)."""
+        w = self.widget
+        if isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif isinstance(w, QPlainTextEdit):
+            w.setPlainText("\n".join(value if isinstance(value, tuple) else ()))
+        elif isinstance(w, QComboBox):
+            index = w.findData(str(value))
+            if index < 0:  # a value from before the choices were fixed: show it as it is
+                w.addItem(str(value), str(value))
+                index = w.count() - 1
+            w.setCurrentIndex(index)
+        elif isinstance(w, QSpinBox):
+            w.setValue(int(value))  # type: ignore[arg-type]
+        elif isinstance(w, QDoubleSpinBox):
+            w.setValue(float(value))  # type: ignore[arg-type]
+        else:
+            assert isinstance(w, QLineEdit)
+            w.setText(str(value))
 
     def value(self) -> Value:
         w = self.widget
@@ -97,6 +173,8 @@ class SettingField:
             return w.isChecked()
         if isinstance(w, QPlainTextEdit):
             return tuple(x.strip() for x in w.toPlainText().splitlines() if x.strip())
+        if isinstance(w, QComboBox):
+            return str(w.currentData())
         if isinstance(w, (QSpinBox, QDoubleSpinBox)):
             return w.value()
         assert isinstance(w, QLineEdit)
@@ -120,12 +198,30 @@ class SettingField:
     def changed(self) -> bool:
         return self.value() != self.original
 
+    def discard(self) -> None:
+        self.show(self.original)
+
+    def connect_changed(self, slot: Any) -> None:
+        w = self.widget
+        signal = (
+            w.toggled
+            if isinstance(w, QCheckBox)
+            else w.textChanged
+            if isinstance(w, (QPlainTextEdit, QLineEdit))
+            else w.currentIndexChanged
+            if isinstance(w, QComboBox)
+            else w.valueChanged  # type: ignore[attr-defined]
+        )
+        signal.connect(lambda *_a: slot())
+
 
 class SettingsDialog(QDialog):
     saved = Signal(list)
     tested = Signal(str)
     failed = Signal(str)
     use_shown = Signal(str)
+    discarded = Signal(int)
+    """How many unsaved edits closing the dialog threw away."""
 
     def __init__(self, assistant: Any, *, desktop: Any = None) -> None:
         super().__init__()
@@ -134,20 +230,26 @@ class SettingsDialog(QDialog):
         self.jobs = Jobs(self)
         self.fields: dict[str, SettingField] = {}
         self.setObjectName("settings_dialog")
-        self.setWindowTitle("Settings — mirix-app")
-        self.resize(720, 640)
+        self.setWindowTitle(self.tr("Settings — mirix-app"))
+        self.resize(760, 680)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACE["l"], SPACE["l"], SPACE["l"], SPACE["m"])
+        layout.setSpacing(SPACE["m"])
         self.tabs = QTabWidget()
         forms: dict[str, QFormLayout] = {}
-        for page, _prefixes in PAGES:
+        for page, icon, _prefixes in PAGES:
             host = QWidget()
             form = QFormLayout(host)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            form.setVerticalSpacing(4)
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            form.setContentsMargins(SPACE["s"], SPACE["l"], SPACE["l"], SPACE["l"])
+            form.setHorizontalSpacing(SPACE["l"])
+            form.setVerticalSpacing(SPACE["xs"])
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setWidget(host)
-            self.tabs.addTab(scroll, page)
+            title = QCoreApplication.translate("SettingsDialog", page)
+            self.tabs.addTab(scroll, theme.icon(icon), title)
             forms[page] = form
         rows = {r["name"]: r for r in assistant.config()}
         for setting in SETTINGS:
@@ -155,38 +257,45 @@ class SettingsDialog(QDialog):
                 continue
             row = rows[setting.name]
             field = SettingField(setting, row["value"])
+            field.connect_changed(self._show_pending)
             self.fields[setting.name] = field
             form = forms[page_of(setting)]
             if row["source"] == "environment":
                 field.widget.setEnabled(False)
-            label = setting.name.replace("_", " ")
-            form.addRow(label, field.widget)
+            name = label(setting_label(setting.name), wrap=False)
+            name.setBuddy(field.widget)
+            form.addRow(name, field.widget)
             note = setting.help
             if row["source"] == "environment":
-                note += f" (Set by {setting.env_var}; change it there.)"
-            caption = QLabel(note)
-            caption.setWordWrap(True)
-            caption.setStyleSheet("color:#6b7280; font-size:8.5pt; margin-bottom:6px")
+                note += " " + self.tr("(Set by {0}; change it there.)").format(setting.env_var)
+            caption = label(note, "caption")
+            caption.setContentsMargins(0, 0, 0, SPACE["m"])
             form.addRow("", caption)
             if setting.name == "llm_api_key_env":
                 self._add_key_row(form)
             if setting.name == "storage_budget_gb":
-                self.use_label = QLabel("Measuring…")
+                self.use_label = label(self.tr("Measuring…"), "muted")
                 self.use_label.setObjectName("data_use")
-                form.addRow("in use now", self.use_label)
-        self._add_local_servers(forms["Language model"])
-        self._add_data_folder(forms["Desktop"])
+                form.addRow(label(self.tr("In use now"), wrap=False), self.use_label)
+        self._add_local_servers(forms[PAGES[0][0]])
+        self._add_data_folder(forms[DESKTOP_PAGE])
         layout.addWidget(self.tabs, 1)
-        self.message = QLabel()
+        self.message = label()
         self.message.setObjectName("message")
-        self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        box = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
-        )
-        box.accepted.connect(self.save)
-        box.rejected.connect(self.reject)
-        layout.addWidget(box)
+        row = QHBoxLayout()
+        self.pending = label("", "caption", wrap=False)
+        self.pending.setObjectName("pending")
+        close = button(self.tr("Close"), name="button_close", slot=self.reject)
+        close.setToolTip(self.tr("Close; changes not saved are discarded"))
+        self.save_button = button(self.tr("Save"), "save", role="primary", name="button_save")
+        self.save_button.clicked.connect(self.save)
+        self.save_button.setDefault(True)
+        row.addWidget(self.pending, 1)
+        row.addWidget(close)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
+        self._show_pending()
         self.jobs.submit(
             lambda _e: settings_apply.data_use(assistant),
             on_done=self._show_use,
@@ -197,23 +306,34 @@ class SettingsDialog(QDialog):
         host = QWidget()
         row = QHBoxLayout(host)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(SPACE["s"])
         self.api_key = QLineEdit()
         self.api_key.setObjectName("api_key")
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText("stored in the OS keyring; leave empty to keep")
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setObjectName("button_test")
+        self.api_key.setPlaceholderText(self.tr("stored in the OS keyring; leave empty to keep"))
+        self.api_key.textChanged.connect(self._show_pending)
+        self.test_button = button(self.tr("Test connection"), "plug", name="button_test")
         self.test_button.clicked.connect(self.test_connection)
         row.addWidget(self.api_key, 1)
         row.addWidget(self.test_button)
-        form.addRow("API key", host)
+        form.addRow(label(self.tr("API key"), wrap=False), host)
+        form.addRow(
+            "",
+            label(
+                self.tr(
+                    "Saved to the OS keyring for the provider of the model above; never to "
+                    "the settings file. Test connection saves the fields above and makes one "
+                    "small call."
+                ),
+                "caption",
+            ),
+        )
 
     def _add_local_servers(self, form: QFormLayout) -> None:
         """Model servers found on this computer; "Use this model" fills in the LLM
         fields (Save or Test connection stores them)."""
         self.servers = LocalServersBox(self.assistant)
-        use = QPushButton(self.tr("Use this model"))
-        use.setObjectName("button_use_local")
+        use = button(self.tr("Use this model"), "plug", name="button_use_local")
         use.clicked.connect(self.use_local_model)
         self.servers.found.connect(lambda n: use.setEnabled(n > 0))
         use.setEnabled(False)
@@ -233,24 +353,65 @@ class SettingsDialog(QDialog):
         path = QLineEdit(folder)
         path.setReadOnly(True)
         path.setObjectName("data_folder")
-        open_button = QPushButton("Open")
+        open_button = button(self.tr("Open"), "folder")
         open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(folder)))
         row.addWidget(path, 1)
         row.addWidget(open_button)
-        form.addRow("data folder", host)
-        note = QLabel("Chosen with --data-dir or MIRIX_APP_HOME when the app starts.")
-        note.setStyleSheet("color:#6b7280; font-size:8.5pt")
-        form.addRow("", note)
+        form.addRow(label(self.tr("Data folder"), wrap=False), host)
+        form.addRow(
+            "",
+            label(
+                self.tr(
+                    "Chosen when the app starts: mirix-app --data-dir FOLDER, or the "
+                    "MIRIX_APP_HOME environment variable."
+                ),
+                "caption",
+            ),
+        )
 
     def _show_use(self, use: dict[str, Any]) -> None:
-        text = (
-            f"screenshots {use['image_bytes'] / 2**30:,.2f} GB of "
-            f"{use['budget_bytes'] / 2**30:,.0f} GB; "
-            f"database {use['database_bytes'] / 1e6:,.1f} MB; "
-            f"{use['total_bytes'] / 1e6:,.1f} MB in all"
+        text = self.tr(
+            "screenshots {0:,.2f} GB of {1:,.0f} GB; database {2:,.1f} MB; {3:,.1f} MB in all"
+        ).format(
+            use["image_bytes"] / 2**30,
+            use["budget_bytes"] / 2**30,
+            use["database_bytes"] / 1e6,
+            use["total_bytes"] / 1e6,
         )
         self.use_label.setText(text)
         self.use_shown.emit(text)
+
+    # -- unsaved edits -----------------------------------------------------------------
+
+    def unsaved(self) -> int:
+        key = 1 if self.api_key.text().strip() else 0
+        return len(self.changes()) + key
+
+    def _show_pending(self) -> None:
+        n = self.unsaved()
+        if n == 0:
+            self.pending.setText("")
+        else:
+            self.pending.setText(
+                self.tr("%n unsaved change", "", n)
+                if n == 1
+                else self.tr("%n unsaved changes", "", n)
+            )
+
+    def discard(self) -> int:
+        """Put every field back to its saved value; how many edits that dropped."""
+        dropped = self.unsaved()
+        for field in self.fields.values():
+            field.discard()
+        self.api_key.clear()
+        self.message.clear()
+        self._show_pending()
+        return dropped
+
+    def reject(self) -> None:
+        """Close (the button, Esc, the window's own close): unsaved edits are dropped."""
+        self.discarded.emit(self.discard())
+        super().reject()
 
     # -- saving ------------------------------------------------------------------------
 
@@ -267,7 +428,7 @@ class SettingsDialog(QDialog):
 
     def save(self) -> None:
         changes, key, app = self.changes(), self._key(), self.assistant
-        self.message.setText("Saving…")
+        self._say(self.tr("Saving…"), "muted")
         self.jobs.submit(
             lambda _e: settings_apply.apply(app, changes, api_key=key),
             on_done=self._on_saved,
@@ -279,14 +440,15 @@ class SettingsDialog(QDialog):
             if name in self.fields:
                 self.fields[name].original = self.fields[name].value()
         self.api_key.clear()
-        self.message.setStyleSheet("color:#15803d")
-        self.message.setText("Saved." if saved else "Nothing changed.")
+        self._say(self.tr("Saved.") if saved else self.tr("Nothing changed."), "success")
+        self._show_pending()
+        if "theme" in saved and self.desktop is not None:
+            self.desktop.apply_theme()
         self.saved.emit(saved)
 
     def test_connection(self) -> None:
         changes, key, app = self.changes(LLM_FIELDS), self._key(), self.assistant
-        self.message.setStyleSheet("")
-        self.message.setText("Testing the connection…")
+        self._say(self.tr("Testing the connection…"), "muted")
         self.test_button.setEnabled(False)
 
         def test(_e: Any) -> dict[str, Any]:
@@ -301,14 +463,19 @@ class SettingsDialog(QDialog):
         for name in LLM_FIELDS:
             self.fields[name].original = self.fields[name].value()
         self.api_key.clear()
-        text = f"{result['model']} answered “{result['reply']}” in {result['seconds']:.2f} s."
-        self.message.setStyleSheet("color:#15803d")
-        self.message.setText(text)
+        text = self.tr("{0} answered “{1}” in {2:.2f} s.").format(
+            result["model"], result["reply"], result["seconds"]
+        )
+        self._say(text, "success")
+        self._show_pending()
         self.tested.emit(text)
 
     def _on_failed(self, exc: Exception) -> None:
         self.test_button.setEnabled(True)
         message = describe(exc)
-        self.message.setStyleSheet("color:#b91c1c")
-        self.message.setText(message)
+        self._say(message, "error")
         self.failed.emit(message)
+
+    def _say(self, text: str, role: str) -> None:
+        theme.set_role(self.message, role)
+        self.message.setText(text)

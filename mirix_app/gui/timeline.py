@@ -9,6 +9,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from mirix_app.gui import theme
+
 PALETTE = ("#4656d9", "#16a34a", "#f59e0b", "#db2777", "#0891b2", "#7c3aed", "#64748b")
 
 
@@ -40,27 +42,33 @@ class ActivityTimeline(QWidget):
         return QColor(PALETTE[min(index, len(PALETTE) - 1)])
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        c = theme.colors()
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("#ffffff"))
+        p.setPen(QColor(c.border))
+        p.setBrush(QColor(c.surface))
+        p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
         p.setFont(small)
-        left, top, bottom, legend_w = 34.0, 10.0, 24.0, 150.0
+        left, top, bottom, legend_w = 40.0, 14.0, 26.0, 150.0
         width = self.width() - left - legend_w - 10
         height = self.height() - top - bottom
         if not self.hours:
-            p.setPen(QColor("#6b7280"))
+            p.setPen(QColor(c.muted))
             p.drawText(
-                self.rect(), Qt.AlignmentFlag.AlignCenter, "No screen activity in this range"
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                self.tr("No screen activity in this range"),
             )
+            p.end()
             return
         peak = max(sum(c.values()) for c in self.counts.values()) or 1
-        p.setPen(QColor("#e5e7eb"))
+        p.setPen(QColor(c.border))
         for frac in (0.0, 0.5, 1.0):
             y = top + height * (1 - frac)
             p.drawLine(int(left), int(y), int(left + width), int(y))
-        p.setPen(QColor("#6b7280"))
+        p.setPen(QColor(c.muted))
         p.drawText(QRectF(0, top - 6, left - 6, 14), Qt.AlignmentFlag.AlignRight, str(peak))
         p.drawText(QRectF(0, top + height - 8, left - 6, 14), Qt.AlignmentFlag.AlignRight, "0")
         slot = width / len(self.hours)
@@ -74,7 +82,7 @@ class ActivityTimeline(QWidget):
                 p.fillRect(QRectF(x, y - h, bar, h), self.colour(app))
                 y -= h
             if i % label_every == 0:
-                p.setPen(QColor("#6b7280"))
+                p.setPen(QColor(c.muted))
                 text = hour[11:13] + ":00" if len(hour) >= 13 else hour
                 if i == 0 or hour[:10] != self.hours[i - 1][:10]:
                     text = hour[5:10] + " " + text
@@ -87,6 +95,6 @@ class ActivityTimeline(QWidget):
         for n, app in enumerate(self.apps):
             y = top + n * 17
             p.fillRect(QRectF(lx, y + 3, 10, 10), self.colour(app))
-            p.setPen(QColor("#374151"))
+            p.setPen(QColor(c.text))
             p.drawText(QRectF(lx + 16, y, legend_w - 20, 16), Qt.AlignmentFlag.AlignLeft, app)
         p.end()

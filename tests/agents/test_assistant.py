@@ -109,7 +109,7 @@ def test_delete_hides_from_search_and_restore_returns(assistant: Assistant) -> N
     [
         ({"text": "   "}, "query is empty"),
         ({"text": "x", "limit": 0}, "at least 1"),
-        ({"text": "x", "since": "yesterday"}, "--since 'yesterday' is not an ISO-8601"),
+        ({"text": "x", "since": "soon"}, "--since 'soon' is not a time: use ISO-8601"),
         ({"text": "x", "until": "2023-13-45"}, "--until '2023-13-45'"),
         ({"text": "x", "since": "2024-01-01", "until": "2023-01-01"}, "--since is after"),
         ({"text": "x", "types": ["diary"]}, "Unknown type 'diary'"),

@@ -202,7 +202,8 @@ def test_a_screen_with_neither_text_nor_a_window_is_not_a_memory(assistant: Assi
     shot = keep_text_frame(assistant, "ci", BUILD_SCREEN, app="Firefox", title="CI — Pipelines")
     blank = keep_text_frame(assistant, "blank", "", app="unknown", title="")
     titled = keep_text_frame(assistant, "video", "", app="mpv", title="Pipeline talk.mp4")
-    given = [h.id for h in assistant.ask("Which error did the pipeline show?").memories]
+    question = "Which error did the CI pipeline show in Firefox, and what was the pipeline talk?"
+    given = [h.id for h in assistant.ask(question).memories]
     assert shot in given and titled in given and blank not in given
 
 
@@ -431,3 +432,95 @@ def test_a_batch_that_keeps_failing_shows_its_attempts(
 def test_the_chat_answer_serialises(assistant: Assistant, jordan: str) -> None:
     out = json.loads(json.dumps(assistant.ask("Who is my climbing partner Jordan?").to_dict()))
     assert set(out) >= {"answer", "topic", "session", "memories", "sources"}
+
+
+# -- only what is close to the message; a failed turn answered again --------------------
+
+
+def test_only_memories_close_to_the_message_go_in(
+    assistant: Assistant, llm_server: ScriptedLLMServer, jordan: str
+) -> None:
+    configure(assistant, llm_server)
+    dentist = assistant.add(
+        "episodic",
+        {"occurred_at": "2024-03-05T15:00:00Z", "summary": "Dentist appointment with Dr. Lee"},
+    ).id
+    blog = assistant.add("procedural", {"entry_type": "workflow", "summary": "Deploy blog"}).id
+    assistant.core_append("human", "Name: Ann")
+    llm_server.reply_text(f"Jordan [{jordan}].")
+    answer = assistant.ask("Who is my climbing partner Jordan?")
+    given = [h.id for h in answer.memories]
+    assert jordan in given and dentist not in given and blog not in given
+    assert "core_human" in given  # who the user is always goes in...
+    assert answer.relevant == [jordan]  # ...but is only listed when it is close too
+    prompt = system_prompt(llm_server.bodies()[0])
+    assert dentist not in prompt and blog not in prompt
+
+    llm_server.reply_text("No idea.")
+    nothing = assistant.ask("Ficus watering schedule?")
+    assert nothing.relevant == [] and {h.type for h in nothing.memories} == {"core"}
+    assert nothing.to_dict()["relevant"] == []
+
+
+def test_retry_answers_the_stored_question_without_storing_it_again(
+    assistant: Assistant, llm_server: ScriptedLLMServer
+) -> None:
+    configure(assistant, llm_server, llm_timeout_s="5")
+    llm_server.reply_error(401, "Incorrect API key provided.")
+    with pytest.raises(LLMAuthError):
+        assistant.ask("When is the dentist?", session="s1")
+    llm_server.reply_text("Tuesday.")
+    answer = assistant.ask("When is the dentist?", session="s1", retry=True)
+    history = assistant.chat_history("s1")
+    assert [(r.fields["role"], r.fields["text"]) for r in history] == [
+        ("user", "When is the dentist?"),
+        ("assistant", "Tuesday."),
+    ]
+    assert answer.message_ids == [r.id for r in history]
+    # The question goes to the model once, as the last user turn, not also as history.
+    body = llm_server.bodies()[-1]
+    assert [m["role"] for m in body["messages"]] == ["system", "user"]
+    # Queued for the memory agents once each.
+    batch = assistant.storage.batches.open_batch()
+    assert batch is not None and [i["source_id"] for i in batch.items] == answer.message_ids
+
+    # A retry of something else (or of an answered question) is a new question.
+    llm_server.reply_text("Still Tuesday.")
+    again = assistant.ask("When is the dentist?", session="s1", retry=True)
+    assert len(assistant.chat_history("s1")) == 4 and again.message_ids[0] != history[0].id
+
+
+def test_a_question_about_two_things_keeps_each_by_its_word(
+    assistant: Assistant, llm_server: ScriptedLLMServer
+) -> None:
+    """A compound question is only half as close to each part; a memory holding one
+    of its words passes at half the floor (the fake embedder's floor is 0.15)."""
+    configure(assistant, llm_server)
+    launch = assistant.add(
+        "episodic", {"occurred_at": "2024-03-05T10:00:00Z", "summary": "Launch slides due Friday"}
+    ).id
+    question = "When is the vet visit for my kitten, and what remains before the launch?"
+    vector = assistant.embedder.embed([question])[0]
+    closeness = float(vector @ assistant.embedder.embed(["Launch slides due Friday"])[0])
+    assert 0.075 <= closeness < 0.15  # below the floor by meaning alone
+    llm_server.reply_text("Friday.")
+    answer = assistant.ask(question)
+    assert launch in answer.relevant
+
+
+def test_a_follow_up_is_judged_with_the_turn_before_it(
+    assistant: Assistant, llm_server: ScriptedLLMServer
+) -> None:
+    """'When did she move?' alone is close to nothing; with 'Tell me about Maria.'
+    before it, the memory that answers it is."""
+    configure(assistant, llm_server, chat_topic="keywords")  # no topic call: words only
+    moved = assistant.add(
+        "episodic",
+        {"occurred_at": "2021-06-01T00:00:00Z", "summary": "Maria moved to Lisbon in 2021"},
+    ).id
+    llm_server.reply_text("Maria is your sister.").reply_text("In 2021.")
+    first = assistant.ask("Tell me about Maria.")
+    alone = assistant.embedder.embed(["When did she move?"])[0]
+    assert float(alone @ assistant.embedder.embed(["Maria moved to Lisbon in 2021"])[0]) < 0.15
+    follow_up = assistant.ask("When did she move?", session=first.session)
+    assert moved in follow_up.relevant and moved in [h.id for h in follow_up.memories]

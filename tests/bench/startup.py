@@ -10,6 +10,15 @@ host, on a fresh data directory whose first run is already done, and prints:
 
     python tests/bench/startup.py [--runs 5] [--idle 60]
 
+With ``--session`` it measures a working session instead (see
+``tests/bench/session.py``): the app on the demo data directory, idle with
+capture on, then every window opened, 20 searches, 10 chat turns against the
+scripted LLM server and capture of a changing screen for ``--minutes``; it prints
+the resident memory when idle, along the way and at the end (goal: the end
+within 1.3 times the idle figure).
+
+    python tests/bench/startup.py --session [--minutes 10] [--idle 60]
+
 Needs the Debian packages xvfb, trayer and x11-utils.
 """
 
@@ -28,7 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "packaging"))
+sys.path[:0] = [str(ROOT / "packaging"), str(Path(__file__).resolve().parent)]
 
 from xsession import tray_host, tray_icons, virtual_display  # noqa: E402
 
@@ -118,7 +127,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--idle", type=float, default=60.0)
+    parser.add_argument("--session", action="store_true", help="measure a working session")
+    parser.add_argument("--minutes", type=float, default=10.0, help="session length")
+    parser.add_argument(
+        "--trace", action="store_true", help="with --session: what Python allocated meanwhile"
+    )
     args = parser.parse_args()
+    if args.session:
+        from session import run_session
+
+        run_session(minutes=args.minutes, idle=args.idle, trace=args.trace)
+        return
     with tempfile.TemporaryDirectory() as tmp, virtual_display() as display:
         times: list[float] = []
         for n in range(args.runs):

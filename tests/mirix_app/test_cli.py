@@ -176,7 +176,7 @@ def test_search_filters_type_time_and_limit(loaded: Path) -> None:
 
 def test_search_human_output(loaded: Path) -> None:
     out = ok(loaded, "search", "pottery class with the kids", "--limit", "3").stdout
-    assert out.startswith(" 1. [")
+    assert out.startswith(" 1. ████████  [")
     assert "Pottery class" in out
     assert "No matches." in ok(loaded, "search", "pottery", "--type", "resource").stdout
 
@@ -492,3 +492,40 @@ def test_skip_invalid_imports_good_lines_and_reports_bad_ones(tmp_path: Path) ->
     assert [x["line"] for x in report["skipped_invalid"]] == [2, 3]
     assert report["imported"] == 2
     assert table_counts(data / "mirix.db")["messages"] == 2
+
+
+def test_since_and_until_take_words_and_ages(loaded: Path) -> None:
+    everything = ok_json(loaded, "search", "Caroline Melanie", "--limit", "50")["hits"]
+    # the sample conversation is from 2023: nothing in the last three days or since
+    # yesterday, all of it until today
+    assert ok_json(loaded, "search", "Caroline Melanie", "--since", "3d")["hits"] == []
+    assert ok_json(loaded, "search", "Caroline Melanie", "--since", "yesterday")["hits"] == []
+    until = ok_json(loaded, "search", "Caroline Melanie", "--until", "today", "--limit", "50")
+    assert len(until["hits"]) == len(everything)
+    # a bare date as --until includes that whole day (D1 is from 2023-05-08)
+    day = ok_json(loaded, "search", "Caroline", "--type", "message", "--until", "2023-05-08")
+    assert {h["at"][:10] for h in day["hits"]} == {"2023-05-08"}
+
+
+def test_search_shows_a_rank_and_a_bar_not_a_raw_score(loaded: Path) -> None:
+    out = ok(loaded, "search", "pottery class").stdout
+    first = out.splitlines()[0]
+    assert first.startswith(" 1. ████████  [")  # the best hit fills the bar
+    assert "score" not in out and "0." not in first
+    assert "score" in ok(loaded, "search", "pottery class", "--json").stdout
+
+
+def test_config_show_prints_values_as_they_are_typed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ok(data, "config", "set", "capture_monitors", "1,2")
+    out = ok(data, "config", "show").stdout
+    assert "capture_exclude_apps = keepassxc, keepass, 1password" in out
+    assert "capture_monitors = 1, 2  (from the file)" in out
+    assert "redact_local = false\n" in out and "llm_model = (empty)\n" in out
+    assert "local_llm = false  (from the environment)" in out  # the tests' environment
+    assert "llm_timeout_s = 60\n" in out
+    values = [
+        line.split(" = ", 1)[1].split("  (from ")[0] for line in out.splitlines() if " = " in line
+    ]
+    assert not any(v.startswith(("(", "'", "[")) and v != "(empty)" for v in values), out
+    assert ok(data, "config", "set", "redact_local", "yes").stdout == "redact_local = true\n"

@@ -233,15 +233,16 @@ def test_a_revealed_vault_secret_in_the_app_is_never_captured(
             on_screen = lines_text(RapidOcr().read(grabber.grab(grabber.monitors()[0])))
         finally:
             grabber.close()
-        assert "hunter2-SECRET" in on_screen
+        # (OCR may miss the field's first letters where the layout crops them.)
+        assert "2-SECRET" in on_screen
         monkeypatch.setenv("DISPLAY", display)
         [event] = ok_json(data, "capture", "once")["events"]
     assert event["kind"] == "kept", event
     assert ok_json(data, "screens", "search", "purple elephant")["hits"]
     for query in ("hunter2-SECRET", "hunter2", "Bank login"):
         hits = ok_json(data, "screens", "search", query)["hits"]
-        assert all("hunter2" not in h["snippet"] for h in hits), hits
-    assert b"hunter2" not in data_bytes(data)
+        assert all("SECRET" not in h["snippet"] for h in hits), hits
+    assert b"hunter2" not in data_bytes(data) and b"2-SECRET" not in data_bytes(data)
 
 
 def test_a_running_capture_takes_up_an_exclusion_set_from_another_process(

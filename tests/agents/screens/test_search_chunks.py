@@ -195,3 +195,24 @@ def test_a_rare_apps_screens_are_found_by_meaning_however_far_down_overall(
     # without the exact comparison (an app with more frames than the limit) the
     # deeper overall list misses it
     assert found(replace(shallow, app_exact_max=0)) == []
+
+
+def test_a_screen_found_by_meaning_alone_must_be_close(assistant: Assistant) -> None:
+    """The vector list always holds the nearest screens, however far: without a floor
+    every screen kept was a hit for any query."""
+    keep(assistant, "ferry", "harbour ferry timetable departures")
+    keep(assistant, "far", "budget spreadsheet for march review")
+    query = "when does the harbour ferry leave"  # no word of it on "far"
+
+    def found(**params: float) -> list[str | None]:
+        chosen = ScreenSearchParams(**params)  # type: ignore[arg-type]
+        hits = search_screens(
+            assistant.storage, assistant.embedder, query, where=ScreenFilter(), params=chosen
+        )
+        return [h.external_id for h in hits]
+
+    assert found(min_meaning=0.0) == ["ferry", "far"]  # no floor: the far screen too
+    assert found() == ["ferry"]
+    vector = assistant.embedder.embed([query])[0]
+    far = assistant.embedder.embed(["budget spreadsheet for march review"])[0]
+    assert float(vector @ far) < ScreenSearchParams().min_meaning

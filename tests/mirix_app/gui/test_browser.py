@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit, QPushButton
 
 from agents import Assistant
-from mirix_app.gui.browser import MemoryBrowser
+from mirix_app.gui.browser import ID_ROLE, MemoryBrowser
+from tests.fakes import BODIES
 
 WAIT = 10_000
 
@@ -93,11 +94,17 @@ def test_edit_is_validated_and_kept_in_history(qtbot: Any, seeded: Assistant) ->
 
     with qtbot.waitSignal(window.history_dialog_shown, timeout=WAIT):
         window.detail.history_button.click()
-    rows = window.history_dialog.tree
-    assert rows.topLevelItemCount() == 2
-    assert rows.topLevelItem(0).text(0) == "v1"
-    assert 'climbing partner"' in rows.topLevelItem(0).text(3)
-    assert rows.topLevelItem(1).text(2) == "current"
+    dialog = window.history_dialog
+    assert dialog.list.count() == 2  # newest first
+    assert dialog.list.item(0).text().startswith("v2 · current")
+    assert dialog.list.item(1).text().startswith("v1 · until edited")
+    old = dialog.text_of(1)
+    # fields in words, whole, one a line: not cut-off JSON
+    assert "\nSummary\nJordan is the user's climbing partner\n" in old + "\n"
+    assert "{" not in old and '"' not in old
+    now = dialog.text_of(2)
+    assert "Jordan is the user's climbing partner and neighbour changed" in now
+    assert "\nName\nJordan\n" in now  # unchanged fields are not marked
 
 
 def test_delete_then_undo_restores(qtbot: Any, seeded: Assistant) -> None:
@@ -219,3 +226,141 @@ def test_a_message_is_deleted_for_good_after_a_confirmation_with_counts(
     assert "cannot be undone" in text
     assert window.undo_bar.isHidden()  # no Undo: it is gone
     assert message_id not in {r.id for r in seeded.browse("message")}
+
+
+# -- what the user acts on stays put (issue: the pane jumped after Save or Delete) ------
+
+
+def selected_id(window: MemoryBrowser, type_name: str) -> str | None:
+    item = window.lists[type_name].currentItem()
+    return None if item is None else str(item.data(0, ID_ROLE))
+
+
+def test_save_keeps_the_edited_row_selected_and_its_message(qtbot: Any, seeded: Assistant) -> None:
+    window = open_browser(qtbot, seeded)
+    show_tab(qtbot, window, "episodic")
+    tree = window.lists["episodic"]
+    # an episode in the middle of the list, so "the first row" cannot pass for it
+    target = tree.topLevelItem(3)
+    item_id = str(target.data(0, ID_ROLE))
+    with qtbot.waitSignal(window.shown, timeout=WAIT):
+        tree.setCurrentItem(target)
+    details = window.detail.editors["details"].widget
+    assert isinstance(details, QPlainTextEdit)
+    details.setPlainText("Edited in the browser.")
+    with (
+        qtbot.waitSignal(window.changed, timeout=WAIT),
+        qtbot.waitSignal(window.listed, timeout=WAIT),
+    ):
+        window.detail.save_button.click()
+    assert window.detail.record is not None and window.detail.record.id == item_id
+    assert selected_id(window, "episodic") == item_id
+    assert window.detail.message.text() == "Saved: version 2."
+    assert window.detail.message.isVisibleTo(window)
+    assert window.count.text() == "7 items, newest first"  # the count has its own line
+
+    # the next edit goes to the same memory (the form shows the saved version)
+    details = window.detail.editors["details"].widget
+    assert isinstance(details, QPlainTextEdit)
+    assert details.toPlainText() == "Edited in the browser."
+    details.setPlainText("Edited twice.")
+    with qtbot.waitSignal(window.changed, timeout=WAIT) as saved:
+        window.detail.save_button.click()
+    assert saved.args == ["saved", item_id]
+    assert seeded.show(item_id).fields["details"] == "Edited twice."
+
+
+def test_delete_keeps_the_deleted_memory_shown_and_undo_selects_it_again(
+    qtbot: Any, seeded: Assistant
+) -> None:
+    window = open_browser(qtbot, seeded)
+    show_tab(qtbot, window, "episodic")
+    tree = window.lists["episodic"]
+    target = tree.topLevelItem(2)
+    item_id = str(target.data(0, ID_ROLE))
+    with qtbot.waitSignal(window.shown, timeout=WAIT):
+        tree.setCurrentItem(target)
+    with (
+        qtbot.waitSignal(window.changed, timeout=WAIT),
+        qtbot.waitSignal(window.listed, timeout=WAIT),
+    ):
+        window.detail.delete_button.click()
+    # The pane still shows the deleted memory, marked so, and nothing else is selected:
+    # no edit or delete can reach another memory by mistake.
+    assert window.detail.record is not None and window.detail.record.id == item_id
+    assert window.detail.record.deleted
+    assert "deleted" in window.detail.meta.text()
+    assert window.detail.message.text() == "Deleted. Undo brings it back."
+    assert not window.detail.save_button.isEnabled()
+    assert not window.detail.delete_button.isVisibleTo(window)
+    assert selected_id(window, "episodic") is None
+    assert tree.topLevelItemCount() == 6
+
+    with (
+        qtbot.waitSignal(window.changed, timeout=WAIT),
+        qtbot.waitSignal(window.listed, timeout=WAIT),
+    ):
+        window.detail.restore_button.click()  # the pane's own undo
+    assert selected_id(window, "episodic") == item_id
+    assert window.detail.message.text() == "Restored: version 3."
+    assert not window.undo_bar.isVisible()
+    assert window.detail.save_button.isEnabled()
+
+
+def test_an_empty_type_never_shows_the_previous_types_item(
+    qtbot: Any, assistant: Assistant
+) -> None:
+    assistant.add("semantic", BODIES["semantic"])
+    window = open_browser(qtbot, assistant)
+    show_tab(qtbot, window, "semantic")
+    select_first(qtbot, window, "semantic")
+    assert window.detail.record is not None
+    assert show_tab(qtbot, window, "procedural") == 0
+    assert window.detail.record is None
+    assert window.list_pages.currentWidget() is window.list_empty
+    assert (
+        window.list_empty.title.text() == "No procedural memories (workflows, guides, scripts) yet"
+    )
+    assert "New" in window.list_empty.hint.text()
+    assert window.list_empty.action.isVisibleTo(window)
+
+
+def test_every_type_stays_in_view_with_the_detail_open(qtbot: Any, seeded: Assistant) -> None:
+    window = open_browser(qtbot, seeded)
+    window.resize(900, 600)
+    show_tab(qtbot, window, "semantic")
+    select_first(qtbot, window, "semantic")
+    side = window.sidebar
+    view = side.viewport().rect()
+    labels = []
+    for row in range(side.count()):
+        assert view.contains(side.visualItemRect(side.item(row)))
+        labels.append(side.item(row).text())
+    assert labels[-2:] == ["Messages", "Screenshots"]
+
+
+def test_a_memory_can_be_added(qtbot: Any, assistant: Assistant) -> None:
+    window = open_browser(qtbot, assistant)
+    show_tab(qtbot, window, "semantic")
+    window.new_button.click()
+    assert window.detail.new_type == "semantic"
+    assert window.detail.save_button.text() == "Add"
+    with qtbot.waitSignal(window.failed, timeout=WAIT) as failure:
+        window.detail.save_button.click()  # name and summary are required
+    assert "required" in failure.args[0] and window.detail.new_type == "semantic"
+    window.detail.editors["name"].widget.setText("Ficus")  # type: ignore[attr-defined]
+    summary = window.detail.editors["summary"].widget
+    assert isinstance(summary, QPlainTextEdit)
+    summary.setPlainText("The ficus by the window; water it on Sundays.")
+    with (
+        qtbot.waitSignal(window.changed, timeout=WAIT) as added,
+        qtbot.waitSignal(window.listed, timeout=WAIT),
+    ):
+        window.detail.save_button.click()
+    assert added.args[0] == "added"
+    new_id = added.args[1]
+    assert assistant.show(new_id).fields["name"] == "Ficus"
+    assert selected_id(window, "semantic") == new_id
+    assert window.detail.message.text() == "Added."
+    show_tab(qtbot, window, "message")
+    assert not window.new_button.isEnabled()  # raw sources are not written by hand

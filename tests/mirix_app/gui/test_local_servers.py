@@ -108,7 +108,8 @@ def test_choosing_an_ollama_model_at_first_run_configures_it(
     ]
     choose(dialog, "llama3.2:latest")
     assert not dialog.servers.key_frames.isVisible()
-    with qtbot.waitSignal(dialog.finished_setup, timeout=WAIT):
+    ollama.reply_text("ready")  # Finish checks the chosen model with one call
+    with qtbot.waitSignal(dialog.finished_setup, timeout=LLM_WAIT):
         dialog.finish_button.click()
     settings = load_settings(data_dir)
     assert settings.text("llm_model") == "ollama_chat/llama3.2:latest"
@@ -118,16 +119,17 @@ def test_choosing_an_ollama_model_at_first_run_configures_it(
     answer = ok_json(data_dir, "llm", "test")
     assert (answer["model"], answer["reply"]) == ("ollama_chat/llama3.2:latest", "ready")
     chat = [r for r in ollama.requests if r.path == "/api/chat"]
-    assert len(chat) == 1 and chat[0].body["model"] == "llama3.2:latest"
+    assert len(chat) == 2 and {r.body["model"] for r in chat} == {"llama3.2:latest"}
 
 
 def test_a_model_that_takes_images_is_offered_key_frames(
-    qtbot: Any, app: Assistant, data_dir: Path
+    qtbot: Any, app: Assistant, data_dir: Path, ollama: ScriptedLLMServer
 ) -> None:
     dialog = first_run(qtbot, app)
     choose(dialog, "llava:7b")
     assert dialog.servers.key_frames.isVisible() and dialog.servers.key_frames.isChecked()
-    with qtbot.waitSignal(dialog.finished_setup, timeout=WAIT):
+    ollama.reply_text("ready")
+    with qtbot.waitSignal(dialog.finished_setup, timeout=LLM_WAIT):
         dialog.finish_button.click()
     settings = load_settings(data_dir)
     assert settings.text("llm_model") == "ollama_chat/llava:7b"
@@ -139,7 +141,8 @@ def test_choosing_an_openai_compatible_model_configures_it(
 ) -> None:
     dialog = first_run(qtbot, app)
     choose(dialog, "qwen2.5-7b-instruct")
-    with qtbot.waitSignal(dialog.finished_setup, timeout=WAIT):
+    studio.reply_text("ready")
+    with qtbot.waitSignal(dialog.finished_setup, timeout=LLM_WAIT):
         dialog.finish_button.click()
     settings = load_settings(data_dir)
     assert settings.text("llm_model") == "openai/qwen2.5-7b-instruct"
@@ -153,7 +156,7 @@ def test_with_no_server_the_embedded_model_stays_the_choice(
     qtbot: Any, assistant: Assistant
 ) -> None:
     dialog = first_run(qtbot, assistant)
-    assert dialog.local.isChecked() and not dialog.servers.choices
+    assert not dialog.on_machine.isChecked() and not dialog.servers.choices
     assert "embedded model stays the fallback" in dialog.servers.status.text()
     dialog.on_machine.setChecked(True)
     dialog.finish_button.click()

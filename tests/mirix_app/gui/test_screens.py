@@ -94,8 +94,9 @@ def run_search(qtbot: Any, window: ScreenSearchWindow, query: str) -> int:
     window.query.setText(query)
     with qtbot.waitSignal(window.searched, timeout=WAIT) as searched:
         window.search()
-    with qtbot.waitSignal(window.jobs.idle, timeout=WAIT):
-        pass  # thumbnails
+    if window.jobs.busy:
+        with qtbot.waitSignal(window.jobs.idle, timeout=WAIT):
+            pass  # thumbnails
     return int(searched.args[0])
 
 
@@ -107,15 +108,42 @@ def test_results_show_thumbnail_time_app_title_and_marked_snippet(
     assert run_search(qtbot, window, "invoice total") >= 1
     card = window.cards[0]
     assert card.hit.app == "firefox" and card.hit.title.startswith("Invoice 4471")
-    texts = " ".join(label.text() for label in card.findChildren(type(card.thumb)))
+    texts = " ".join((card.meta.text(), card.title.text()))
     assert "firefox" in texts and "Invoice 4471 - Mozilla Firefox" in texts
-    snippet = card.findChild(type(card.thumb), "snippet").text()
+    snippet = card.snippet.text()
     assert "<b style='background:#fde68a'>Invoice</b>" in snippet
     assert "<b style='background:#fde68a'>Total</b>" in snippet
+    # the time and app sit under the thumbnail, not on it
+    assert card.meta.geometry().top() >= card.thumb.geometry().bottom()
+    assert card.title.geometry().top() >= card.meta.geometry().bottom()
     assert card.thumb.pixmap() is not None and not card.thumb.pixmap().isNull()
     qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
     assert desktop.images == [card.hit.path]
     assert "match" in window.status.text()
+
+
+def test_changing_the_app_filter_searches_again(qtbot: Any, screens_assistant: Assistant) -> None:
+    window = search_window(qtbot, screens_assistant)
+    run_search(qtbot, window, "launch moved to Thursday")
+    assert "slack" in {c.hit.app for c in window.cards}
+    with qtbot.waitSignal(window.searched, timeout=WAIT):
+        window.app_filter.setCurrentIndex(window.app_filter.findData("code"))
+    assert {c.hit.app for c in window.cards} <= {"code"}
+    assert "code" in window.status.text() or "No screenshot matches" in window.empty.title.text()
+    with qtbot.waitSignal(window.searched, timeout=WAIT):
+        window.app_filter.setCurrentIndex(0)  # all applications again
+    assert "slack" in {c.hit.app for c in window.cards}
+
+
+def test_words_on_every_screen_are_not_marked(qtbot: Any, screens_assistant: Assistant) -> None:
+    window = search_window(qtbot, screens_assistant)
+    assert run_search(qtbot, window, "update the slides") >= 1
+    snippet = window.cards[0].snippet.text()
+    assert "<b style='background:#fde68a'>slides</b>" in snippet
+    assert "<b style='background:#fde68a'>the</b>" not in snippet
+    assert mark("update the slides", "water the slides") == (
+        "update the <b style='background:#fde68a'>slides</b>"
+    )
 
 
 def test_app_filter_narrows_the_results(qtbot: Any, screens_assistant: Assistant) -> None:
@@ -146,22 +174,32 @@ def test_activity_timeline_counts_frames_per_hour_by_app(
 def test_a_query_with_no_match_says_so(qtbot: Any, screens_assistant: Assistant) -> None:
     window = search_window(qtbot, screens_assistant)
     window.range.setCurrentIndex(0)  # last 24 hours
-    count = run_search(qtbot, window, "zebra xylophone quartz")
-    if count == 0:
-        assert "No screenshot matches" in window.status.text()
-    else:  # meaning search may still return something; it must say how many
-        assert f"{count} screenshot(s)" in window.status.text()
+    assert run_search(qtbot, window, "zebra xylophone quartz") == 0
+    assert window.pages.currentWidget() is window.empty
+    assert "No screenshot matches" in window.empty.title.text()
+    assert "last 24 hours" in window.empty.hint.text()
 
 
 def test_full_image_opens(qtbot: Any, screens_assistant: Assistant) -> None:
     window = search_window(qtbot, screens_assistant)
     run_search(qtbot, window, "release version")
-    viewer = ImageWindow(Path(window.cards[0].hit.path))
+    viewer = ImageWindow()
     qtbot.addWidget(viewer)
+    viewer.resize(900, 600)
+    viewer.show()
     with qtbot.waitSignal(viewer.loaded, timeout=WAIT) as loaded:
-        viewer.show()
+        viewer.load(Path(window.cards[0].hit.path))
     assert loaded.args == [True]
-    assert viewer.label.pixmap().width() == 1280
+    # It opens fitted to the window: no scroll bars, the whole screen in view.
+    view = viewer.area.viewport().size()
+    shown = viewer.label.pixmap().size()
+    assert viewer.fitting and shown.width() <= view.width() and shown.height() <= view.height()
+    assert shown.width() < 1280 and "%" in viewer.caption.text()
+    assert not viewer.area.horizontalScrollBar().isVisible()
+    viewer.actual_button.click()  # pixel for pixel
+    assert viewer.label.pixmap().width() == 1280 and viewer.shown_scale() == 1.0
+    viewer.fit_button.click()
+    assert viewer.label.pixmap().width() == shown.width()
 
 
 def test_mark_escapes_html_and_marks_words() -> None:
@@ -230,9 +268,9 @@ def test_frames_of_one_window_showing_the_same_text_are_one_card(
     assert searched.args == [2]
     first, second = window.cards
     assert (first.hit.app, len(first.alike)) == ("firefox", 2)
-    assert "+2 alike" in first.findChildren(type(first.thumb))[1].text()
+    assert "+2 alike" in first.meta.text()
     assert (second.hit.app, second.alike) == ("thunderbird", [])
-    assert "2 screenshot(s) match" in window.status.text()
+    assert "2 screenshots match" in window.status.text()
     assert "4 frames" in window.status.text()
 
 

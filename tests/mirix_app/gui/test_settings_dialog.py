@@ -10,7 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QPlainTextEdit, QSpinBox
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+)
 
 from agents import Assistant, open_assistant
 from agents.settings import SETTINGS
@@ -63,7 +74,7 @@ def test_saved_settings_reload_and_the_key_goes_to_the_keyring(
         dialog.save()
     assert "API key (OS keyring)" in saved.args[0]
     assert dialog.message.text() == "Saved."
-    assert dialog.api_key.text() == ""
+    assert dialog.api_key.text() == "" and dialog.pending.text() == ""
 
     assert memory_keyring.stored == {("mirix-app", "openai"): "sk-secret-123"}
     stored_file = (data_dir / "settings.json").read_text(encoding="utf-8")
@@ -153,3 +164,94 @@ def test_start_at_login_writes_and_removes_the_autostart_entry(
     with qtbot.waitSignal(dialog.saved, timeout=WAIT):
         dialog.save()
     assert not entry.exists()
+
+
+# -- nothing changes unless the user meant it ------------------------------------------
+
+
+def wheel(widget: Any, notches: int = -1) -> QWheelEvent:
+    """A real wheel event over the middle of ``widget`` (negative: scroll down)."""
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(
+        centre,
+        widget.mapToGlobal(centre),
+        QPoint(0, 0),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+    return event
+
+
+def test_the_wheel_over_an_unfocused_number_changes_nothing(
+    qtbot: Any, assistant: Assistant
+) -> None:
+    dialog = dialog_for(qtbot, assistant)
+    timeout = dialog.fields["llm_timeout_s"].widget
+    topic = dialog.fields["chat_topic"].widget
+    assert isinstance(timeout, QDoubleSpinBox) and isinstance(topic, QComboBox)
+    dialog.save_button.setFocus()
+    for box, before in ((timeout, timeout.value()), (topic, topic.currentIndex())):
+        event = wheel(box)
+        assert not event.isAccepted()  # left to the page, which scrolls
+        assert not box.hasFocus()
+        after = box.value() if isinstance(box, QDoubleSpinBox) else box.currentIndex()
+        assert after == before
+    assert dialog.changes() == {}
+    # With the keyboard focus (clicked or tabbed into) the wheel does turn it.
+    timeout.setFocus()
+    wheel(timeout, notches=1)
+    assert timeout.value() == 61.0
+
+
+def test_choice_settings_are_combo_boxes_built_from_the_schema(
+    qtbot: Any, assistant: Assistant, data_dir: Path
+) -> None:
+    dialog = dialog_for(qtbot, assistant)
+    with_choices = [s for s in SETTINGS if s.choices and s.name not in HIDDEN]
+    assert {s.name for s in with_choices} >= {"chat_topic", "llm_images", "embedder_backend"}
+    for s in with_choices:
+        box = dialog.fields[s.name].widget
+        assert isinstance(box, QComboBox), s.name
+        assert [box.itemData(i) for i in range(box.count())] == list(s.choices)
+        assert not box.isEditable()  # no free text: "banana" cannot be typed
+    topic = dialog.fields["chat_topic"].widget
+    assert isinstance(topic, QComboBox)
+    topic.setCurrentIndex(topic.findData("keywords"))
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT):
+        dialog.save()
+    assert json.loads((data_dir / "settings.json").read_text()) == {"chat_topic": "keywords"}
+
+
+def test_closing_discards_unsaved_edits(qtbot: Any, assistant: Assistant, data_dir: Path) -> None:
+    dialog = dialog_for(qtbot, assistant)
+    timeout = dialog.fields["llm_timeout_s"].widget
+    assert isinstance(timeout, QDoubleSpinBox)
+    timeout.setValue(52)
+    assert dialog.pending.text() == "1 unsaved change"
+    with qtbot.waitSignal(dialog.discarded, timeout=WAIT) as discarded:
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Esc closes, like the Close button
+    assert discarded.args == [1]
+    assert not dialog.isVisible() and timeout.value() == 60.0
+
+    dialog.show()  # opened again (the app keeps the window): a save elsewhere saves nothing
+    dialog.fields["capture_interval_s"].widget.setValue(3)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT):
+        dialog.save()
+    assert json.loads((data_dir / "settings.json").read_text()) == {"capture_interval_s": 3.0}
+    assert assistant.settings.number("llm_timeout_s") == 60.0
+
+
+def test_settings_are_named_in_words(qtbot: Any, assistant: Assistant) -> None:
+    from mirix_app.gui.labels import SETTINGS as NAMED
+
+    assert {s.name for s in SETTINGS} <= set(NAMED)  # every setting has its words
+    dialog = dialog_for(qtbot, assistant)
+    for name in dialog.fields:
+        buddy_label = next(
+            w for w in dialog.findChildren(QLabel) if w.buddy() is dialog.fields[name].widget
+        )
+        assert "_" not in buddy_label.text() and buddy_label.text() != name.replace("_", " ")
