@@ -152,7 +152,7 @@ class ChatAgent:
         turns = [(str(r.fields["role"]), str(r.fields["text"])) for r in earlier]
         topic = derive_topic(topic_client, self.topic_mode, text, turns)
         vector_text = f"{text} {topic.text}" if topic.mode == "llm" else text
-        floor = relevance_floor(self.embedder)
+        floor = relevance_floor(self.embedder, vector_text)
         asked_before = next((said for role, said in reversed(turns) if role == "user"), None)
         context_text = f"{asked_before} {text}" if asked_before else None
         memories = retrieve(

@@ -57,7 +57,12 @@ unrelated memories (a dentist's appointment for a question about watering a
 plant) -0.05-0.22."""
 
 
-def relevance_floor(embedder: object) -> float:
+def relevance_floor(embedder: object, text: str = "") -> float:
+    """The embedder's floor for hits compared with ``text`` (a combined embedder's
+    depends on which of its models read the text), else its one floor."""
+    floor_for = getattr(embedder, "floor_for", None)
+    if text and callable(floor_for):
+        return float(floor_for(text))
     return float(getattr(embedder, "relevance_floor", MIN_RELEVANCE))
 
 

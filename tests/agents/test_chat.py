@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agents import Assistant
+from agents import Assistant, open_assistant
 from agents.chat import NO_LLM, ChatAgent, keyword_topic, keywords
 from agents.chat.context import retrieve
+from agents.embeddings import text_embedder
 from agents.errors import LLMAuthError, LLMUnavailableError
 from agents.llm import LocalModelSettings
 from storage import InvalidInputError
@@ -524,3 +526,27 @@ def test_a_follow_up_is_judged_with_the_turn_before_it(
     assert float(alone @ assistant.embedder.embed(["Maria moved to Lisbon in 2021"])[0]) < 0.15
     follow_up = assistant.ask("When did she move?", session=first.session)
     assert moved in follow_up.relevant and moved in [h.id for h in follow_up.memories]
+
+
+def test_a_chinese_question_keeps_its_answer_on_use_s_scale(
+    data_dir: Path, llm_server: ScriptedLLMServer
+) -> None:
+    """A Chinese question shares no word with the message that answers it and is
+    compared by USE alone, whose cosines run higher than MiniLM's: the answer
+    (0.24 here) is kept at USE's floor, an unrelated memory is not."""
+    app = open_assistant(data_dir, embedder=text_embedder("minilm+use", backend="numpy"))
+    try:
+        configure(app, llm_server)
+        rent = app.add(
+            "episodic",
+            {"occurred_at": "2024-03-01T09:00:00Z", "summary": "一室一户，每月六千五，押一付三"},
+        ).id
+        dentist = app.add(
+            "episodic",
+            {"occurred_at": "2024-03-05T15:00:00Z", "summary": "Dentist appointment with Dr. Lee"},
+        ).id
+        llm_server.reply_text("每月六千五。")
+        answer = app.ask("我的房租是多少？")
+        assert rent in answer.relevant and dentist not in answer.relevant
+    finally:
+        app.close()

@@ -54,6 +54,18 @@ def test_a_part_that_cannot_read_a_text_leaves_it_to_the_others() -> None:
     assert mostly_not_cjk("Meeting notes: 预算 approved for Q3") is True
 
 
+def test_the_relevance_floor_follows_the_parts_that_read_the_question() -> None:
+    english_model, every_language = MiniLMEmbedder(), UseEmbedder()
+    combined = CombinedEmbedder([(english_model, 0.9, mostly_not_cjk), (every_language, 0.1, None)])
+    minilm, use = english_model.relevance_floor, every_language.relevance_floor
+    assert use < minilm  # USE's cosines run higher for unrelated texts too
+    # An English question: the cosines are mostly MiniLM's, and so is the floor.
+    assert np.isclose(combined.floor_for("when is the vet visit"), 0.9 * minilm + 0.1 * use)
+    assert np.isclose(combined.relevance_floor, 0.9 * minilm + 0.1 * use)
+    # A Chinese one is compared by USE alone: USE's floor.
+    assert np.isclose(combined.floor_for("猫什么时候打疫苗"), use)
+
+
 def test_the_embedder_setting_names_the_model() -> None:
     assert isinstance(text_embedder("minilm"), MiniLMEmbedder)
     assert isinstance(text_embedder("use"), UseEmbedder)
