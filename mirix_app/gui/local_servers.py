@@ -45,6 +45,7 @@ class LocalServersBox(QGroupBox):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         row = QHBoxLayout()
+        self._row = row
         self.models = QComboBox()
         self.models.setObjectName("local_models")
         self.models.currentIndexChanged.connect(self._on_selected)
@@ -62,6 +63,10 @@ class LocalServersBox(QGroupBox):
         self.key_frames.setVisible(False)
         layout.addWidget(self.key_frames)
         self.look()
+
+    def add_action(self, widget: QWidget) -> None:
+        """A button acting on the chosen model, beside Look again."""
+        self._row.addWidget(widget)
 
     def look(self) -> None:
         self.status.setText(self.tr("Looking for model servers on this computer…"))
@@ -104,6 +109,7 @@ class LocalServersBox(QGroupBox):
                     "vLLM). The embedded model stays the fallback."
                 )
             )
+        self.models.setVisible(bool(self.choices))
         self._on_selected()
         self.found.emit(len(self.choices))
 

@@ -335,10 +335,14 @@ class SettingsDialog(QDialog):
         self.servers = LocalServersBox(self.assistant)
         use = button(self.tr("Use this model"), "plug", name="button_use_local")
         use.clicked.connect(self.use_local_model)
-        self.servers.found.connect(lambda n: use.setEnabled(n > 0))
-        use.setEnabled(False)
+        def offer(models: int) -> None:
+            use.setEnabled(models > 0)
+            use.setVisible(models > 0)
+
+        self.servers.found.connect(offer)
+        offer(0)
+        self.servers.add_action(use)
         form.insertRow(0, self.servers)
-        form.insertRow(1, "", use)
 
     def use_local_model(self) -> None:
         for name, value in self.servers.settings().items():
