@@ -57,7 +57,18 @@ def start_desktop(data_dir: Path | None) -> None:
     sys.exit(run(data_dir))
 
 
+def one_blas_thread() -> None:
+    """OpenBLAS on one thread unless the user set otherwise (before numpy loads).
+    What this process multiplies interactively is one short query's embedding and
+    a vector search, where BLAS threads gain nothing and, on a busy machine, their
+    spinning made it slow (MiniLM+USE on one query at a load of 11 on two cores:
+    p95 1.2-1.6 s on two threads, 0.5 s on one); bulk embedding runs one worker
+    per core with one BLAS thread each anyway (agents.embeddings.bulk)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def main() -> None:
+    one_blas_thread()
     desktop, data_dir = desktop_data_dir(sys.argv[1:])
     if desktop:
         start_desktop(data_dir)

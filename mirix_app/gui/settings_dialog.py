@@ -335,6 +335,7 @@ class SettingsDialog(QDialog):
         self.servers = LocalServersBox(self.assistant)
         use = button(self.tr("Use this model"), "plug", name="button_use_local")
         use.clicked.connect(self.use_local_model)
+
         def offer(models: int) -> None:
             use.setEnabled(models > 0)
             use.setVisible(models > 0)
