@@ -198,6 +198,13 @@
     </message>
 </context>
 <context>
+    <name>Errors</name>
+    <message>
+        <source>Unexpected error ({0}: {1}); see the log for details.</source>
+        <translation>意外错误（{0}：{1}）；详情请查看日志。</translation>
+    </message>
+</context>
+<context>
     <name>Fields</name>
     <message>
         <source>Block</source>
@@ -514,6 +521,10 @@
 </context>
 <context>
     <name>ImageWindow</name>
+    <message>
+        <source>The image of {0} is no longer stored (the storage budget removed it).</source>
+        <translation>{0} 的图片已不再保存（因存储空间上限被删除）。</translation>
+    </message>
     <message>
         <source>Fit</source>
         <translation>适应窗口</translation>

@@ -27,13 +27,17 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from agents.settings import load_settings
 from mirix_app.cli import cli
 from mirix_app.gui.app import Desktop, language_setting
+from mirix_app.gui.chat import Bubble
 from mirix_app.gui.i18n import install_language, ui_language
+from mirix_app.gui.widgets import shorten
+from storage.records import Hit
 
 ROOT = Path(__file__).resolve().parents[3]
 TS = ROOT / "assets" / "translations" / "mirix_zh_CN.ts"
@@ -329,3 +333,43 @@ def test_qt_standard_buttons_follow_the_language(qapp: QApplication, language: s
     yes = box.button(QMessageBox.StandardButton.Yes).text().replace("&", "")
     assert ("是" in yes) if language == "zh_CN" else (yes == "Yes")
     box.deleteLater()
+
+
+def test_a_cut_line_of_chinese_is_as_wide_as_one_of_english() -> None:
+    assert shorten("a" * 48, 48) == "a" * 48
+    assert shorten("a" * 50, 48) == "a" * 47 + "…"
+    assert shorten("发" * 24, 48) == "发" * 24  # 48 columns
+    assert shorten("发" * 30, 48) == "发" * 23 + "…"  # 46 columns and the ellipsis
+    assert shorten("ab发布会", 5) == "ab发…"
+
+
+def test_memories_under_a_chinese_answer_are_not_cut_off(qtbot: Any) -> None:
+    """Chinese wraps into more lines than English at the same width: the list of the
+    memories used gets the height of the width it is shown at."""
+    texts = [
+        ("episodic", "发布改到周四上午 10:00；还需要最终版幻灯片"),
+        ("episodic", "林晓: 好的。她第一次打疫苗是周四 17:15，在榆树街宠物诊所。"),
+        ("episodic", "助手: 味噌这个名字真可爱！要我也帮你记住她的兽医预约吗？"),
+        ("semantic", "北风云主机 — 博客和发布网站的主机服务商；每月开一次发票"),
+        ("message", "发布改到周四上午 10:00。周三中午代码冻结。"),
+        ("message", "味噌这个名字真可爱！要我也帮你记住她的兽医预约吗？"),
+        ("screenshot", "日历 — 三月 — gnome-calendar: 日历一三月 10:40 14 日星期四"),
+        ("screenshot", "团队聊天 | #发布 | 星河科技 — slack: 团队聊天|#发布|星河科技"),
+    ]
+    hits = [
+        Hit(id=f"id{n}", type=t, score=1.0, text=text, at="2026-12-01T09:00:00Z")
+        for n, (t, text) in enumerate(texts)
+    ]
+    host = QWidget()
+    qtbot.addWidget(host)
+    column = QVBoxLayout(host)
+    bubble = Bubble("assistant", "味噌第一次打疫苗是周四 17:15。")
+    column.addWidget(bubble)
+    column.addStretch(1)  # as in the chat: the bubble gets the height it asks for
+    bubble.show_memories(hits)
+    host.resize(760, 600)
+    host.show()
+    qtbot.waitExposed(host)
+    shown = bubble.memories
+    assert shown.width() == shown.maximumWidth()  # as wide as it may be
+    assert shown.height() >= shown.heightForWidth(shown.width())
