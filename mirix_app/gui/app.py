@@ -509,7 +509,10 @@ def run(data_dir: Path | None = None) -> int:
     assert isinstance(app, QApplication)
     prepare_application(app)
     # Before the tray menu is built; the assistant opens later, on a worker.
-    install_language(app, language_setting(data_dir))
+    try:
+        install_language(app, language_setting(data_dir))
+    except OSError as exc:  # a broken install: the app still runs, in English
+        log.warning("the translation is not used: %s", exc)
 
     def opener() -> Any:
         from agents import open_assistant

@@ -31,11 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agents.settings import load_settings
+from agents.settings import BY_NAME, load_settings
 from mirix_app.cli import cli
 from mirix_app.gui.app import Desktop, language_setting
 from mirix_app.gui.chat import Bubble
 from mirix_app.gui.i18n import install_language, ui_language
+from mirix_app.gui.settings_dialog import DESKTOP_PAGE, SettingsDialog, page_of
 from mirix_app.gui.widgets import shorten
 from storage.records import Hit
 
@@ -373,3 +374,22 @@ def test_memories_under_a_chinese_answer_are_not_cut_off(qtbot: Any) -> None:
     shown = bubble.memories
     assert shown.width() == shown.maximumWidth()  # as wide as it may be
     assert shown.height() >= shown.heightForWidth(shown.width())
+
+
+def test_the_language_is_chosen_in_settings_for_the_next_start(
+    qtbot: Any, assistant: Any, data_dir: Path
+) -> None:
+    dialog = SettingsDialog(assistant)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.use_shown, timeout=WAIT):
+        pass
+    box = dialog.fields["language"].widget
+    assert isinstance(box, QComboBox)
+    names = {box.itemData(i): box.itemText(i) for i in range(box.count())}
+    assert names == {"system": "as the system", "en": "English", "zh_CN": "简体中文"}
+    assert page_of(BY_NAME["language"]) == DESKTOP_PAGE
+    box.setCurrentIndex(box.findData("zh_CN"))
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT):
+        dialog.save()
+    assert "starts again" in dialog.message.text()
+    assert language_setting(data_dir) == "zh_CN"
