@@ -445,6 +445,13 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("system", "light", "dark"),
     ),
     Setting(
+        "language",
+        "system",
+        "The desktop app's language: system (Simplified Chinese where the system's "
+        "language is, English otherwise), en or zh_CN; used from the next start.",
+        choices=("system", "en", "zh_CN"),
+    ),
+    Setting(
         "first_run_done",
         False,
         "Set when the first-run dialog has been completed; false opens it at the next start.",

@@ -19,13 +19,15 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from agents.capture.own import OwnWindows
+from agents.settings import SettingsError, load_settings
 from mirix_app.gui import assets, theme
 from mirix_app.gui.errors import describe
 from mirix_app.gui.forget import Forgetter, forgot_text
-from mirix_app.gui.i18n import QT_TRANSLATE_NOOP
+from mirix_app.gui.i18n import QT_TRANSLATE_NOOP, install_language
 from mirix_app.gui.launcher import LauncherWindow
 from mirix_app.gui.worker import Jobs
 from mirix_app.syslibs import limit_malloc_arenas
+from storage import resolve_data_dir
 
 AssistantFactory = Callable[[], Any]
 log = logging.getLogger(__name__)
@@ -490,12 +492,27 @@ def prepare_application(app: QApplication) -> None:
     theme.follow_system(app)
 
 
+def language_setting(data_dir: Path | None) -> str:
+    """The ``language`` setting, read before the data opens (a broken value in the
+    environment is the assistant's error to report, a moment later: follow the
+    system meanwhile)."""
+    try:
+        return load_settings(resolve_data_dir(data_dir)).text("language")
+    except SettingsError:
+        return "system"
+
+
 def run(data_dir: Path | None = None) -> int:
     """Start the tray app (``mirix-app`` with no arguments)."""
     # argv[0] becomes the window class, which docks and taskbars match to the .desktop file.
     app = QApplication.instance() or QApplication(["mirix-app"])
     assert isinstance(app, QApplication)
     prepare_application(app)
+    # Before the tray menu is built; the assistant opens later, on a worker.
+    try:
+        install_language(app, language_setting(data_dir))
+    except OSError as exc:  # a broken install: the app still runs, in English
+        log.warning("the translation is not used: %s", exc)
 
     def opener() -> Any:
         from agents import open_assistant

@@ -29,7 +29,7 @@ from mirix_app.gui.errors import describe, is_llm_unreachable
 from mirix_app.gui.image_view import image_file
 from mirix_app.gui.labels import kind_label
 from mirix_app.gui.theme import SPACE
-from mirix_app.gui.widgets import Banner, EmptyState, button, label
+from mirix_app.gui.widgets import Banner, EmptyState, button, label, shorten
 from mirix_app.gui.worker import Jobs
 
 BUBBLE_MAX = 540
@@ -84,7 +84,13 @@ class Bubble(QFrame):
         self.memories.setMaximumWidth(BUBBLE_MAX + 80)
         theme.set_role(self.memories, "memories")
         self.memories.hide()
-        layout.addWidget(self.memories)
+        # In a row, so the layout asks the label's height for the width it really
+        # gets (its maximum), not the column's: a vertical box asks for the column's
+        # width, and a wrapped line more (Chinese wraps more) was cut off.
+        memories_row = QHBoxLayout()
+        memories_row.addWidget(self.memories, 1)
+        memories_row.addStretch(0)
+        layout.addLayout(memories_row)
         self.problem = Banner(action=self.tr("Retry"), name="turn_failed")
         self.problem.button.setObjectName("button_retry")
         self.problem.button.setIcon(theme.icon("retry"))
@@ -170,7 +176,7 @@ class Bubble(QFrame):
         groups: dict[str, list[str]] = defaultdict(list)
         for hit in hits:
             one_line = " ".join(str(hit.text).split())
-            short = one_line if len(one_line) <= 48 else one_line[:47] + "…"
+            short = shorten(one_line, 48)
             mark = f"<sup>{numbers[hit.id]}</sup>&nbsp;" if hit.id in numbers else ""
             groups[hit.type].append(
                 f"<a style='{link_style()}' href='{hit.id}'>{mark}{html.escape(short)}</a>"

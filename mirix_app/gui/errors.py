@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from PySide6.QtCore import QCoreApplication
+
 log = logging.getLogger("mirix_app")
 
 
@@ -22,7 +24,9 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
     log.error("unexpected error in a background job", exc_info=exc)
-    return f"Unexpected error ({type(exc).__name__}: {exc}); see the log for details."
+    return QCoreApplication.translate(
+        "Errors", "Unexpected error ({0}: {1}); see the log for details."
+    ).format(type(exc).__name__, exc)
 
 
 def is_llm_unreachable(exc: BaseException) -> bool:

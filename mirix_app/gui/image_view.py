@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QResizeEvent, QShortcut, QWheelEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -32,7 +32,10 @@ def image_file(assistant: Any, record: Any) -> str:
     stored = record.fields.get("image_path")
     if not stored:
         raise FileNotFoundError(
-            f"The image of {record.id} is no longer stored (the storage budget removed it)."
+            QCoreApplication.translate(
+                "ImageWindow",
+                "The image of {0} is no longer stored (the storage budget removed it).",
+            ).format(record.id)
         )
     path = Path(str(stored))
     return str(path if path.is_absolute() else assistant.storage.data_dir / path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from mirix_app.gui.i18n import QT_TRANSLATE_NOOP
+from mirix_app.gui.i18n import LANGUAGE_NAMES, QT_TRANSLATE_NOOP
 
 KINDS: dict[str, tuple[str, str]] = {
     "core": (QT_TRANSLATE_NOOP("Kinds", "Core"), QT_TRANSLATE_NOOP("Kinds", "core memory")),
@@ -126,6 +126,7 @@ SETTINGS: dict[str, str] = {
     "capture_on_start": QT_TRANSLATE_NOOP("Settings", "Capture when the app starts"),
     "start_at_login": QT_TRANSLATE_NOOP("Settings", "Start at login"),
     "theme": QT_TRANSLATE_NOOP("Settings", "Appearance"),
+    "language": QT_TRANSLATE_NOOP("Settings", "Language"),
     "mcp_read_only": QT_TRANSLATE_NOOP("Settings", "MCP server: reading tools only"),
     "first_run_done": QT_TRANSLATE_NOOP("Settings", "First run done"),
 }
@@ -149,5 +150,15 @@ def setting_label(name: str) -> str:
     return QCoreApplication.translate("Settings", SETTINGS.get(name, name.replace("_", " ")))
 
 
+def setting_help(help_text: str) -> str:
+    """A setting's help (its ``help`` in agents.settings) in the user's language. The
+    schema keeps its texts plain, so lupdate cannot find them: packaging/translations.py
+    writes them to assets/translations/settings_LANG.ts, in this context."""
+    return QCoreApplication.translate("SettingsHelp", help_text)
+
+
 def choice_label(value: str) -> str:
+    """A fixed choice in words; a language by its own name ("简体中文" in any language)."""
+    if value in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[value]
     return QCoreApplication.translate("Settings", CHOICES.get(value, value))

@@ -39,7 +39,7 @@ from mirix_app.gui import theme
 from mirix_app.gui.i18n import QT_TRANSLATE_NOOP
 from mirix_app.gui.labels import field_label, kind_label
 from mirix_app.gui.theme import SPACE
-from mirix_app.gui.widgets import EmptyState, IconLabel, button, label
+from mirix_app.gui.widgets import EmptyState, IconLabel, button, label, shorten
 from storage import HistoryEntry, Record, kind_named
 
 CHANGES = {
@@ -354,7 +354,7 @@ class RecordView(QWidget):
         for name in ("caption", "title", "name", "summary", "label", "text", "window_title"):
             if f.get(name):
                 text = str(f[name]).split("\n")[0]
-                return text if len(text) < 90 else text[:89] + "…"
+                return shorten(text, 90)
         return record.id
 
     def _sources_html(self, record: Record) -> str:

@@ -34,7 +34,7 @@ from agents.settings import SETTINGS, Setting, Value
 from mirix_app.gui import settings_apply, theme
 from mirix_app.gui.errors import describe
 from mirix_app.gui.i18n import QT_TRANSLATE_NOOP
-from mirix_app.gui.labels import choice_label, setting_label
+from mirix_app.gui.labels import choice_label, setting_help, setting_label
 from mirix_app.gui.local_servers import LocalServersBox
 from mirix_app.gui.theme import SPACE
 from mirix_app.gui.widgets import button, label
@@ -54,7 +54,7 @@ PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         QT_TRANSLATE_NOOP("SettingsDialog", "Desktop"),
         "settings",
-        ("start_at_login", "theme", "mcp_"),
+        ("start_at_login", "theme", "language", "mcp_"),
     ),
 )
 HIDDEN = {"first_run_done"}
@@ -143,7 +143,7 @@ class SettingField:
         else:
             self.widget = QLineEdit()
         self.widget.setObjectName(f"setting_{setting.name}")
-        self.widget.setToolTip(setting.help)
+        self.widget.setToolTip(setting_help(setting.help))
         self.show(value)
 
     def show(self, value: Value) -> None:
@@ -265,7 +265,7 @@ class SettingsDialog(QDialog):
             name = label(setting_label(setting.name), wrap=False)
             name.setBuddy(field.widget)
             form.addRow(name, field.widget)
-            note = setting.help
+            note = setting_help(setting.help)
             if row["source"] == "environment":
                 note += " " + self.tr("(Set by {0}; change it there.)").format(setting.env_var)
             caption = label(note, "caption")
@@ -445,7 +445,10 @@ class SettingsDialog(QDialog):
             if name in self.fields:
                 self.fields[name].original = self.fields[name].value()
         self.api_key.clear()
-        self._say(self.tr("Saved.") if saved else self.tr("Nothing changed."), "success")
+        said = self.tr("Saved.") if saved else self.tr("Nothing changed.")
+        if "language" in saved:
+            said = self.tr("Saved. The new language shows when mirix-app starts again.")
+        self._say(said, "success")
         self._show_pending()
         if "theme" in saved and self.desktop is not None:
             self.desktop.apply_theme()

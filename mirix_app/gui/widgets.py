@@ -4,6 +4,7 @@ Colours come from :mod:`theme` roles, so all of them follow light and dark."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -19,6 +20,21 @@ from PySide6.QtWidgets import (
 
 from mirix_app.gui import theme
 from mirix_app.gui.theme import SPACE
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns with "…" at the end where it is longer; a
+    Chinese, Japanese or Korean character (East Asian wide) takes two columns, as
+    on screen, so a cut line of Chinese is as wide as one of English."""
+    columns = [2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text]
+    if sum(columns) <= width:
+        return text
+    used = 0
+    for n, column in enumerate(columns):
+        if used + column > width - 1:
+            return text[:n] + "…"
+        used += column
+    return text
 
 
 def label(text: str = "", role: str | None = None, *, wrap: bool = True) -> QLabel:

@@ -65,6 +65,10 @@ def test_wheel_holds_every_module_and_the_assets(wheel: Path) -> None:
     for asset in (ROOT / "assets").iterdir():
         if asset.suffix in (".svg", ".png", ".desktop", ".jsonl"):
             assert f"mirix_app/assets/{asset.name}" in names
+    translations = list((ROOT / "assets" / "translations").glob("*.qm"))
+    assert translations
+    for compiled in translations:
+        assert f"mirix_app/assets/translations/{compiled.name}" in names
 
 
 def test_wheel_installs_in_a_fresh_venv_and_runs_help(wheel: Path, tmp_path: Path) -> None:
@@ -104,7 +108,8 @@ def test_wheel_installs_in_a_fresh_venv_and_runs_help(wheel: Path, tmp_path: Pat
             str(python),
             "-c",
             "import mirix_app, mirix_app.gui.assets as a; print(mirix_app.__file__); "
-            "print(a.asset_path('tray-paused.svg'))",
+            "print(a.asset_path('tray-paused.svg')); "
+            "print(a.asset_path('translations/mirix_zh_CN.qm'))",
         ],
         capture_output=True,
         text=True,
@@ -113,5 +118,5 @@ def test_wheel_installs_in_a_fresh_venv_and_runs_help(wheel: Path, tmp_path: Pat
         timeout=120,
     )
     assert where.returncode == 0, where.stderr
-    module_file, icon = where.stdout.split()
-    assert module_file.startswith(str(env_dir)) and icon.startswith(str(env_dir))
+    module_file, icon, translation = where.stdout.split()
+    assert all(p.startswith(str(env_dir)) for p in (module_file, icon, translation))
