@@ -80,6 +80,20 @@ def has_cjk(text: str) -> bool:
     return not text.isascii() and _CJK_RUN.search(text) is not None
 
 
+def mostly_not_cjk(text: str) -> bool:
+    """Whether at most half of the word characters of ``text`` are CJK: an
+    English model reads the words of such a text, and of a Chinese or Japanese
+    sentence only a scattering of unknown pieces."""
+    if text.isascii():
+        return True
+    letters = [c for c in text if c.isalnum()]
+    return 2 * sum(1 for c in letters if has_cjk(c)) <= len(letters)
+
+
+def mostly_cjk(text: str) -> bool:
+    return not mostly_not_cjk(text)
+
+
 def index_form(text: str, *, unigrams: bool = True) -> str:
     """``text`` as a full-text index should hold it: each CJK run replaced by its
     :func:`tokens` between spaces, full-width ASCII made ASCII; anything else as
@@ -87,9 +101,7 @@ def index_form(text: str, *, unigrams: bool = True) -> str:
     if text.isascii() or _HAS_CJK_OR_WIDE.search(text) is None:
         return text
     text = text.translate(_FULL_WIDTH)
-    return _CJK_RUN.sub(
-        lambda m: " " + " ".join(tokens(m.group(), unigrams=unigrams)) + " ", text
-    )
+    return _CJK_RUN.sub(lambda m: " " + " ".join(tokens(m.group(), unigrams=unigrams)) + " ", text)
 
 
 def split_cjk(word: str) -> list[str]:
