@@ -26,7 +26,7 @@ from agents.capture.service import CaptureService, EventHandler
 from agents.capture.session import OPT_IN_SETTING, check_windows_known, open_backend
 from agents.chat import ChatAgent, ChatAnswer
 from agents.chat.topic import check_mode
-from agents.embeddings import TextEmbedder, text_embedder
+from agents.embeddings import TextEmbedder, embed_queries, text_embedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
 from agents.llm import (
@@ -114,7 +114,7 @@ class Assistant:
         until_t = parse_bound(until, what="--until", end=True) if until else None
         if since_t and until_t and since_t > until_t:
             raise InvalidInputError("--since is after --until.")
-        vector = self.embedder.embed([text])[0]
+        vector = embed_queries(self.embedder, [text])[0]
         query = Query(
             text=text, vector=vector, kinds=kinds, since=since_t, until=until_t, limit=limit
         )

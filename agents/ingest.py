@@ -17,10 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from agents.embeddings import TextEmbedder
+from agents.embeddings.bulk import embed_many
 from agents.errors import IngestError
 from storage import InvalidInputError, SourceRef, Storage
 from storage.inputs import json_lines, parse_json
@@ -34,7 +32,6 @@ Progress = Callable[[int, int], None]
 
 MAX_PROBLEMS_SHOWN = 20
 SUMMARY_CHARS = 400
-EMBED_BATCH = 256
 
 
 @dataclass
@@ -190,7 +187,7 @@ def import_messages(
     report.skipped_existing = len(messages) - len(fresh)
     contexts = _contexts(messages)  # over all messages, so context crosses re-imports
     context_of = {id(m): c for m, c in zip(messages, contexts, strict=True)}
-    vectors = _embed(embedder, [_embed_text(m) for m in fresh], progress)
+    vectors = embed_many(embedder, [_embed_text(m) for m in fresh], progress)
     new_sources = [NewSource(m.values, vectors[i], context_of[id(m)]) for i, m in enumerate(fresh)]
 
     def write(conn: sqlite3.Connection) -> int:
@@ -240,18 +237,3 @@ def _observation(msg_id: str, m: ParsedMessage) -> dict[str, Any]:
 def _embed_text(m: ParsedMessage) -> str:
     speaker = m.values.get("speaker")
     return f"{speaker}: {m.values['text']}" if speaker else str(m.values["text"])
-
-
-def _embed(
-    embedder: TextEmbedder, texts: list[str], progress: Progress | None
-) -> npt.NDArray[np.float32]:
-    """Embed in chunks (for progress), shortest texts first: texts of like length
-    batch with little padding, which is most of the speed of a transformer."""
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for start in range(0, len(order), EMBED_BATCH):
-        chunk = order[start : start + EMBED_BATCH]
-        out[chunk] = embedder.embed([texts[i] for i in chunk])
-        if progress is not None:
-            progress(min(start + EMBED_BATCH, len(texts)), len(texts))
-    return out

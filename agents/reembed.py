@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agents.embeddings import TextEmbedder
+from agents.embeddings.bulk import embed_many
 from agents.screens.store import embed_screen
 from storage import Storage
 from storage.kinds import ALL_KINDS, CORE, MESSAGE, SCREENSHOT, Kind, index_text
@@ -26,7 +27,7 @@ from storage.rows import encode_vector
 from storage.screens import encode_chunk_vectors
 from storage.vector_rows import count_other_width, other_width_rows, replace_embeddings
 
-BATCH = 64
+BATCH = 256
 
 Progress = Callable[[int, int], None]
 
@@ -81,7 +82,7 @@ def _embedded(
             out.append((int(r["rowid"]), _blob(screen.screen), encode_chunk_vectors(screen.chunks)))
         return out
     texts = [embedding_text(kind, r) for r in rows]
-    vectors = embedder.embed([t if t.strip() else " " for t in texts])
+    vectors = embed_many(embedder, [t if t.strip() else " " for t in texts])
     return [(int(r["rowid"]), _blob(vectors[i]), None) for i, r in enumerate(rows)]
 
 

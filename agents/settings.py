@@ -31,7 +31,7 @@ from storage.inputs import parse_json
 
 log = logging.getLogger(__name__)
 
-EMBEDDERS = ("minilm+use", "minilm", "use")
+EMBEDDERS = ("minilm+use+e5", "minilm+use", "minilm", "use")
 """The text embedders the ``embedder`` setting names (agents.embeddings.text_embedder)."""
 
 SETTINGS_FILE = "settings.json"
@@ -297,10 +297,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "embedder",
-        "minilm+use",
-        "The text embedding model for meaning search: minilm+use (both, their similarities "
-        "fused: English as with MiniLM alone, and Chinese, Japanese, Korean and 13 other "
-        "languages through USE multilingual), minilm (all-MiniLM-L6-v2, English only) or "
+        "minilm+use+e5",
+        "The text embedding model for meaning search: minilm+use+e5 (their similarities "
+        "fused: English read by MiniLM, Chinese, Japanese and Korean by multilingual-e5, "
+        "USE multilingual beside both and across languages), minilm+use (without e5: "
+        "CJK read by USE alone, cheaper), minilm (all-MiniLM-L6-v2, English only) or "
         "use (USE multilingual v3 alone). After a change, run mirix-app reindex.",
         choices=EMBEDDERS,
     ),

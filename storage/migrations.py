@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 
+from storage.cjk import index_form
 from storage.errors import CorruptDatabaseError
 from storage.fts import INDEX_FORM_SQL, register_index_form
 
@@ -262,16 +263,17 @@ def _v11_cjk_index(conn: sqlite3.Connection) -> None:
     sentence is a token; other text exactly as before. The triggers apply the
     SQL function ``mirix_index_form`` (registered on every connection of
     storage.db), and the rows stored before whose index form differs (those
-    holding CJK or full-width characters) are indexed again here; the rest
-    already are. The content tables keep the text as written, so the FTS5
-    'rebuild' command would index it raw: re-index through the function
-    instead, as here."""
+    holding CJK or full-width characters) are indexed again here, in this
+    version's form (bigrams alone, which v12 then extends); the rest already
+    are. The content tables keep the text as written, so the FTS5 'rebuild'
+    command would index it raw: re-index through the function instead, as
+    here."""
     register_index_form(conn)
-    form = INDEX_FORM_SQL + "({})"
+    form = _register_v11_form(conn)
     for table, (_, time_col) in {**_MEMORY_TABLES_V1, **_SOURCE_TABLES_V1}.items():
         for event in ("ai", "ad", "au_fts", "au_vec"):
             conn.execute(f"DROP TRIGGER {table}_{event}")
-        _index_triggers(conn, table, time_col, form=form)
+        _index_triggers(conn, table, time_col, form=INDEX_FORM_SQL + "({})")
         changed = (
             f"FROM {table} WHERE deleted_at IS NULL AND ({form.format('search_text')} "
             f"!= search_text OR {form.format('context')} != context)"
@@ -283,6 +285,43 @@ def _v11_cjk_index(conn: sqlite3.Connection) -> None:
         conn.execute(
             f"INSERT INTO {table}_fts(rowid, search_text, context) SELECT rowid, "
             f"{form.format('search_text')}, {form.format('context')} {changed}"
+        )
+
+
+def _register_v11_form(conn: sqlite3.Connection) -> str:
+    """The index form as schema v11 wrote it (CJK bigrams alone) as an SQL
+    function on ``conn``; its call pattern."""
+    conn.create_function(
+        "mirix_index_form_v11",
+        1,
+        lambda v: index_form(v, unigrams=False) if isinstance(v, str) else v,
+        deterministic=True,
+    )
+    return "mirix_index_form_v11({})"
+
+
+def _v12_cjk_single_characters(conn: sqlite3.Connection) -> None:
+    """The index form of CJK text holds its single characters beside its bigrams
+    (storage.cjk). The rows whose form changes (those with a CJK run of two or
+    more characters) leave the full-text index with the tokens they went in with
+    (the v11 form, bigrams alone) and enter it again in the new form; the
+    triggers already apply the new one."""
+    register_index_form(conn)
+    new, old = INDEX_FORM_SQL + "({})", _register_v11_form(conn)
+    for table in {**_MEMORY_TABLES_V1, **_SOURCE_TABLES_V1}:
+        changed = (
+            f"FROM {table} WHERE deleted_at IS NULL AND ({new.format('search_text')} "
+            f"!= {old.format('search_text')} OR {new.format('context')} != "
+            f"{old.format('context')})"
+        )
+        conn.execute(
+            f"INSERT INTO {table}_fts({table}_fts, rowid, search_text, context) "
+            f"SELECT 'delete', rowid, {old.format('search_text')}, {old.format('context')} "
+            f"{changed}"
+        )
+        conn.execute(
+            f"INSERT INTO {table}_fts(rowid, search_text, context) SELECT rowid, "
+            f"{new.format('search_text')}, {new.format('context')} {changed}"
         )
 
 
@@ -298,6 +337,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v9_four_digit_years,
     _v10_changed_by,
     _v11_cjk_index,
+    _v12_cjk_single_characters,
 )
 
 

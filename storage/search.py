@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from storage.cjk import mostly_cjk
 from storage.db import Database, in_chunks
 from storage.fts import TermBudget, query_terms
 from storage.kinds import Kind, display_text
@@ -39,6 +40,13 @@ class SearchParams:
     same on LoCoMo; fewer is faster on large tables)."""
     text_weight: float = 1.0
     vector_weight: float = 0.5
+    cjk_vector_weight: float = 1.0
+    """The vector list's weight for a query written mostly in Chinese, Japanese
+    or Korean. Its keywords are character pairs and single characters, not
+    words (a pair often straddles two words; a single character matches nearly
+    every row), so the keyword list is no better evidence than the vector list
+    there, and a question put in other words than its answer is found by
+    meaning only."""
     own_text_weight: float = 2.0
     """BM25 weight of a row's own text ..."""
     context_weight: float = 0.6
@@ -93,9 +101,15 @@ class HybridSearch:
             vector_lists = self._pool.submit(self._vector_rankings, indexes, query)
             text_lists = {k.name: self.text_ranking(conn, k, query) for k in query.kinds}
             fused: list[Candidate] = []
+            vector_weight = (
+                self.params.cjk_vector_weight
+                if mostly_cjk(query.text)
+                else self.params.vector_weight
+            )
             for kind in query.kinds:
                 lists = (text_lists[kind.name], vector_lists.result().get(kind.name, []))
-                for rowid, (score, via) in self._fuse_kind(conn, kind, *lists).items():
+                fused_kind = self._fuse_kind(conn, kind, *lists, vector_weight=vector_weight)
+                for rowid, (score, via) in fused_kind.items():
                     fused.append((score, kind, rowid, via))
             if self.params.actor_focus != 1.0:
                 fused = self._focus_on_actor(conn, query, fused)
@@ -140,26 +154,38 @@ class HybridSearch:
         return out
 
     def _fuse_kind(
-        self, conn: sqlite3.Connection, kind: Kind, text: list[int], vector: list[int]
+        self,
+        conn: sqlite3.Connection,
+        kind: Kind,
+        text: list[int],
+        vector: list[int],
+        *,
+        vector_weight: float,
     ) -> dict[int, tuple[float, tuple[str, ...]]]:
         """One kind's fused scores; chat turns ranked apart, at ``chat_turn_weight``."""
         weight = self.params.chat_turn_weight
         if kind.name != "message" or weight == 1.0:
-            return self._fuse(text, vector)
+            return self._fuse(text, vector, vector_weight)
         chat = chat_turns(conn, [*text, *vector])
         if not chat:
-            return self._fuse(text, vector)
-        fused = self._fuse([r for r in text if r not in chat], [r for r in vector if r not in chat])
-        turns = self._fuse([r for r in text if r in chat], [r for r in vector if r in chat])
+            return self._fuse(text, vector, vector_weight)
+        fused = self._fuse(
+            [r for r in text if r not in chat], [r for r in vector if r not in chat], vector_weight
+        )
+        turns = self._fuse(
+            [r for r in text if r in chat], [r for r in vector if r in chat], vector_weight
+        )
         fused.update({rowid: (score * weight, via) for rowid, (score, via) in turns.items()})
         return fused
 
-    def _fuse(self, text: list[int], vector: list[int]) -> dict[int, tuple[float, tuple[str, ...]]]:
+    def _fuse(
+        self, text: list[int], vector: list[int], vector_weight: float
+    ) -> dict[int, tuple[float, tuple[str, ...]]]:
         p = self.params
         out: dict[int, tuple[float, tuple[str, ...]]] = {}
         for name, weight, ranking in (
             ("text", p.text_weight, text),
-            ("vector", p.vector_weight, vector),
+            ("vector", vector_weight, vector),
         ):
             for rank, rowid in enumerate(ranking, start=1):
                 score, via = out.get(rowid, (0.0, ()))

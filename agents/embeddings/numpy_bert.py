@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,20 @@ class _Layer:
         self.ln2 = (take("output.LayerNorm.weight"), take("output.LayerNorm.bias"))
 
 
+def length_batches(ids: list[list[int]], batch_size: int) -> Iterator[list[int]]:
+    """Indices of ``ids`` in batches of like length: at most ``batch_size``
+    texts and :data:`_BATCH_TOKENS` padded tokens each."""
+    chunk: list[int] = []
+    for i in sorted(range(len(ids)), key=lambda i: len(ids[i])):
+        # ascending length: the text being added is the longest
+        if chunk and (len(chunk) >= batch_size or (len(chunk) + 1) * len(ids[i]) > _BATCH_TOKENS):
+            yield chunk
+            chunk = []
+        chunk.append(i)
+    if chunk:
+        yield chunk
+
+
 class NumpyMiniLM:
     """A BERT sentence encoder (mean pooling, normalised) loaded from a
     sentence-transformers model folder."""
@@ -177,29 +191,28 @@ class NumpyMiniLM:
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> F32:
         """One L2-normalised float32 row per text, in the order given."""
         ids = self.token_ids(texts)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        chunk: list[int] = []
-        for i in order:  # ascending length: the text being added is the longest
-            if chunk and (
-                len(chunk) >= batch_size or (len(chunk) + 1) * len(ids[i]) > _BATCH_TOKENS
-            ):
-                out[chunk] = self._encode_batch([ids[j] for j in chunk])
-                chunk = []
-            chunk.append(i)
-        if chunk:
+        for chunk in length_batches(ids, batch_size):
             out[chunk] = self._encode_batch([ids[j] for j in chunk])
         return out
 
-    def _encode_batch(self, batch: list[list[int]]) -> F32:
+    def embedded(self, batch: list[list[int]]) -> tuple[F32, F32]:
+        """The attention mask (1.0 for a token, 0.0 for padding) of a batch of
+        token ids padded to its longest, and the tokens' input embeddings
+        (word + position + token type), before the embedding layer norm."""
         rows, length = len(batch), max(len(ids) for ids in batch)
         ids = np.full((rows, length), self.pad_id, dtype=np.int64)
         mask = np.zeros((rows, length), dtype=np.float32)
         for row, seq in enumerate(batch):
             ids[row, : len(seq)] = seq
             mask[row, : len(seq)] = 1.0
-        x = self.word[ids] + self.position[:length] + self.token_type[0]
-        x = layer_norm(x.reshape(rows * length, self.dim), *self.embedding_ln, self.eps)
+        embedded: F32 = self.word[ids] + self.position[:length] + self.token_type[0]
+        return mask, embedded
+
+    def _encode_batch(self, batch: list[list[int]]) -> F32:
+        mask, embedded = self.embedded(batch)
+        rows, length = mask.shape
+        x = layer_norm(embedded.reshape(rows * length, self.dim), *self.embedding_ln, self.eps)
         # Added to the scores: padding gets the most negative float32, as in transformers.
         bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
         for layer in self.layers:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from agents.embeddings import TextEmbedder
+from agents.embeddings import TextEmbedder, embed_queries
 from agents.privacy import redact
 from agents.screens.clip import ClipEmbedder
 from agents.screens.store import chunk_spans
@@ -136,7 +136,7 @@ def search_screens(
     return search_screens_with(
         storage,
         query,
-        embedder.embed([query])[0],
+        embed_queries(embedder, [query])[0],
         where=where,
         limit=limit,
         clip=clip,

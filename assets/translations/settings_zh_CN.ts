@@ -59,9 +59,9 @@
             <translation>放进对话提示词的每类记忆条数（原始消息和截图也一样）。</translation>
         </message>
         <message>
-            <source>The text embedding model for meaning search: minilm+use (both, their similarities fused: English as with MiniLM alone, and Chinese, Japanese, Korean and 13 other languages through USE multilingual), minilm (all-MiniLM-L6-v2, English only) or use (USE multilingual v3 alone). After a change, run mirix-app reindex.</source>
+            <source>The text embedding model for meaning search: minilm+use+e5 (their similarities fused: English read by MiniLM, Chinese, Japanese and Korean by multilingual-e5, USE multilingual beside both and across languages), minilm+use (without e5: CJK read by USE alone, cheaper), minilm (all-MiniLM-L6-v2, English only) or use (USE multilingual v3 alone). After a change, run mirix-app reindex.</source>
             <extracomment>the setting embedder</extracomment>
-            <translation>用于含义搜索的文本嵌入模型：minilm+use（两者并用，相似度融合：英文与单用 MiniLM 相同，中文、日文、韩文及另外 13 种语言通过 USE multilingual）、minilm（all-MiniLM-L6-v2，仅英文）或 use（单用 USE multilingual v3）。更改后请运行 mirix-app reindex。</translation>
+            <translation>用于语义搜索的文本嵌入模型：minilm+use+e5（融合各模型的相似度：英文由 MiniLM 读取，中文、日文和韩文由 multilingual-e5 读取，USE 多语言模型同时参与并负责跨语言匹配）、minilm+use（不含 e5：中日韩文本仅由 USE 读取，开销更小）、minilm（all-MiniLM-L6-v2，仅英文）或 use（仅 USE multilingual v3）。更改后请运行 mirix-app reindex。</translation>
         </message>
         <message>
             <source>How all-MiniLM-L6-v2 runs: numpy (float32, no torch in the process: about 480 MB less memory), torch (sentence-transformers, bfloat16 where the CPU has it: 2.3-3x faster in bulk, for large imports), or auto (numpy).</source>

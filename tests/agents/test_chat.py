@@ -528,13 +528,15 @@ def test_a_follow_up_is_judged_with_the_turn_before_it(
     assert moved in follow_up.relevant and moved in [h.id for h in follow_up.memories]
 
 
-def test_a_chinese_question_keeps_its_answer_on_use_s_scale(
-    data_dir: Path, llm_server: ScriptedLLMServer
+@pytest.mark.parametrize("embedder", ["minilm+use", "minilm+use+e5"])
+def test_a_chinese_question_keeps_its_answer_on_its_models_scale(
+    data_dir: Path, llm_server: ScriptedLLMServer, embedder: str
 ) -> None:
     """A Chinese question shares no word with the message that answers it and is
-    compared by USE alone, whose cosines run higher than MiniLM's: the answer
-    (0.24 here) is kept at USE's floor, an unrelated memory is not."""
-    app = open_assistant(data_dir, embedder=text_embedder("minilm+use", backend="numpy"))
+    compared by the models that read Chinese, whose cosines run higher than
+    MiniLM's (USE: 0.24 here; e5 near 0.9 for all): the answer is kept at their
+    floor, an unrelated memory is not."""
+    app = open_assistant(data_dir, embedder=text_embedder(embedder, backend="numpy"))
     try:
         configure(app, llm_server)
         rent = app.add(
@@ -545,8 +547,13 @@ def test_a_chinese_question_keeps_its_answer_on_use_s_scale(
             "episodic",
             {"occurred_at": "2024-03-05T15:00:00Z", "summary": "Dentist appointment with Dr. Lee"},
         ).id
+        wedding = app.add(
+            "episodic",
+            {"occurred_at": "2024-04-20T10:00:00Z", "summary": "表姐下个月在杭州办婚礼"},
+        ).id
         llm_server.reply_text("每月六千五。")
         answer = app.ask("我的房租是多少？")
-        assert rent in answer.relevant and dentist not in answer.relevant
+        assert rent in answer.relevant
+        assert dentist not in answer.relevant and wedding not in answer.relevant
     finally:
         app.close()

@@ -133,7 +133,7 @@ def test_the_numpy_backend_never_imports_torch(tmp_path: Path) -> None:
         "from agents import open_assistant\n"
         f"app = open_assistant({str(tmp_path / 'd')!r})\n"
         "vector = app.embedder.embed(['does this load torch?', '这会加载 torch 吗？'])\n"
-        "assert vector.shape == (2, 384 + 512)\n"
+        "assert vector.shape == (2, 384 + 512 + 384)\n"
         "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
         "if m in sys.modules)\n"
         "minilm = app.embedder.parts[0][0]\n"

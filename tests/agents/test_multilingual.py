@@ -1,14 +1,21 @@
-"""agents/embeddings/multilingual.py: USE multilingual from its PyPI package,
-the combined embedder, and the embedder setting."""
+"""agents/embeddings/multilingual.py: USE multilingual and multilingual-e5 from
+their PyPI packages, the combined embedder, and the embedder setting."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from agents.embeddings import CombinedEmbedder, MiniLMEmbedder, UseEmbedder, text_embedder
-from agents.embeddings.multilingual import mostly_not_cjk
+from agents.embeddings import (
+    CombinedEmbedder,
+    E5Embedder,
+    MiniLMEmbedder,
+    UseEmbedder,
+    embed_queries,
+    text_embedder,
+)
 from agents.errors import AgentError
+from storage.cjk import mostly_not_cjk
 from tests.fakes import FakeEmbedder
 
 
@@ -66,10 +73,47 @@ def test_the_relevance_floor_follows_the_parts_that_read_the_question() -> None:
     assert np.isclose(combined.floor_for("猫什么时候打疫苗"), use)
 
 
+def test_e5_matches_a_chinese_question_to_its_answer_in_its_query_form() -> None:
+    e5 = E5Embedder()
+    answers = [
+        "每个星期六上午我在徐汇区图书馆当义工，帮小朋友找绘本",
+        "提车了！一辆白色的比亚迪海豚，纯电的",
+        "体检报告出来了，胆固醇偏高",
+    ]
+    passages = e5.embed(answers)
+    assert passages.shape == (3, e5.dim) and passages.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    questions = embed_queries(e5, ["我周末去哪里做志愿者？", "我买的是什么车？"])
+    assert [int(i) for i in np.argmax(questions @ passages.T, axis=1)] == [0, 1]
+    # the query form is not the passage form (e5 was trained with both prefixes)
+    assert float(questions[1] @ e5.embed(["我买的是什么车？"])[0]) < 0.999
+
+
+def test_embed_queries_of_an_embedder_without_a_query_form_is_embed() -> None:
+    fake = FakeEmbedder(dim=16)
+    assert np.array_equal(embed_queries(fake, ["red apple"]), fake.embed(["red apple"]))
+
+
+def test_e5_reads_cjk_texts_only_and_leaves_english_as_minilm_and_use_compare_it() -> None:
+    three = text_embedder("minilm+use+e5", backend="numpy")
+    two = text_embedder("minilm+use", backend="numpy")
+    assert isinstance(three, CombinedEmbedder) and three.dim == 384 + 512 + 384
+    english = ["I adopted an orange kitten", "Where did I get my cat?"]
+    a, b = three.embed(english)
+    assert not np.any(a[896:])  # e5's block: empty for English
+    c, d = two.embed(english)
+    assert np.isclose(float(a @ b), float(c @ d), atol=1e-5)  # English ranks as before
+    zh = three.embed(["我领养了一只橘色的小猫"])[0]
+    assert not np.any(zh[:384]) and np.any(zh[896:])  # MiniLM leaves it to e5 (and USE)
+    query = embed_queries(three, ["我的猫是从哪里来的？"])[0]
+    assert float(query @ zh) > float(query @ a)
+
+
 def test_the_embedder_setting_names_the_model() -> None:
     assert isinstance(text_embedder("minilm"), MiniLMEmbedder)
     assert isinstance(text_embedder("use"), UseEmbedder)
     both = text_embedder("minilm+use", backend="numpy")
     assert isinstance(both, CombinedEmbedder) and both.dim == 384 + 512
+    assert text_embedder("minilm+use+e5").name.endswith("+multilingual-e5-small")
     with pytest.raises(AgentError, match="embedder must be"):
         text_embedder("bert")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.cjk import split_cjk
+from storage.cjk import index_form
 from storage.fts import query_terms
 
 _WORD = re.compile(r"\w+")
@@ -98,8 +98,9 @@ def source_ids(hits: list[dict], k: int) -> list[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """Plain tokens for the baseline: lower-cased words, CJK runs as bigrams."""
-    return [p.lower() for w in _WORD.findall(text) for p in split_cjk(w)]
+    """Plain tokens for the baseline: lower-cased words, CJK runs as bigrams
+    (without the single characters mirix-app also indexes)."""
+    return [w.lower() for w in _WORD.findall(index_form(text, unigrams=False))]
 
 
 class BM25:
@@ -118,7 +119,8 @@ class BM25:
         self.k1, self.b = k1, b
 
     def rank(self, query: str, k: int) -> list[int]:
-        terms = [t for t in query_terms(query) if t in self.idf]
+        bigram_form = set(tokens(query))  # mirix-app's query terms, less single characters
+        terms = [t for t in query_terms(query) if t in self.idf and t in bigram_form]
         scores: list[tuple[float, int]] = []
         for i, doc in enumerate(self.docs):
             norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg)

@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,11 @@ def run_cli(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]
     return proc
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=Path)
@@ -108,6 +114,7 @@ def main() -> None:
     imported = 0
     import_work_s = 0.0
     import_wall_s = 0.0
+    import_cpu_s = 0.0
     model_s = 0.0
     query_wall_s = 0.0
     questions = 0
@@ -122,10 +129,12 @@ def main() -> None:
             "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in messages)
         )
         started = time.perf_counter()
+        cpu_before = _children_cpu()
         report = json.loads(
             run_cli(["import", "messages", str(work / "messages.jsonl")], data_dir).stdout
         )
         import_wall_s += time.perf_counter() - started
+        import_cpu_s += _children_cpu() - cpu_before
         import_work_s += report["seconds"]
         model_s += report["model_seconds"]
         imported += report["imported"]
@@ -177,6 +186,11 @@ def main() -> None:
         f"\nImport: {imported} messages, {imported / import_work_s:.0f} messages/s "
         f"(parse, embed, index, commit: {import_work_s:.1f} s; embedding model load "
         f"{model_s:.1f} s); {import_wall_s:.1f} s wall incl. process start and model load"
+    )
+    print(
+        f"Import CPU: {import_cpu_s:.1f} s user+sys in the import processes, start and model "
+        f"load included ({imported / import_cpu_s:.0f} messages per CPU second; the load "
+        f"average was {os.getloadavg()[0]:.1f} at the end on {os.cpu_count()} cores)"
     )
     print(
         f"Search: {questions} questions, {1000 * query_wall_s / questions:.0f} ms per question "

@@ -33,9 +33,13 @@ METRICS = ("@5", "@10", "turns@10", "sessions@10")
 
 def haystack(item: dict) -> list[dict]:
     out = []
+    seen: set[str] = set()
     for sid, date, turns in zip(
         item["haystack_session_ids"], item["haystack_dates"], item["haystack_sessions"], strict=True
     ):
+        if sid in seen:  # a few haystacks hold a session twice: its turns once
+            continue
+        seen.add(sid)
         start = datetime.strptime(date[:10] + date[-6:], "%Y/%m/%d %H:%M")
         for i, turn in enumerate(turns):
             out.append(
@@ -67,6 +71,11 @@ def main() -> None:
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--per-type", type=int, help="only the first N questions of each type")
     parser.add_argument("--keep", type=Path, help="keep the data folders here")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="search the data folders a run with --keep left, without importing again",
+    )
     args = parser.parse_args()
     items = json.loads(args.data.read_text())
     if args.per_type:
@@ -89,10 +98,11 @@ def main() -> None:
             continue
         sessions = set(item["answer_session_ids"])
         data_dir = root / item["question_id"]
-        report = import_messages(turns, data_dir)
-        imported += report.messages
-        work_s += report.work_s
-        text_bytes += sum(len(t["text"].encode()) for t in turns)
+        if not (args.reuse and (data_dir / "mirix.db").exists()):
+            report = import_messages(turns, data_dir)
+            imported += report.messages
+            work_s += report.work_s
+            text_bytes += sum(len(t["text"].encode()) for t in turns)
         started = time.perf_counter()
         (hits,) = search([item["question"]], data_dir, limit=30)
         search_s += time.perf_counter() - started
@@ -110,6 +120,8 @@ def main() -> None:
         every += pairs
         print(f"{kind:28}{len(pairs):>3}" + _row(pairs))
     print(f"{'overall':28}{len(every):>3}" + _row(every))
+    if not imported:
+        return
     print(
         f"\nImport: {imported:.0f} turns ({text_bytes / max(imported, 1):.0f} bytes on average), "
         f"{imported / work_s:.0f} turns/s (parse, embed, index, commit); "

@@ -6,8 +6,8 @@ Builds (or reuses, with --data-dir) a database of ROWS memories spread over the
 six memory types, with synthetic text (pseudo-words drawn from a Zipf
 distribution over a 30,000-word vocabulary, so some words are very common and
 most are rare) and random unit vectors as embeddings (float32, ``--dim``
-wide: 896 by default, the width of the default embedder, MiniLM's 384
-and USE multilingual's 512 side by side). Then runs hybrid searches across all
+wide: 1280 by default, the width of the default embedder, MiniLM's 384,
+USE multilingual's 512 and multilingual-e5's 384 side by side). Then runs hybrid searches across all
 types (FTS5 BM25 + vector, RRF-fused) with 3-7 word queries drawn the same way
 and a random query vector,
 and prints p50/p95 latency (query embedding excluded; the embedder adds about
@@ -38,7 +38,7 @@ SHARES = {  # a plausible mix after months of use
     "procedural": 0.13,
     "knowledge_vault": 0.12,
 }
-DIM = 896
+DIM = 1280
 VOCAB = 30_000
 
 

@@ -3,9 +3,10 @@ common to rank cheaply."""
 
 from __future__ import annotations
 
-from storage import Storage
+from storage import Query, Storage
 from storage.cjk import index_form
 from storage.fts import TermBudget, TextPlan, match_expression, query_terms
+from storage.kinds import BY_NAME
 
 
 def test_query_terms_drop_function_words_and_possessives() -> None:
@@ -70,17 +71,43 @@ def test_small_tables_keep_every_term(storage: Storage) -> None:
     )
 
 
-def test_cjk_runs_are_indexed_and_queried_as_character_bigrams() -> None:
-    assert index_form("我喜欢猫") == " 我喜 喜欢 欢猫 "
-    assert index_form("買ったiPhone手机壳，很好") == " 買っ った iPhone 手机 机壳 , 很好 "
-    assert index_form("Ｗｉ－Ｆｉ密码") == "Wi-Fi 密码 "
+def test_cjk_runs_are_indexed_and_queried_as_bigrams_and_single_characters() -> None:
+    assert index_form("我喜欢猫") == " 我喜 喜欢 欢猫 我 喜 欢 猫 "
+    assert index_form("我喜欢猫", unigrams=False) == " 我喜 喜欢 欢猫 "  # schema v11
+    assert index_form("買ったiPhone手机壳，很好") == (
+        " 買っ った 買 っ た iPhone 手机 机壳 手 机 壳 , 很好 很 好 "
+    )
+    assert index_form("Ｗｉ－Ｆｉ密码") == "Wi-Fi 密码 密 码 "
+    assert index_form("猫") == " 猫 "
     # question words and particles drop out, as English function words do
-    assert query_terms("我的猫叫什么？") == ["我的", "的猫", "猫叫"]
-    assert query_terms("年糕在哪里呢") == ["年糕", "糕在"]
-    assert query_terms("什么？") == ["什么"]  # nothing else: kept
-    assert query_terms("iPhone手机壳 and the case") == ["iphone", "手机", "机壳", "case"]
+    assert query_terms("我的猫叫什么？") == ["我的", "的猫", "猫叫", "我", "的", "猫", "叫"]
+    assert query_terms("年糕在哪里呢") == ["年糕", "糕在", "年", "糕", "在", "里"]
+    assert query_terms("什么？") == ["什么", "什", "么"]  # nothing else: kept
+    assert query_terms("iPhone手机壳 and the case") == [
+        "iphone", "手机", "机壳", "手", "机", "壳", "case",
+    ]  # fmt: skip
     assert query_terms("猫") == ["猫"]
-    assert query_terms("서울에 갔어요") == ["서울", "울에", "갔어", "어요"]
+    assert query_terms("서울에 갔어요") == [
+        "서울",
+        "울에",
+        "서",
+        "울",
+        "에",
+        "갔어",
+        "어요",
+        "갔",
+        "어",
+        "요",
+    ]
+
+
+def test_a_one_character_word_is_found_inside_a_sentence(storage: Storage) -> None:
+    texts = ["提车了！一辆白色的电动车", "周末去救助站领养了一只小猫", "Bought a car"]
+    for i, text in enumerate(texts):
+        storage.memories["semantic"].add({"name": f"n{i}", "summary": text}, embedding=None)
+    for word, expected in (("车", texts[0]), ("猫", texts[1]), ("猫在哪儿？", texts[1])):
+        hits = storage.search.run(Query(text=word, kinds=(BY_NAME["semantic"],)))
+        assert hits and expected in hits[0].text, (word, [h.text for h in hits])
 
 
 def test_text_without_cjk_is_indexed_unchanged() -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from storage import CorruptDatabaseError, Query, Storage
+from storage.cjk import index_form
+from storage.fts import INDEX_FORM_SQL
 from storage.kinds import BY_NAME
 from storage.migrations import MIGRATIONS, apply_migrations, schema_version
 
@@ -235,3 +237,47 @@ def test_cjk_rows_stored_before_the_cjk_index_are_found_by_a_word_inside(
         # and the old rows leave the index cleanly when they change
         storage.messages.db.write(lambda c: c.execute("DELETE FROM messages WHERE id = 'msg_old0'"))
         assert storage.search.run(Query(text="救助站", kinds=messages)) == []
+
+
+def test_cjk_rows_indexed_as_bigrams_alone_are_found_by_a_single_character(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    conn = _conn(data / "mirix.db")
+    apply_migrations(conn, MIGRATIONS[:11])  # CJK bigrams, no single characters
+    # the index form as mirix-app at v11 registered it with every connection
+    conn.create_function(
+        INDEX_FORM_SQL, 1, lambda v: index_form(v, unigrams=False) if isinstance(v, str) else v
+    )
+    for i, text in enumerate(("提车了！一辆白色的电动车", "I bought a white car", "猫")):
+        conn.execute(
+            "INSERT INTO messages (id, created_at, updated_at, search_text, context, role, "
+            "text, at) VALUES (?, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', ?, '', "
+            "'user', ?, '2024-01-01T00:00:00Z')",
+            (f"msg_old{i}", text, text),
+        )
+    # Before: 车 is inside the bigrams 电动 动车 提车 车了, never a token of its own.
+    assert not conn.execute(
+        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"车\"'"
+    ).fetchall()
+    conn.close()
+    with Storage.open(data) as storage:
+        messages = (BY_NAME["message"],)
+        assert [h.id for h in storage.search.run(Query(text="我买的什么车？", kinds=messages))] == [
+            "msg_old0"
+        ]
+        assert [h.id for h in storage.search.run(Query(text="电动车", kinds=messages))] == [
+            "msg_old0"
+        ]
+        assert [h.id for h in storage.search.run(Query(text="car", kinds=messages))] == ["msg_old1"]
+        assert [h.id for h in storage.search.run(Query(text="猫", kinds=messages))] == ["msg_old2"]
+        # the re-indexed row leaves the index cleanly (with the tokens it holds now)
+        storage.messages.db.write(lambda c: c.execute("DELETE FROM messages WHERE id = 'msg_old0'"))
+        assert storage.search.run(Query(text="车", kinds=messages)) == []
+        assert storage.search.run(Query(text="电动", kinds=messages)) == []
+        with storage.db.reading() as read:
+            for token in ("车", "电动", "提车"):
+                assert not read.execute(
+                    "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", (f'"{token}"',)
+                ).fetchall()

@@ -264,3 +264,29 @@ def test_an_edited_cjk_memory_leaves_no_stale_keywords(storage: Storage) -> None
     assert [h.id for h in storage.search.run(Query(text="豆豆", kinds=semantic))] == [item]
     storage.memories["semantic"].delete(item)
     assert storage.search.run(Query(text="豆豆", kinds=semantic)) == []
+
+
+@pytest.mark.parametrize(
+    ("short", "long", "query"),
+    [
+        (
+            "red kite festival",
+            "we flew a red kite at the festival by the windy beach",
+            "red kite festival",
+        ),
+        ("风筝节", "下午我们在海边放风筝，风筝节人很多，风很大", "风筝节"),
+    ],
+)
+def test_the_vector_list_weighs_by_the_query_s_script(
+    storage: Storage, short: str, long: str, query: str
+) -> None:
+    # The keyword list ranks the short row first, the vector list the long one.
+    at = "2024-05-01T10:00:00Z"
+    first = _add(storage, "episodic", {"occurred_at": at, "summary": short})
+    second = _add(storage, "episodic", {"occurred_at": at, "summary": long})
+    ask = Query(text=query, vector=EMB.vector(long), kinds=(BY_NAME["episodic"],))
+    cjk = query == "风筝节"
+    storage.search.params = SearchParams(vector_weight=0.5, cjk_vector_weight=2.0)
+    assert [h.id for h in storage.search.run(ask)] == ([second, first] if cjk else [first, second])
+    storage.search.params = SearchParams(vector_weight=2.0, cjk_vector_weight=0.5)
+    assert [h.id for h in storage.search.run(ask)] == ([first, second] if cjk else [second, first])
