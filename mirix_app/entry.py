@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 
 def _no_display() -> bool:
@@ -29,7 +30,7 @@ def desktop_data_dir(args: list[str]) -> tuple[bool, Path | None]:
     return False, None
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     print(f"Error: {message}", file=sys.stderr)
     sys.exit(1)
 
@@ -41,7 +42,7 @@ def start_desktop(data_dir: Path | None) -> None:
             "no display to show the desktop app on (DISPLAY and WAYLAND_DISPLAY are "
             "unset); run it in a desktop session, or use a command: mirix-app --help"
         )
-    from mirix_app.syslibs import check_desktop
+    from mirix_app.syslibs import check_desktop, distribution, import_problem
 
     problem = check_desktop()
     if problem:
@@ -52,8 +53,14 @@ def start_desktop(data_dir: Path | None) -> None:
         ("LITELLM_LOCAL_MODEL_COST_MAP", "True"),
     ):
         os.environ.setdefault(name, value)
-    from mirix_app.gui.app import run
-
+    try:
+        from mirix_app.gui.app import run
+    except ImportError as error:
+        # a library Qt links that the check does not know (a newer PySide6)
+        problem = import_problem(error, distribution())
+        if problem is None:
+            raise
+        fail(problem)
     sys.exit(run(data_dir))
 
 

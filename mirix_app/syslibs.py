@@ -2,7 +2,9 @@
 
 Qt's X11 platform plugin (xcb) aborts the process (exit 134) when a library it
 links is missing, with a message about ``libxcb-cursor0`` whatever the missing
-one is; a fresh Debian desktop lacked ``libxcb-icccm4`` and ``libxcb-keysyms1``.
+one is; a fresh Debian desktop lacked ``libxcb-icccm4`` and ``libxcb-keysyms1``,
+and a minimal Debian (a container) also GLib, without which QtCore does not even
+import.
 This module tries to load each library first and names the missing ones in one
 line, with the packages that provide them on the user's distribution. The same
 table is the README's list ("Set up").
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +39,10 @@ LIBRARIES: tuple[SystemLibrary, ...] = (
     SystemLibrary("libfontconfig.so.1", "libfontconfig1", "fontconfig", "fontconfig", xcb=False),
     SystemLibrary("libxkbcommon.so.0", "libxkbcommon0", "libxkbcommon", "libxkbcommon", xcb=False),
     SystemLibrary("libdbus-1.so.3", "libdbus-1-3", "dbus-libs", "dbus", xcb=False),
+    # QtCore's event loop; a desktop has it, a minimal system (a container) does not
+    SystemLibrary("libglib-2.0.so.0", "libglib2.0-0", "glib2", "glib2", xcb=False),
+    SystemLibrary("libgthread-2.0.so.0", "libglib2.0-0", "glib2", "glib2", xcb=False),
+    SystemLibrary("libfreetype.so.6", "libfreetype6", "freetype", "freetype2", xcb=False),
     # the X11 platform plugin
     SystemLibrary("libxcb-cursor.so.0", "libxcb-cursor0", "xcb-util-cursor", "xcb-util-cursor"),
     SystemLibrary("libxcb-icccm.so.4", "libxcb-icccm4", "xcb-util-wm", "xcb-util-wm"),
@@ -52,6 +59,7 @@ LIBRARIES: tuple[SystemLibrary, ...] = (
         "libxkbcommon-x11.so.0", "libxkbcommon-x11-0", "libxkbcommon-x11", "libxkbcommon-x11"
     ),
     SystemLibrary("libX11-xcb.so.1", "libx11-xcb1", "libX11-xcb", "libx11"),
+    SystemLibrary("libX11.so.6", "libx11-6", "libX11", "libx11"),
     SystemLibrary("libxcb-xkb.so.1", "libxcb-xkb1", "libxcb", "libxcb"),
     SystemLibrary("libxcb-randr.so.0", "libxcb-randr0", "libxcb", "libxcb"),
     SystemLibrary("libxcb-shape.so.0", "libxcb-shape0", "libxcb", "libxcb"),
@@ -130,6 +138,27 @@ def message(missing: Sequence[SystemLibrary], family: str) -> str:
         debian = " ".join(sorted({lib.debian for lib in missing}))
         line += f" (Debian/Ubuntu packages: {debian}; see the README for Fedora and Arch)"
     return line
+
+
+UNLOADABLE = re.compile(r"(\S+\.so[\w.]*): cannot open shared object file")
+"""The dynamic loader's words for a library it did not find (in an ImportError)."""
+
+
+def import_problem(error: ImportError, family: str) -> str | None:
+    """The one-line problem when importing Qt failed because the loader did not
+    find a system library (one the table lacks, for a newer PySide6), or None
+    when ``error`` is something else."""
+    found = UNLOADABLE.search(str(error))
+    if found is None:
+        return None
+    soname = found.group(1)
+    known = [lib for lib in LIBRARIES if lib.soname == soname]
+    if known:
+        return message(known, family)
+    return (
+        f"the desktop app needs a system library that is missing: {soname} (Qt could "
+        "not load it; install the package that provides it)"
+    )
 
 
 def check_desktop() -> str | None:

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.mirix_app.clirun import fails, ok, ok_json, run
@@ -161,6 +162,7 @@ def _chinese_screen(path: Path, lines: list[str]) -> Path:
     return path
 
 
+@pytest.mark.skipif(not CJK_FONT.exists(), reason="needs a Chinese font: fonts-wqy-microhei")
 def test_a_chinese_screenshot_is_found_by_a_chinese_question(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _chinese_screen(

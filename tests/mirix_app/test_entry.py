@@ -17,6 +17,7 @@ from mirix_app.syslibs import (
     LIBRARIES,
     SystemLibrary,
     distribution,
+    import_problem,
     limit_malloc_arenas,
     message,
     missing_libraries,
@@ -115,20 +116,73 @@ def test_the_distribution_family_comes_from_os_release(tmp_path: Path) -> None:
     assert distribution(tmp_path / "none") == ""
 
 
-@pytest.mark.skipif(shutil.which("ldd") is None, reason="needs ldd")
-def test_the_list_covers_what_the_installed_qt_plugin_links() -> None:
-    """Upgrading PySide6 can add a library to its X11 plugin: the list must follow."""
+# What the loader finds in any Linux base system (glibc, the C++ runtime, zlib, zstd).
+BASE_SYSTEM = {
+    "ld-linux-x86-64.so.2",
+    "ld-linux-aarch64.so.1",
+    "libc.so.6",
+    "libm.so.6",
+    "libdl.so.2",
+    "libpthread.so.0",
+    "librt.so.1",
+    "libstdc++.so.6",
+    "libgcc_s.so.1",
+    "libz.so.1",
+    "libzstd.so.1",
+}
+# The Qt libraries and plugins the desktop app loads on X11.
+QT_LOADED = (
+    "lib/libQt6Core.so.6",
+    "lib/libQt6Gui.so.6",
+    "lib/libQt6Widgets.so.6",
+    "lib/libQt6Svg.so.6",
+    "lib/libQt6DBus.so.6",
+    "lib/libQt6XcbQpa.so.6",
+    "plugins/platforms/libqxcb.so",
+    "plugins/iconengines/libqsvgicon.so",
+    "plugins/imageformats/libqsvg.so",
+)
+
+
+@pytest.mark.skipif(shutil.which("readelf") is None, reason="needs readelf (binutils)")
+def test_the_list_covers_what_the_installed_qt_links() -> None:
+    """Every system library that the Qt the app loads links directly is checked:
+    upgrading PySide6 can add one, and a minimal Debian lacked GLib, which QtCore
+    links, while the list had only the X11 plugin's."""
     import PySide6
 
-    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
-    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=True)
-    needed = {
-        line.split()[0]
-        for line in out.stdout.splitlines()
-        if line.strip().startswith(("libxcb", "libxkbcommon", "libX11-xcb", "libEGL", "libGL."))
-    }
+    qt = Path(PySide6.__file__).parent / "Qt"
+    needed: set[str] = set()
+    for name in QT_LOADED:
+        out = subprocess.run(
+            ["readelf", "-d", str(qt / name)], capture_output=True, text=True, check=True
+        )
+        needed |= {
+            line.split("[", 1)[1].rstrip("]")
+            for line in out.stdout.splitlines()
+            if "(NEEDED)" in line
+        }
+    shipped = {path.name for path in (qt / "lib").iterdir()}
+    system = needed - shipped - BASE_SYSTEM
     listed = {lib.soname for lib in LIBRARIES}
-    assert needed and needed <= listed, needed - listed
+    assert "libglib-2.0.so.0" in system  # really read from the ELF files
+    assert system <= listed, system - listed
+
+
+def test_a_library_qt_failed_to_load_is_named_in_one_line() -> None:
+    # The loader's words when an extension module's library is not found.
+    unlisted = ImportError(
+        "libmirix-new.so.2: cannot open shared object file: No such file or directory"
+    )
+    line = import_problem(unlisted, "debian")
+    assert line is not None and "\n" not in line
+    assert "missing: libmirix-new.so.2 " in line
+    listed = ImportError(
+        "libglib-2.0.so.0: cannot open shared object file: No such file or directory"
+    )
+    assert str(import_problem(listed, "debian")).endswith("sudo apt install libglib2.0-0")
+    assert str(import_problem(listed, "fedora")).endswith("sudo dnf install glib2")
+    assert import_problem(ImportError("No module named 'PySide6'"), "debian") is None
 
 
 def test_the_readme_lists_the_packages_per_distribution() -> None:
