@@ -137,7 +137,7 @@ def print_hits(hits: list[Hit]) -> None:
         text = hit.text if len(hit.text) <= 160 else hit.text[:159] + "…"
         click.echo(f"{n:>2}. [{hit.type}] {hit.id}  {hit.at[:16]}  score {hit.score:.4f}")
         click.echo(f"    {text}")
-        if hit.sources and hit.type not in ("message", "screenshot"):
+        if hit.sources and kind_named(hit.type).is_memory:
             refs = ", ".join(s.external_id or s.id for s in hit.sources[:5])
             click.echo(f"    from: {refs}")
 
@@ -797,7 +797,7 @@ def _print_memories(answer: ChatAnswer) -> None:
         text = hit.text if len(hit.text) <= 120 else hit.text[:119] + "…"
         mark = "*" if hit.id in answer.answer else " "
         click.echo(f" {mark} [{hit.type}] {hit.id}  {hit.at[:16]}  {text}")
-        if hit.type not in ("message", "screenshot") and hit.sources:
+        if kind_named(hit.type).is_memory and hit.sources:
             refs = ", ".join(s.external_id or s.id for s in hit.sources[:5])
             click.echo(f"      from: {refs}")
 

@@ -267,8 +267,8 @@ def _memories_of(
             sources.setdefault(str(memory_id), set()).add((str(kind), str(source_id)))
         for memory_id in chunk:
             only_forgotten = sources.get(memory_id, set()) <= gone
-            core = kind_of_id(memory_id).name == "core"  # the two blocks always stay
-            (deleted if only_forgotten and not core else kept).append(memory_id)
+            fixed = kind_of_id(memory_id).fixed  # the core blocks always stay
+            (deleted if only_forgotten and not fixed else kept).append(memory_id)
     return tuple(deleted), tuple(kept)
 
 

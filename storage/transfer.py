@@ -219,8 +219,10 @@ def _import_row(
             for c in row
         ):
             return
-        pristine_core = kind.name == "core" and existing["version"] == 1 and not existing["text"]
-        if not (replace or pristine_core):
+        # A fixed row never edited (a new data directory's empty core block) is
+        # the destination's default, not content: the export's version replaces it.
+        pristine = kind.fixed and existing["version"] == 1
+        if not (replace or pristine):
             raise InvalidInputError(
                 f"line {line_no}: {row['id']} already exists with other content "
                 "(import with --replace to overwrite)."

@@ -29,18 +29,11 @@ from mirix_app.gui.errors import describe
 from mirix_app.gui.forget import Forgetter, forgot_text
 from mirix_app.gui.record_view import HistoryDialog, RecordView
 from mirix_app.gui.worker import Jobs
-from storage import Hit, Record, kind_of_id
+from storage import Hit, Record, kind_named, kind_of_id
+from storage.kinds import ALL_KINDS
 
-TABS: tuple[tuple[str, str], ...] = (
-    ("core", "Core"),
-    ("episodic", "Episodic"),
-    ("semantic", "Semantic"),
-    ("procedural", "Procedural"),
-    ("resource", "Resources"),
-    ("knowledge_vault", "Vault"),
-    ("message", "Messages"),
-    ("screenshot", "Screenshots"),
-)
+TABS: tuple[tuple[str, str], ...] = tuple((k.name, k.plural) for k in ALL_KINDS)
+"""(type, tab title) of each tab: the memory types, then messages and screenshots."""
 PERIODS: tuple[tuple[str, timedelta | None], ...] = (
     ("Any time", None),
     ("Last 24 hours", timedelta(days=1)),
@@ -52,19 +45,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 def row_text(record: Record) -> str:
-    f = record.fields
-    if record.type == "knowledge_vault":
-        return f"{f.get('caption') or ''} ({f.get('entry_type')}, {f.get('sensitivity')})"
-    if record.type == "message":
-        return f"{f.get('speaker') or f.get('role')}: {f.get('text')}"
-    if record.type == "screenshot":
-        return f"{f.get('app') or ''} — {f.get('window_title') or ''}"
-    if record.type == "core":
-        return f"{f.get('label')}: {str(f.get('text') or '(empty)').replace(chr(10), ' · ')}"
-    for name in ("title", "name"):
-        if f.get(name):
-            return f"{f[name]} — {f.get('summary') or ''}"
-    return str(f.get("summary") or record.id)
+    return kind_named(record.type).list_text(record.fields) or record.id
 
 
 class MemoryBrowser(QMainWindow):

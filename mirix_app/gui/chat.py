@@ -27,17 +27,8 @@ from PySide6.QtWidgets import (
 from mirix_app.gui.errors import describe, is_llm_unreachable
 from mirix_app.gui.image_view import image_file
 from mirix_app.gui.worker import Jobs
+from storage import kind_named
 
-TYPE_LABELS = {
-    "core": "Core",
-    "episodic": "Episodic",
-    "semantic": "Semantic",
-    "procedural": "Procedural",
-    "resource": "Resource",
-    "knowledge_vault": "Vault",
-    "message": "Message",
-    "screenshot": "Screenshot",
-}
 NO_LLM_NOTICE = "I have no language model to answer with yet. These memories match your message:"
 BUBBLE_MAX = 520
 LINK = "color:#4656d9; text-decoration:none"
@@ -157,7 +148,7 @@ class Bubble(QFrame):
                 f"<a style='{LINK}' href='{hit.id}'>{mark}{html.escape(short)}</a>"
             )
         rows = "".join(
-            f"<tr><td style='color:#6b7280; padding-right:10px'>{TYPE_LABELS.get(t, t)}</td>"
+            f"<tr><td style='color:#6b7280; padding-right:10px'>{kind_named(t).label}</td>"
             f"<td>{' &nbsp;·&nbsp; '.join(links)}</td></tr>"
             for t, links in groups.items()
         )

@@ -163,7 +163,7 @@ class RecordView(QWidget):
         for b in (self.save_button, self.history_button):
             b.setVisible(editable)
         # A memory is deleted softly (Undo); a message or screenshot is forgotten for good.
-        self.delete_button.setVisible(record is not None and record.type != "core")
+        self.delete_button.setVisible(record is not None and not kind_named(record.type).fixed)
         self.delete_button.setText("Delete" if editable else "Delete for good…")
         if record is None:
             self.title.setText("Select an item to see it here.")
@@ -182,7 +182,7 @@ class RecordView(QWidget):
                 continue
             value = record.fields.get(f.name)
             editor = FieldEditor(f.name, f.kind, f.choices, value)
-            editor.set_read_only(not editable or (record.type == "core" and f.name == "label"))
+            editor.set_read_only(not editable or f.name in kind.fixed_fields)
             self.editors[f.name] = editor
             label = f.name.replace("_", " ")
             if f.name in kind.secret_fields:
@@ -234,7 +234,8 @@ class RecordView(QWidget):
         return host
 
     def _reveal(self, line: QLineEdit, button: QPushButton, on: bool) -> None:
-        if on and self.record is not None and self.record.fields.get("sensitivity") == "high":
+        record = self.record
+        if on and record is not None and kind_named(record.type).withholds(record.fields):
             answer = QMessageBox.question(
                 self,
                 "Reveal a high-sensitivity secret?",
