@@ -24,7 +24,7 @@ from storage import Storage
 from storage.kinds import ALL_KINDS, CORE, MESSAGE, SCREENSHOT, Kind, index_text
 from storage.rows import encode_vector
 from storage.screens import encode_chunk_vectors
-from storage.vector_rows import count_other_width, other_width_rows, replace_embeddings
+from storage.sqlite.vector_rows import count_other_width, other_width_rows, replace_embeddings
 
 BATCH = 64
 

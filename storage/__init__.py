@@ -13,7 +13,6 @@ from typing import Any
 
 from storage.batches import BatchStore
 from storage.core import CoreStore
-from storage.db import Database
 from storage.errors import (
     CorruptDatabaseError,
     DatabaseLockedError,
@@ -42,7 +41,8 @@ from storage.rows import RowStore
 from storage.search import HybridSearch, Query, SearchParams
 from storage.secrets import SecretCipher
 from storage.sources import MessageStore, ScreenshotStore, message_store, screenshot_store
-from storage.vectors import VectorIndexes
+from storage.sqlite.db import Database
+from storage.sqlite.vectors import VectorIndexes
 
 __all__ = [
     "MEMORY_TYPE_NAMES",

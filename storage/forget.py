@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.db import Database, in_chunks
 from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import MESSAGE, SCREENSHOT, kind_of_id
 from storage.sources import context_line
+from storage.sqlite.db import Database, in_chunks
 
 SCRUB_CHUNK = 64 * 1024**2
 """Bytes of zeros written per row when overwriting the free pages."""

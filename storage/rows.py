@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from storage.db import Database, in_chunks
 from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import Kind, display_text, index_text, now_iso, public_value
 from storage.records import Record, SourceKind, SourceRef
 from storage.secrets import SecretCipher, seal_fields, unseal_fields
+from storage.sqlite.db import Database, in_chunks
 
 Vector = npt.NDArray[np.float32]
 

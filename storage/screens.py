@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from storage.db import in_chunks
 from storage.fts import TermBudget, query_terms
+from storage.sqlite.db import in_chunks
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from storage.db import Database, in_chunks
 from storage.fts import TermBudget, query_terms
 from storage.kinds import Kind, display_text
 from storage.records import Hit
 from storage.rows import RowStore
 from storage.sources import CHAT_PREFIX
-from storage.vectors import VectorIndex, VectorIndexes
+from storage.sqlite.db import Database, in_chunks
+from storage.sqlite.vectors import VectorIndex, VectorIndexes
 
 Candidate = tuple[float, Kind, int, tuple[str, ...]]
 

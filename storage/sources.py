@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage.db import in_chunks
 from storage.kinds import MESSAGE, SCREENSHOT, validate_fields
 from storage.records import Record
 from storage.rows import RowStore, Vector, encode_vector
+from storage.sqlite.db import in_chunks
 
 
 def context_line(speaker: str | None, text: str) -> str:

@@ -20,13 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from storage.db import Database
 from storage.errors import InvalidInputError
 from storage.inputs import json_lines, parse_json
 from storage.kinds import ALL_KINDS, BY_NAME, Kind, kind_of_id, now_iso, parse_time, validate_fields
-from storage.migrations import schema_version
 from storage.rows import search_text_for
 from storage.secrets import SecretCipher, is_encrypted, seal_fields, unseal, unseal_fields
+from storage.sqlite.db import Database
+from storage.sqlite.migrations import schema_version
 
 FORMAT = "mirix-app-export"
 FORMAT_VERSION = 1

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from storage import ForgetScope, SourceRef, Storage
-from storage.ann import AnnVectors, Reading
 from storage.kinds import EPISODIC, SEMANTIC
-from storage.vectors import KindVectors, VectorIndexes
+from storage.sqlite.ann import AnnVectors, Reading
+from storage.sqlite.vectors import KindVectors, VectorIndexes
 
 DIM = 32
 
@@ -315,7 +315,7 @@ def test_background_builds_run_one_at_a_time_and_a_huge_kind_builds_at_once(
     assert isinstance(indexes.get(conn, EPISODIC), AnnVectors)
     indexes.close()
 
-    monkeypatch.setattr("storage.vectors.BACKGROUND_MAX_ROWS", 100)
+    monkeypatch.setattr("storage.sqlite.vectors.BACKGROUND_MAX_ROWS", 100)
     huge = _background(storage, tmp_path / "other")
     assert isinstance(huge.get(conn, SEMANTIC), AnnVectors)  # built before answering
     assert huge.building() == []

@@ -9,7 +9,7 @@ import pytest
 
 from storage import CorruptDatabaseError, Query, Storage
 from storage.kinds import BY_NAME
-from storage.migrations import MIGRATIONS, apply_migrations, schema_version
+from storage.sqlite.migrations import MIGRATIONS, apply_migrations, schema_version
 
 
 def _conn(path: Path) -> sqlite3.Connection:

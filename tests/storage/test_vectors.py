@@ -8,7 +8,7 @@ import pytest
 
 from storage import Query, Storage
 from storage.kinds import EPISODIC, SEMANTIC
-from storage.vectors import KindVectors, VectorIndexes
+from storage.sqlite.vectors import KindVectors, VectorIndexes
 from tests.fakes import FakeEmbedder
 
 EMB = FakeEmbedder()
