@@ -63,7 +63,7 @@ from storage import (
 )
 from storage.batches import Batch
 from storage.inputs import clean_text
-from storage.kinds import format_time, index_text, parse_time, validate_fields
+from storage.kinds import SCREENSHOT, format_time, index_text, parse_time, validate_fields
 from storage.paths import ensure_data_dir
 from storage.transfer import export_to, import_file
 
@@ -113,10 +113,18 @@ class Assistant:
         if since_t and until_t and since_t > until_t:
             raise InvalidInputError("--since is after --until.")
         vector = self.embedder.embed([text])[0]
+        # Screenshots rank as in screens search: by their image too, with a CLIP model.
+        clip = self.screens.clip if SCREENSHOT in kinds else None
         query = Query(
-            text=text, vector=vector, kinds=kinds, since=since_t, until=until_t, limit=limit
+            text=text,
+            vector=vector,
+            kinds=kinds,
+            since=since_t,
+            until=until_t,
+            limit=limit,
+            image_vector=clip.embed_texts([text])[0] if clip is not None else None,
         )
-        return self.storage.search.run(query)
+        return self.storage.search.run(query, screen_params=self.screens.params)
 
     # -- memories ----------------------------------------------------------------------
 

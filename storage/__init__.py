@@ -38,10 +38,11 @@ from storage.memories import MemoryStore
 from storage.paths import DB_FILENAME, ensure_data_dir, resolve_data_dir
 from storage.records import HistoryEntry, Hit, Record, SourceRef
 from storage.rows import RowStore
-from storage.search import HybridSearch, Query, SearchParams
+from storage.search import HybridSearch, Query, ScreenSearchParams, SearchParams
 from storage.secrets import SecretCipher
 from storage.sources import MessageStore, ScreenshotStore, message_store, screenshot_store
 from storage.sqlite.db import Database
+from storage.sqlite.search import SqliteSearch
 from storage.sqlite.vectors import VectorIndexes
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "NotFoundError",
     "Query",
     "Record",
+    "ScreenSearchParams",
     "ScreenshotStore",
     "SearchParams",
     "SourceRef",
@@ -119,15 +121,10 @@ class Storage:
             db.close()
             raise
         messages, screenshots = message_store(db), screenshot_store(db)
-        stores: dict[str, RowStore] = {
-            **memories,
-            "message": messages,
-            "screenshot": screenshots,
-        }
         # Graphs for large kinds are built in the background (the exact matrix
         # answers meanwhile); close() waits for them or stops them.
         vectors = VectorIndexes(directory / "index", reading=db.reading)
-        search = HybridSearch(db, stores, vectors, params)
+        search = HybridSearch(SqliteSearch(db, vectors), params)
         return cls(directory, db, memories, messages, screenshots, search, vectors, cipher)
 
     @property

@@ -111,6 +111,9 @@ class Kind:
     pinned: bool = False
     """Its rows go whole into every chat and meta-agent prompt instead of being
     searched for (the core blocks: who the user is)."""
+    ranking: Literal["rank", "score"] = "rank"
+    """How search fuses its keyword and vector lists (:mod:`storage.search`): rank
+    fusion, or score fusion with the closest chunk and the image (screenshots)."""
     field_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -342,6 +345,7 @@ SCREENSHOT = Kind(
     is_memory=False,
     label="Screenshot",
     plural="Screenshots",
+    ranking="score",
     list_fields=("app", "window_title"),
 )
 

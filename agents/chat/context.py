@@ -22,8 +22,8 @@ from agents.privacy import redact
 from agents.screens.search import passage, search_screens_with, similar_words, words_of
 from storage import MEMORY_TYPE_NAMES, Hit, NotFoundError, Query, Storage, kind_named
 from storage.core import BLOCK_LABELS
+from storage.interface import Where
 from storage.kinds import CORE
-from storage.screens import ScreenFilter
 
 SEARCHED_TYPES: tuple[str, ...] = (
     *(t for t in MEMORY_TYPE_NAMES if not kind_named(t).pinned),  # pinned: always in, whole
@@ -83,7 +83,7 @@ def screen_hits(
     if not topic.strip() or limit < 1:
         return []
     found = search_screens_with(
-        storage, topic, vector, where=ScreenFilter(), limit=limit * SCREEN_CANDIDATES
+        storage, topic, vector, where=Where(), limit=limit * SCREEN_CANDIDATES
     )
     out: list[Hit] = []
     shown: list[set[str]] = []

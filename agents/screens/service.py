@@ -13,17 +13,11 @@ from agents.screens.clip import UNAVAILABLE, ClipEmbedder, clip_from_settings
 from agents.screens.importer import Progress, ScreenImportReport, import_manifest
 from agents.screens.ocr import OcrEngine
 from agents.screens.pipeline import PipelineConfig, ScreenPipeline
-from agents.screens.search import (
-    ScreenHit,
-    ScreenSearchParams,
-    activity,
-    screen_filter,
-    search_screens,
-)
+from agents.screens.search import ScreenHit, activity, screen_filter, search_screens
 from agents.screens.spool import SPOOL_DIR, FrameMatch, Spool
 from agents.screens.store import add_chunk_vectors
 from agents.settings import Settings, SettingsSource
-from storage import ForgetScope, InvalidInputError, Storage
+from storage import ForgetScope, InvalidInputError, ScreenSearchParams, Storage
 from storage.frames import FrameFiles
 from storage.kinds import parse_time
 

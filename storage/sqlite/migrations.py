@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from storage.errors import CorruptDatabaseError
-from storage.fts import INDEX_FORM_SQL, register_index_form
+from storage.sqlite.fts import INDEX_FORM_SQL, register_index_form
 
 Migration = Callable[[sqlite3.Connection], None]
 

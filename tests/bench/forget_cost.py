@@ -27,7 +27,7 @@ from search_latency import DIM
 
 from agents.screens.search import search_screens_with
 from storage import ForgetScope, Storage
-from storage.screens import ScreenFilter
+from storage.interface import Where
 
 
 def timed(storage: Storage, label: str, scope: ForgetScope) -> None:
@@ -71,9 +71,7 @@ def main() -> None:
     timed(storage, f"one app ({RARE_APP})", ForgetScope(app=RARE_APP))
     vector = np.random.default_rng(1).standard_normal(DIM).astype(np.float32)
     started = time.perf_counter()
-    search_screens_with(
-        storage, "report", vector / np.linalg.norm(vector), where=ScreenFilter(), limit=20
-    )
+    search_screens_with(storage, "report", vector / np.linalg.norm(vector), where=Where(), limit=20)
     print(f"First search after the forgets: {time.perf_counter() - started:.2f} s")
     print(f"Database size after: {storage.stats()['database_bytes'] / 1e9:.2f} GB")
     storage.close(finish_builds=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from storage import Storage
 from storage.cjk import index_form
-from storage.fts import TermBudget, TextPlan, match_expression, query_terms
+from storage.fts import query_terms
+from storage.sqlite.fts import TermBudget, TextPlan, match_expression
 
 
 def test_query_terms_drop_function_words_and_possessives() -> None:

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from storage import Storage
+from storage.interface import Where
+from storage.kinds import SCREENSHOT
 from storage.screens import (
-    ScreenFilter,
-    chunk_vectors,
     decode_boxes,
     encode_boxes,
     encode_chunk_vectors,
     frame_images,
-    rowids_within,
     set_sensitive_boxes,
 )
+from storage.sqlite.search import SqliteSearchSession, rowids_within
 
 
 def test_boxes_round_trip_and_anything_else_reads_as_unknown() -> None:
@@ -85,7 +85,10 @@ def test_chunk_vectors_come_back_as_float32_rows_and_others_are_left_out(
     storage.db.write(store)
     with storage.db.reading() as conn:
         rowids = dict(conn.execute("SELECT id, rowid FROM screenshots"))
-        found = chunk_vectors(conn, [rowids[ok], rowids[narrow], rowids[none], 999], dim=8)
+        session = SqliteSearchSession(storage.search._backend, conn)  # type: ignore[arg-type]
+        found = session.chunk_vectors(
+            SCREENSHOT, [rowids[ok], rowids[narrow], rowids[none], 999], dim=8
+        )
     assert list(found) == [rowids[ok]]  # 3 x 3 values do not make rows of 8; NULL: none
     assert found[rowids[ok]].dtype == np.float32
     assert found[rowids[ok]].shape == (3, 8)
@@ -123,7 +126,7 @@ def test_the_frames_of_an_app_are_listed_up_to_a_limit(storage: Storage) -> None
     conn = storage.db.read()
 
     def within(limit: int = 100, **where: str) -> list[int] | None:
-        found = rowids_within(conn, ScreenFilter(**where), limit)
+        found = rowids_within(conn, SCREENSHOT, Where(**where), limit)
         return None if found is None else sorted(found)
 
     assert within(app="code") == [*code, vscode]  # a part of the name, any case; not deleted

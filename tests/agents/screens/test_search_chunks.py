@@ -17,7 +17,7 @@ from agents.screens.search import (
     snippet,
 )
 from agents.screens.store import chunk_spans, embed_screen
-from storage.screens import ScreenFilter
+from storage.interface import Where
 from tests.screens_data import keep_text_frame
 
 
@@ -47,7 +47,7 @@ def ranked(assistant: Assistant, **params: float) -> list[str | None]:
     # Meaning only: the keyword list would favour the busy page on its own.
     chosen = ScreenSearchParams(text_weight=0.0, **params)  # type: ignore[arg-type]
     hits = search_screens(
-        assistant.storage, assistant.embedder, QUERY, where=ScreenFilter(), params=chosen
+        assistant.storage, assistant.embedder, QUERY, where=Where(), params=chosen
     )
     return [h.external_id for h in hits]
 
@@ -90,7 +90,7 @@ def test_a_hit_says_its_closest_chunk_and_the_passage_is_that_chunk(
     assistant: Assistant,
 ) -> None:
     keep(assistant, "busy", "\n".join([filler("x", 45), filler("y", 45), *BUSY_PAGE.splitlines()]))
-    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=ScreenFilter())
+    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=Where())
     assert hit.closest_chunk == 2  # after two chunks of 45 words
     shown = passage(hit, redacted=False)
     assert shown.startswith("harbour ferry timetable ferry timetable harbour a0 a1")
@@ -108,7 +108,7 @@ def test_a_redacted_passage_hides_secrets_even_across_chunks(assistant: Assistan
         ["harbour ferry timetable", "mail ann@example.org", filler("p", 40), *key_lines]
     )
     keep(assistant, "secret", text)
-    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=ScreenFilter())
+    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=Where())
     assert "ann@example.org" in passage(hit, redacted=False)
     shown = passage(hit, redacted=True)
     assert "[EMAIL]" in shown and "ann@example.org" not in shown
@@ -157,7 +157,7 @@ def test_frames_of_one_window_with_the_same_text_group_under_the_best(
     typing = {keep(assistant, f"t{n}", BUSY_PAGE + " typed" * n) for n in range(3)}
     keep(assistant, "short", SHORT_NOTE)
     keep_text_frame(assistant, "elsewhere", BUSY_PAGE, app="Editor")  # same text, other window
-    hits = search_screens(assistant.storage, assistant.embedder, QUERY, where=ScreenFilter())
+    hits = search_screens(assistant.storage, assistant.embedder, QUERY, where=Where())
     groups = group_similar(hits)
     assert sorted(len(g) for g in groups) == [1, 1, 3]
     (three,) = [g for g in groups if len(g) == 3]
@@ -185,7 +185,7 @@ def test_a_rare_apps_screens_are_found_by_meaning_however_far_down_overall(
             assistant.storage,
             assistant.embedder,
             QUERY,
-            where=ScreenFilter(app="termin"),
+            where=Where(app="termin"),
             limit=1,
             params=params,
         )
@@ -195,3 +195,18 @@ def test_a_rare_apps_screens_are_found_by_meaning_however_far_down_overall(
     # without the exact comparison (an app with more frames than the limit) the
     # deeper overall list misses it
     assert found(replace(shallow, app_exact_max=0)) == []
+
+
+def test_search_and_screens_search_rank_screenshots_alike(assistant: Assistant) -> None:
+    # The busy page wins by its closest chunk, which rank fusion of whole-screen
+    # lists alone would not see; both commands run storage's one search.
+    keep(assistant, "busy", BUSY_PAGE)
+    keep(assistant, "short", SHORT_NOTE)
+    for i in range(5):
+        keep(assistant, f"side{i}", f"ferry {filler(f'q{i}x', 12)}")
+    screens = assistant.screens_search(QUERY, limit=7)
+    found = assistant.search(QUERY, types=["screenshot"], limit=7)
+    assert [h.screenshot_id for h in screens] == [h.id for h in found]
+    assert [h.score for h in screens] == [h.score for h in found]
+    assert [h.closest_chunk for h in screens] == [h.part for h in found]
+    assert found[0].fields["external_id"] == "busy"
