@@ -65,7 +65,6 @@ from storage.batches import Batch
 from storage.inputs import clean_text
 from storage.kinds import SCREENSHOT, format_time, index_text, parse_time, validate_fields
 from storage.paths import ensure_data_dir
-from storage.transfer import export_to, import_file
 
 SEARCHABLE_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message", "screenshot")
 
@@ -403,12 +402,7 @@ class Assistant:
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with open(fd, "w", encoding="utf-8") as out:
-                count = export_to(
-                    self.storage.db,
-                    out,
-                    cipher=self.storage.cipher,
-                    reveal_secrets=reveal_secrets,
-                )
+                count = self.storage.export_to(out, reveal_secrets=reveal_secrets)
             tmp.replace(path)  # a crash mid-export never leaves a truncated file
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -416,7 +410,7 @@ class Assistant:
         return count
 
     def import_export(self, path: Path, *, replace: bool = False) -> dict[str, int]:
-        return import_file(self.storage.db, path, replace=replace, cipher=self.storage.cipher)
+        return self.storage.import_file(path, replace=replace)
 
     def stats(self) -> dict[str, Any]:
         info = self.storage.stats()

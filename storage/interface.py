@@ -1,25 +1,24 @@
 """The storage interface: what a storage engine implements and the layers above
 use. No SQL and no connection crosses it.
 
-An engine (``storage.sqlite`` today; PostgreSQL next) supplies
+What an engine (``storage.sqlite`` today) supplies, and the layers above see:
 
-- **repositories**, one per concern (:class:`MemoryRepository` per memory type,
-  :class:`CoreRepository`, :class:`MessageRepository`,
-  :class:`ScreenshotRepository`, :class:`BatchRepository`,
-  :class:`ProvenanceRepository`, :class:`HistoryRepository`), bundled as
-  :class:`Repositories`. Every method runs in one transaction of its own, or in
-  the caller's **unit of work**: :meth:`Engine.write` runs a function with a
-  :class:`Repositories` bound to one transaction, so a message, its episodic
-  memory and their provenance (or a frame's row, text, vectors and sensitive
-  boxes) are stored together or not at all. One API either way: the same
-  repository methods, bound to their own transactions or to the caller's.
-- **search primitives** (:class:`SearchPrimitives`): keyword and vector
+- **Repositories with a transaction of their own**: the stores a
+  :class:`storage.Storage` holds (``memories``, ``core``, ``messages``,
+  ``screenshots``, ``batches``), each method one transaction, rows coming back
+  as records or plain dicts; and the storage's own reads (a span of time for
+  the timeline, rows to re-embed, export and import, forgetting, stats).
+- **A unit of work** (:class:`UnitOfWork`) for writes that must be stored
+  together: :meth:`storage.Storage.transaction` runs a function with the
+  repositories' writes bound to one transaction (:class:`SourceWrites`,
+  :class:`ScreenshotWrites`, :class:`BatchWrites`, :class:`MemoryWrites`,
+  :class:`ProvenanceWrites`), so a message, its episodic memory and their
+  provenance (or a frame's row, text, vectors and sensitive boxes) are stored
+  together or not at all.
+- **Search primitives** (:class:`SearchPrimitives`): keyword and vector
   rankings per kind with filters, term statistics, chunk and image vectors, row
   fetches. The fusion on top of them (:mod:`storage.search`) is the engines'
   one hybrid search.
-- reads of whole spans (:class:`TimelineReader`), re-embedding upkeep
-  (:class:`EmbeddingUpkeep`), forgetting, export and import rows
-  (:class:`ExportSource`, :class:`ImportTarget`) and stats.
 
 Rows are named by their id (``epi_…``); a repository also hands out an integer
 ``rowid`` where a caller pages through rows in the order they were stored
@@ -39,6 +38,8 @@ import numpy.typing as npt
 
 from storage.kinds import Kind
 from storage.records import SourceRef
+from storage.screens import Box
+from storage.sources import NewSource
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -159,3 +160,84 @@ class SearchBackend(Protocol):
         """Search primitives on one read snapshot, for the length of the block."""
         ...
 
+
+# -- the unit of work ----------------------------------------------------------------
+
+
+class SourceWrites(Protocol):
+    """Raw sources (messages, screenshots) inside a unit of work."""
+
+    def existing_external_ids(self, external_ids: Sequence[str]) -> set[str]:
+        """Those of ``external_ids`` stored, including what another process stored
+        since the caller last looked."""
+        ...
+
+    def insert_many(self, items: Sequence[NewSource]) -> list[str]:
+        """Insert validated sources (:meth:`storage.sources.SourceStore.prepare`); their ids."""
+        ...
+
+
+class ScreenshotWrites(SourceWrites, Protocol):
+    def insert_frame(
+        self,
+        values: dict[str, Any],
+        *,
+        item_id: str,
+        embedding: Vector,
+        context: str,
+        chunk_embeddings: bytes,
+        image_embedding: Vector | None,
+        sensitive_boxes: Sequence[Box],
+    ) -> str:
+        """A kept frame's row with its text, vectors (``chunk_embeddings`` as
+        :func:`storage.screens.encode_chunk_vectors` makes them) and the boxes of its
+        sensitive text."""
+        ...
+
+    def fill_chunk_embeddings(self, blobs: Sequence[tuple[int, bytes]]) -> None:
+        """(rowid, chunk embeddings) of screenshots that have none yet; others are left."""
+        ...
+
+
+class BatchWrites(Protocol):
+    def enqueue(self, items: Sequence[dict[str, Any]]) -> str:
+        """A new sealed batch of observations; its id."""
+        ...
+
+    def append(self, items: Sequence[dict[str, Any]], *, max_items: int) -> str:
+        """The items added to the open batch (sealed at ``max_items``); its id."""
+        ...
+
+
+class MemoryWrites(Protocol):
+    def insert(self, values: dict[str, Any], *, embedding: Vector | None, context: str = "") -> str:
+        """A new memory of validated ``values``; its id."""
+        ...
+
+
+class ProvenanceWrites(Protocol):
+    def link(self, memory_id: str, sources: Sequence[SourceRef]) -> None:
+        """Record that the memory was made from ``sources`` (each must exist)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """Repositories bound to one transaction (:meth:`storage.Storage.transaction`):
+    all they write is stored together, or nothing if the work raises."""
+
+    @property
+    def messages(self) -> SourceWrites: ...
+
+    @property
+    def screenshots(self) -> ScreenshotWrites: ...
+
+    @property
+    def batches(self) -> BatchWrites: ...
+
+    @property
+    def memories(self) -> Mapping[str, MemoryWrites]:
+        """By memory type name."""
+        ...
+
+    @property
+    def provenance(self) -> ProvenanceWrites: ...

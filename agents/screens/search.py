@@ -23,7 +23,6 @@ from storage.cjk import has_cjk
 from storage.fts import query_terms
 from storage.interface import Where
 from storage.kinds import SCREENSHOT, parse_time
-from storage.screens import hourly_activity
 
 SNIPPET_CHARS = 160
 
@@ -228,5 +227,4 @@ def snippet(text: str, terms: list[str], closest_chunk: int | None = None) -> st
 
 def activity(storage: Storage, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
     where = screen_filter(since, until, None)
-    with storage.db.reading() as conn:
-        return hourly_activity(conn, where.since, where.until)
+    return storage.screenshots.activity(where.since, where.until)

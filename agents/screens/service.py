@@ -133,7 +133,7 @@ class ScreenService:
     def usage(self) -> dict[str, Any]:
         budget = int(self.settings.number("storage_budget_gb") * GB)
         pipeline = self._pipeline
-        files = pipeline.files if pipeline else FrameFiles(self.storage.data_dir, self.storage.db)
+        files = pipeline.files if pipeline else self.storage.frame_files()
         use = files.usage(budget)
         return {
             "image_bytes": use.image_bytes,

@@ -60,7 +60,7 @@ def main() -> None:
         build(storage, args.rows, args.seed)
     rows = storage.stats()["counts"]["screenshot"]["live"]
     print(f"Screenshots: {rows:,}; database {storage.stats()['database_bytes'] / 1e9:.2f} GB")
-    first = storage.db.query("SELECT id, at FROM screenshots ORDER BY rowid LIMIT 1")[0]
+    first = storage._db.query("SELECT id, at FROM screenshots ORDER BY rowid LIMIT 1")[0]
     timed(storage, "one screenshot by id", ForgetScope(ids=(str(first["id"]),)))
     hour = str(first["at"])[:13]
     timed(

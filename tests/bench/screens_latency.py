@@ -83,7 +83,7 @@ def build(storage: Storage, rows: int, seed: int) -> float:
                     "UPDATE screenshots SET chunk_embeddings = ? WHERE id = ?", (chunks, item_id)
                 )
 
-        storage.db.write(write)
+        storage._db.write(write)
         made += n
         print(f"\r  built {made:,}/{rows:,} screenshots", end="", file=sys.stderr)
     print(file=sys.stderr)
@@ -93,7 +93,7 @@ def build(storage: Storage, rows: int, seed: int) -> float:
 def rare_app_recall(storage: Storage, qrng: np.random.Generator, queries: int) -> str:
     """How many of the rare app's 20 nearest screens (exact, by screen vector) a
     meaning-only search filtered to that app returns."""
-    with storage.db.reading() as conn:
+    with storage._db.reading() as conn:
         rows = conn.execute(
             "SELECT rowid, embedding FROM screenshots WHERE app = ? AND deleted_at IS NULL",
             (RARE_APP,),
@@ -111,7 +111,7 @@ def rare_app_recall(storage: Storage, qrng: np.random.Generator, queries: int) -
             storage, "zzzqqq", vector, where=where, limit=20, params=meaning_only
         )
         ids = [h.screenshot_id for h in hits]
-        with storage.db.reading() as conn:
+        with storage._db.reading() as conn:
             got = {
                 int(r[0])
                 for r in conn.execute(

@@ -120,7 +120,7 @@ def test_screenshots_kept_before_sensitive_boxes_stay_with_the_boxes_unknown(
     with Storage.open(data) as storage:
         shot = storage.screenshots.get("scr_old")
         assert (shot.fields["app"], shot.fields["ocr_text"]) == ("editor", "notes")
-        with storage.db.reading() as reading:
+        with storage._db.reading() as reading:
             row = reading.execute("SELECT sensitive_boxes FROM screenshots").fetchone()
             assert row["sensitive_boxes"] is None  # not known: never sent as an image
             assert schema_version(reading) == len(MIGRATIONS)

@@ -94,8 +94,8 @@ def test_ids_route_to_their_store(storage: Storage) -> None:
 def test_opening_an_existing_dir_for_reading_needs_no_write_lock(storage: Storage) -> None:
     """Read-only commands must work while another process writes (WAL)."""
     storage.memories["semantic"].add(BODIES["semantic"])
-    before = db_dump(storage.db.path)
-    other = sqlite3.connect(storage.db.path, isolation_level=None)
+    before = db_dump(storage._db.path)
+    other = sqlite3.connect(storage._db.path, isolation_level=None)
     try:
         other.execute("BEGIN EXCLUSIVE")
         with Storage.open(storage.data_dir) as reader:
@@ -103,4 +103,4 @@ def test_opening_an_existing_dir_for_reading_needs_no_write_lock(storage: Storag
         other.execute("ROLLBACK")
     finally:
         other.close()
-    assert db_dump(storage.db.path) == before
+    assert db_dump(storage._db.path) == before

@@ -70,14 +70,14 @@ def test_a_screen_kept_before_chunk_embeddings_is_scored_by_its_whole_text(
     def forget(conn: sqlite3.Connection) -> None:  # as a frame kept before schema v6
         conn.execute("UPDATE screenshots SET chunk_embeddings = NULL WHERE id = ?", (busy,))
 
-    assistant.storage.db.write(forget)
+    assistant.storage._db.write(forget)
     assert ranked(assistant) == ["short", "busy"]
     assert ranked(assistant, chunk_weight=0.0) == ["short", "busy"]
 
 
 def test_keeping_a_frame_stores_one_row_per_chunk(assistant: Assistant) -> None:
     item = keep(assistant, "busy", BUSY_PAGE)
-    with assistant.storage.db.reading() as conn:
+    with assistant.storage._db.reading() as conn:
         blob = conn.execute(
             "SELECT chunk_embeddings FROM screenshots WHERE id = ?", (item,)
         ).fetchone()[0]
@@ -133,18 +133,18 @@ def test_reindex_gives_older_screenshots_their_chunk_embeddings(assistant: Assis
     def read(conn: sqlite3.Connection) -> dict[str, bytes | None]:
         return dict(conn.execute("SELECT external_id, chunk_embeddings FROM screenshots"))
 
-    with assistant.storage.db.reading() as conn:
+    with assistant.storage._db.reading() as conn:
         written = read(conn)
 
     def forget(conn: sqlite3.Connection) -> None:  # as frames kept before schema v6
         conn.execute("UPDATE screenshots SET chunk_embeddings = NULL WHERE external_id != 'other'")
 
-    assistant.storage.db.write(forget)
+    assistant.storage._db.write(forget)
     assert ranked(assistant)[:2] == ["short", "busy"]
     seen: list[tuple[int, int]] = []
     assert assistant.reindex_screens(progress=lambda done, total: seen.append((done, total))) == 2
     assert seen[0] == (0, 2) and seen[-1] == (2, 2)
-    with assistant.storage.db.reading() as conn:
+    with assistant.storage._db.reading() as conn:
         assert read(conn) == written  # the same vectors a new frame gets
     assert ranked(assistant)[:2] == ["busy", "short"]
     assert assistant.reindex_screens() == 0  # nothing left: a second run is a no-op
