@@ -26,6 +26,7 @@ from storage.records import SourceRef
 from storage.rows import sources_of_memories
 from storage.sqlite.db import Database, in_chunks
 from storage.sqlite.fts import TermBudget, quoted
+from storage.sqlite.tables import column_names
 from storage.sqlite.vectors import VectorIndex, VectorIndexes
 
 TERM_COUNT_CAP = 10_000
@@ -64,7 +65,7 @@ class SqliteSearchSession:
         """The table's columns (the schema does not change while the engine is open)."""
         known = self._s._columns.get(kind.table)
         if known is None:
-            known = frozenset(r[1] for r in self._conn.execute(f"PRAGMA table_info({kind.table})"))
+            known = frozenset(column_names(self._conn, kind.table))
             self._s._columns[kind.table] = known
         return known
 
