@@ -63,7 +63,14 @@ from storage import (
 )
 from storage.batches import Batch
 from storage.inputs import clean_text
-from storage.kinds import SCREENSHOT, format_time, index_text, parse_time, validate_fields
+from storage.kinds import (
+    CORE,
+    SCREENSHOT,
+    embedding_text,
+    format_time,
+    parse_time,
+    validate_fields,
+)
 from storage.paths import ensure_data_dir
 
 SEARCHABLE_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message", "screenshot")
@@ -194,14 +201,14 @@ class Assistant:
 
     def _core_embedded(self, block: Record) -> Record:
         """Core edits are line operations; refresh the block's vector afterwards."""
-        text = str(block.fields.get("text") or "")
+        text = embedding_text(CORE, block.fields)
         # An emptied block drops its vector: it must not be found by the old text.
         vector = self.embedder.embed([text])[0] if text else None
         self.storage.core.set_embedding(block.id, vector)
         return block
 
     def _embed_fields(self, type_name: str, stored: dict[str, Any]) -> Any:
-        text = index_text(kind_named(type_name), stored)
+        text = embedding_text(kind_named(type_name), stored)
         return self.embedder.embed([text])[0] if text.strip() else None
 
     # -- chat (agents.chat) --------------------------------------------------------------

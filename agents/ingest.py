@@ -24,7 +24,7 @@ from agents.errors import IngestError
 from storage import InvalidInputError, SourceRef, Storage
 from storage.inputs import json_lines, parse_json
 from storage.interface import UnitOfWork
-from storage.kinds import EPISODIC, MESSAGE, validate_fields
+from storage.kinds import EPISODIC, MESSAGE, embedding_text, validate_fields
 from storage.sources import NewSource, context_line
 
 Progress = Callable[[int, int], None]
@@ -188,7 +188,7 @@ def import_messages(
     report.skipped_existing = len(messages) - len(fresh)
     contexts = _contexts(messages)  # over all messages, so context crosses re-imports
     context_of = {id(m): c for m, c in zip(messages, contexts, strict=True)}
-    vectors = _embed(embedder, [_embed_text(m) for m in fresh], progress)
+    vectors = _embed(embedder, [embedding_text(MESSAGE, m.values) for m in fresh], progress)
     new_sources = [NewSource(m.values, vectors[i], context_of[id(m)]) for i, m in enumerate(fresh)]
 
     def write(work: UnitOfWork) -> int:
@@ -229,11 +229,6 @@ def _observation(msg_id: str, m: ParsedMessage) -> dict[str, Any]:
     item = {"kind": "message", "source_id": msg_id, "at": v["at"], "text": v["text"]}
     item |= {k: v[k] for k in ("speaker", "role", "session") if v.get(k)}
     return item
-
-
-def _embed_text(m: ParsedMessage) -> str:
-    speaker = m.values.get("speaker")
-    return f"{speaker}: {m.values['text']}" if speaker else str(m.values["text"])
 
 
 def _embed(

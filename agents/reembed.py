@@ -11,7 +11,7 @@ still of the old width.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ import numpy.typing as npt
 from agents.embeddings import TextEmbedder
 from agents.screens.store import embed_screen
 from storage import Storage
-from storage.kinds import ALL_KINDS, CORE, MESSAGE, SCREENSHOT, Kind, index_text
+from storage.kinds import ALL_KINDS, SCREENSHOT, Kind, embedding_text
 from storage.rows import encode_vector
 from storage.screens import encode_chunk_vectors
 
@@ -77,16 +77,6 @@ def _embedded(
     texts = [embedding_text(kind, r) for r in rows]
     vectors = embedder.embed([t if t.strip() else " " for t in texts])
     return [(int(r["rowid"]), _blob(vectors[i]), None) for i, r in enumerate(rows)]
-
-
-def embedding_text(kind: Kind, row: Mapping[str, Any]) -> str:
-    """The text a row's vector is made from, as when it was stored."""
-    if kind is MESSAGE:
-        speaker = row["speaker"]
-        return f"{speaker}: {row['text']}" if speaker else str(row["text"])
-    if kind is CORE:
-        return str(row["text"] or "")
-    return index_text(kind, {f.name: row[f.name] for f in kind.fields})
 
 
 def _blob(vector: npt.NDArray[np.float32]) -> bytes:

@@ -111,6 +111,10 @@ class Kind:
     pinned: bool = False
     """Its rows go whole into every chat and meta-agent prompt instead of being
     searched for (the core blocks: who the user is)."""
+    embed_fields: tuple[str, ...] = ()
+    """The fields a row's text vector is made from, in order (empty: its index
+    fields), joined by ``embed_separator``."""
+    embed_separator: str = "\n"
     ranking: Literal["rank", "score"] = "rank"
     """How search fuses its keyword and vector lists (:mod:`storage.search`): rank
     fusion, or score fusion with the closest chunk and the image (screenshots)."""
@@ -184,6 +188,7 @@ CORE = Kind(
     fixed=True,
     fixed_fields=("label",),
     pinned=True,
+    embed_fields=("text",),  # a block's lines, not its label
 )
 EPISODIC = Kind(
     name="episodic",
@@ -316,6 +321,7 @@ MESSAGE = Kind(
     time_column="at",
     index_fields=("speaker", "text"),
     display_fields=("text",),
+    embed_separator=": ",  # "Ann: see you at the harbour"
     is_memory=False,
     actor_field="speaker",
     label="Message",
@@ -561,10 +567,21 @@ def public_value(f: Field, stored: object) -> object:
     return stored
 
 
-def index_text(kind: Kind, values: dict[str, Any]) -> str:
+def index_text(kind: Kind, values: Mapping[str, Any]) -> str:
     """The text the full-text index holds for one row."""
+    return "\n".join(_texts(kind, values, kind.index_fields))
+
+
+def embedding_text(kind: Kind, values: Mapping[str, Any]) -> str:
+    """The text a row's vector is made from (when it is stored and when it is
+    embedded anew): its embed fields."""
+    return kind.embed_separator.join(_texts(kind, values, kind.embed_fields or kind.index_fields))
+
+
+def _texts(kind: Kind, values: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """The named fields' values as text (a list as its items), empty ones left out."""
     parts: list[str] = []
-    for name in kind.index_fields:
+    for name in names:
         value = values.get(name)
         if value is None or value == "":
             continue
@@ -573,7 +590,7 @@ def index_text(kind: Kind, values: dict[str, Any]) -> str:
             parts.append(" ".join(items))
         else:
             parts.append(str(value))
-    return "\n".join(parts)
+    return parts
 
 
 def display_text(kind: Kind, values: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from agents.embeddings import TextEmbedder
 from agents.errors import ToolInputError
 from storage import InvalidInputError, NotFoundError, SourceRef, Storage, kind_named, kind_of_id
 from storage.core import block_id
-from storage.kinds import index_text, validate_fields
+from storage.kinds import embedding_text, validate_fields
 
 
 class MemoryWriter:
@@ -139,7 +139,7 @@ class MemoryWriter:
     # -- helpers -----------------------------------------------------------------------
 
     def _vector(self, values: dict[str, Any]) -> Any:
-        text = index_text(self.kind, validate_fields(self.kind, values))
+        text = embedding_text(self.kind, validate_fields(self.kind, values))
         return self.embedder.embed([text])[0] if text.strip() else None
 
     def _wrote(self, memory_id: str, what: str) -> str:

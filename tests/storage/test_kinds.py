@@ -9,6 +9,7 @@ import pytest
 from storage import InvalidInputError, kind_named, kind_of_id
 from storage.kinds import (
     ALL_KINDS,
+    CORE,
     EPISODIC,
     KNOWLEDGE_VAULT,
     MAX_TEXT_CHARS,
@@ -16,6 +17,7 @@ from storage.kinds import (
     MESSAGE,
     PROCEDURAL,
     RESOURCE,
+    embedding_text,
     index_text,
     parse_time,
     register_kind,
@@ -195,3 +197,13 @@ def test_a_registered_type_is_refused_when_it_takes_a_name_or_prefix_in_use() ->
     with pytest.raises(InvalidInputError, match="only memory types"):
         register_kind(replace(MESSAGE, name="note", prefix="note"))
     assert "diary" not in MEMORY_TYPE_NAMES
+
+
+def test_the_text_a_vector_is_made_from_is_the_kinds() -> None:
+    assert embedding_text(MESSAGE, {"speaker": "Ann", "text": "see you at the harbour"}) == (
+        "Ann: see you at the harbour"
+    )
+    assert embedding_text(MESSAGE, {"speaker": None, "text": "hello"}) == "hello"
+    assert embedding_text(CORE, {"label": "human", "text": "Name: Ann"}) == "Name: Ann"
+    values = {"title": "Ferry times", "summary": "the harbour timetable", "content": ""}
+    assert embedding_text(RESOURCE, values) == index_text(RESOURCE, values)
