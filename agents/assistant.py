@@ -64,9 +64,14 @@ from storage import (
 )
 from storage.batches import Batch
 from storage.inputs import clean_text
-from storage.kinds import format_time, index_text, validate_fields
+from storage.kinds import (
+    CORE,
+    SCREENSHOT,
+    embedding_text,
+    format_time,
+    validate_fields,
+)
 from storage.paths import ensure_data_dir
-from storage.transfer import export_to, import_file
 from storage.when import parse_bound
 
 SEARCHABLE_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message", "screenshot")
@@ -115,10 +120,18 @@ class Assistant:
         if since_t and until_t and since_t > until_t:
             raise InvalidInputError("--since is after --until.")
         vector = embed_queries(self.embedder, [text])[0]
+        # Screenshots rank as in screens search: by their image too, with a CLIP model.
+        clip = self.screens.clip if SCREENSHOT in kinds else None
         query = Query(
-            text=text, vector=vector, kinds=kinds, since=since_t, until=until_t, limit=limit
+            text=text,
+            vector=vector,
+            kinds=kinds,
+            since=since_t,
+            until=until_t,
+            limit=limit,
+            image_vector=clip.embed_texts([text])[0] if clip is not None else None,
         )
-        return self.storage.search.run(query)
+        return self.storage.search.run(query, screen_params=self.screens.params)
 
     # -- memories ----------------------------------------------------------------------
 
@@ -189,14 +202,14 @@ class Assistant:
 
     def _core_embedded(self, block: Record) -> Record:
         """Core edits are line operations; refresh the block's vector afterwards."""
-        text = str(block.fields.get("text") or "")
+        text = embedding_text(CORE, block.fields)
         # An emptied block drops its vector: it must not be found by the old text.
         vector = self.embedder.embed([text])[0] if text else None
         self.storage.core.set_embedding(block.id, vector)
         return block
 
     def _embed_fields(self, type_name: str, stored: dict[str, Any]) -> Any:
-        text = index_text(kind_named(type_name), stored)
+        text = embedding_text(kind_named(type_name), stored)
         return self.embedder.embed([text])[0] if text.strip() else None
 
     # -- chat (agents.chat) --------------------------------------------------------------
@@ -401,12 +414,7 @@ class Assistant:
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with open(fd, "w", encoding="utf-8") as out:
-                count = export_to(
-                    self.storage.db,
-                    out,
-                    cipher=self.storage.cipher,
-                    reveal_secrets=reveal_secrets,
-                )
+                count = self.storage.export_to(out, reveal_secrets=reveal_secrets)
             tmp.replace(path)  # a crash mid-export never leaves a truncated file
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -414,7 +422,7 @@ class Assistant:
         return count
 
     def import_export(self, path: Path, *, replace: bool = False) -> dict[str, int]:
-        return import_file(self.storage.db, path, replace=replace, cipher=self.storage.cipher)
+        return self.storage.import_file(path, replace=replace)
 
     def stats(self) -> dict[str, Any]:
         info = self.storage.stats()

@@ -9,7 +9,6 @@ about. The LLM agents of issue 3 write richer memories on top of this floor.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,9 +21,8 @@ from agents.embeddings.bulk import embed_many
 from agents.errors import IngestError
 from storage import InvalidInputError, SourceRef, Storage
 from storage.inputs import json_lines, parse_json
-from storage.kinds import EPISODIC, MESSAGE, validate_fields
-from storage.memories import link_sources
-from storage.rows import encode_vector
+from storage.interface import UnitOfWork
+from storage.kinds import EPISODIC, MESSAGE, embedding_text, validate_fields
 from storage.sources import NewSource, context_line
 
 Progress = Callable[[int, int], None]
@@ -187,14 +185,14 @@ def import_messages(
     report.skipped_existing = len(messages) - len(fresh)
     contexts = _contexts(messages)  # over all messages, so context crosses re-imports
     context_of = {id(m): c for m, c in zip(messages, contexts, strict=True)}
-    vectors = embed_many(embedder, [_embed_text(m) for m in fresh], progress)
+    vectors = embed_many(embedder, [embedding_text(MESSAGE, m.values) for m in fresh], progress)
     new_sources = [NewSource(m.values, vectors[i], context_of[id(m)]) for i, m in enumerate(fresh)]
 
-    def write(conn: sqlite3.Connection) -> int:
+    def write(work: UnitOfWork) -> int:
         # Another import of the same file may have stored some of them since they
         # were looked up: what it stored is skipped, not a UNIQUE error.
-        stored = storage.messages.existing_external_ids_in(
-            conn, [m.values["external_id"] for m in fresh if m.values.get("external_id")]
+        stored = work.messages.existing_external_ids(
+            [m.values["external_id"] for m in fresh if m.values.get("external_id")]
         )
         todo = [
             (m, src)
@@ -202,25 +200,21 @@ def import_messages(
             if m.values.get("external_id") not in stored
         ]
         report.skipped_existing += len(fresh) - len(todo)
-        ids = storage.messages.insert_many(conn, [src for _, src in todo])
+        ids = work.messages.insert_many([src for _, src in todo])
         if batch_items is not None:
             observations = [_observation(i, m) for i, (m, _) in zip(ids, todo, strict=True)]
             for start in range(0, len(observations), batch_items):
-                storage.batches.enqueue_in(conn, observations[start : start + batch_items])
+                work.batches.enqueue(observations[start : start + batch_items])
                 report.batches += 1
-        episodic = storage.memories["episodic"]
+        episodic = work.memories["episodic"]
         for msg_id, (m, src) in zip(ids, todo, strict=True):
             memory_id = episodic.insert(
-                conn,
-                _episodic_values(m),
-                embedding=encode_vector(src.embedding),
-                context=src.context,
-                created_at=None,
+                _episodic_values(m), embedding=src.embedding, context=src.context
             )
-            link_sources(conn, memory_id, [SourceRef("message", msg_id)])
+            work.provenance.link(memory_id, [SourceRef("message", msg_id)])
         return len(ids)
 
-    report.imported = storage.db.write(write) if fresh else 0
+    report.imported = storage.transaction(write) if fresh else 0
     report.memories = report.imported
     report.seconds = time.perf_counter() - started - report.model_seconds
     return report
@@ -232,8 +226,3 @@ def _observation(msg_id: str, m: ParsedMessage) -> dict[str, Any]:
     item = {"kind": "message", "source_id": msg_id, "at": v["at"], "text": v["text"]}
     item |= {k: v[k] for k in ("speaker", "role", "session") if v.get(k)}
     return item
-
-
-def _embed_text(m: ParsedMessage) -> str:
-    speaker = m.values.get("speaker")
-    return f"{speaker}: {m.values['text']}" if speaker else str(m.values["text"])

@@ -11,9 +11,8 @@ still of the old width.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from functools import partial
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,10 +21,9 @@ from agents.embeddings import TextEmbedder
 from agents.embeddings.bulk import embed_many
 from agents.screens.store import embed_screen
 from storage import Storage
-from storage.kinds import ALL_KINDS, CORE, MESSAGE, SCREENSHOT, Kind, index_text
+from storage.kinds import ALL_KINDS, SCREENSHOT, Kind, embedding_text
 from storage.rows import encode_vector
 from storage.screens import encode_chunk_vectors
-from storage.vector_rows import count_other_width, other_width_rows, replace_embeddings
 
 BATCH = 256
 
@@ -34,8 +32,7 @@ Progress = Callable[[int, int], None]
 
 def rows_to_reembed(storage: Storage, embedder: TextEmbedder) -> int:
     """How many rows hold an embedding of another model than ``embedder``."""
-    with storage.db.reading() as conn:
-        return sum(count_other_width(conn, kind, embedder.dim) for kind in ALL_KINDS)
+    return storage.count_other_width(embedder.dim)
 
 
 def reembed(
@@ -56,13 +53,10 @@ def reembed(
     for kind in ALL_KINDS:
         last = 0
         while True:
-            with storage.db.reading() as conn:
-                rows = other_width_rows(conn, kind, embedder.dim, last, batch)
+            rows = storage.other_width_rows(kind, embedder.dim, last, batch)
             if not rows:
                 break
-            storage.db.write(
-                partial(replace_embeddings, kind=kind, rows=_embedded(kind, rows, embedder))
-            )
+            storage.replace_embeddings(kind, _embedded(kind, rows, embedder))
             done += len(rows)
             last = int(rows[-1]["rowid"])
             if progress is not None:
@@ -71,7 +65,7 @@ def reembed(
 
 
 def _embedded(
-    kind: Kind, rows: list[sqlite3.Row], embedder: TextEmbedder
+    kind: Kind, rows: list[dict[str, Any]], embedder: TextEmbedder
 ) -> list[tuple[int, bytes, bytes | None]]:
     if kind is SCREENSHOT:
         out: list[tuple[int, bytes, bytes | None]] = []
@@ -84,16 +78,6 @@ def _embedded(
     texts = [embedding_text(kind, r) for r in rows]
     vectors = embed_many(embedder, [t if t.strip() else " " for t in texts])
     return [(int(r["rowid"]), _blob(vectors[i]), None) for i, r in enumerate(rows)]
-
-
-def embedding_text(kind: Kind, row: sqlite3.Row) -> str:
-    """The text a row's vector is made from, as when it was stored."""
-    if kind is MESSAGE:
-        speaker = row["speaker"]
-        return f"{speaker}: {row['text']}" if speaker else str(row["text"])
-    if kind is CORE:
-        return str(row["text"] or "")
-    return index_text(kind, {f.name: row[f.name] for f in kind.fields})
 
 
 def _blob(vector: npt.NDArray[np.float32]) -> bytes:

@@ -19,7 +19,7 @@ from typing import Any
 from agents.privacy import redact
 from storage import InvalidInputError, Storage
 from storage.kinds import parse_time
-from storage.timeline import Span, counts_between, rows_between
+from storage.timeline import Span
 
 SCREEN_GAP_S = 600.0
 ENTRY_CHARS = 600
@@ -95,11 +95,9 @@ def build_timeline(
     if span.since > span.until:
         raise InvalidInputError("since is after until.")
     clean: Callable[[str], str] = (lambda t: redact(t).text) if redacted else (lambda t: t)
-    with storage.db.reading() as conn:
-        frames = rows_between(conn, "screenshots", span, MAX_FRAMES)
-        messages = rows_between(conn, "messages", span, limit + 1)
-        events = rows_between(conn, "events", span, limit + 1)
-        counts = counts_between(conn, span)
+    stored = storage.between(span, frames=MAX_FRAMES, limit=limit + 1)
+    frames, messages, events = stored["screenshots"], stored["messages"], stored["events"]
+    counts = stored["counts"]
     screens = screen_entries(frames, clean)
     entries = sorted(
         [*screens, *(_message(r, clean) for r in messages), *(_event(r, clean) for r in events)],

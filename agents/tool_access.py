@@ -34,20 +34,20 @@ from agents.assistant import Assistant
 from agents.errors import AgentError
 from agents.privacy import redact
 from agents.screens.search import snippet
-from storage import MEMORY_TYPE_NAMES, Hit, NotFoundError, Record, SourceRef
+from storage import MEMORY_TYPE_NAMES, Hit, Kind, NotFoundError, Record, SourceRef, kind_named
 from storage.core import BLOCK_LABELS, block_id
 from storage.fts import query_terms
 
 CLIENT_PREFIX = "mcp:"
 SEARCH_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message")
 """What the memory search covers (screenshots have their own tool)."""
-WRITABLE_TYPES: tuple[str, ...] = tuple(t for t in MEMORY_TYPE_NAMES if t != "core")
+WRITABLE_TYPES: tuple[str, ...] = tuple(t for t in MEMORY_TYPE_NAMES if not kind_named(t).fixed)
+"""The types another tool may add to (not the fixed core blocks, which are only edited)."""
 SOURCES_SHOWN = 5
 SOURCE_CHARS = 200
 SCREEN_TEXT_CHARS = 4000
 HIT_CHARS = 1000
 TOKEN_FILE = "mcp-token"
-_VAULT_HIDDEN = ("secret_value",)
 
 
 class NotSharedError(AgentError):
@@ -151,8 +151,9 @@ class ToolAccess:
         for name in wanted:
             if name not in SEARCH_TYPES:
                 raise AgentError(f"Unknown type {name!r}; types are: {', '.join(SEARCH_TYPES)}.")
-        # High-sensitivity vault items are dropped after ranking: ask for a few more.
-        extra = limit if "knowledge_vault" in wanted else 0
+        # What a kind withholds (high-sensitivity vault items) is dropped after ranking:
+        # ask for a few more.
+        extra = limit if any(kind_named(t).withheld for t in wanted) else 0
         hits = self.assistant.search(
             query,
             types=wanted,
@@ -166,7 +167,7 @@ class ToolAccess:
     def get(self, item_id: str) -> dict[str, Any]:
         record = self.assistant.show(item_id.strip())
         self._check_shared(record)
-        if record.deleted and record.type not in MEMORY_TYPE_NAMES:
+        if record.deleted and not kind_named(record.type).is_memory:
             # A deleted memory can be read (and restored); a forgotten source cannot.
             raise NotFoundError(f"No {record.type} with id {record.id}.")
         out: dict[str, Any] = {
@@ -176,7 +177,7 @@ class ToolAccess:
             **self._fields(record),
             "sources": self._sources(record.sources, limit=None),
         }
-        if record.type in MEMORY_TYPE_NAMES:
+        if kind_named(record.type).is_memory:
             out |= {
                 "version": record.version,
                 "created_at": record.created_at,
@@ -265,10 +266,13 @@ class ToolAccess:
 
     @staticmethod
     def _check_shared(record: Record) -> None:
-        if record.type == "knowledge_vault" and record.fields.get("sensitivity") == "high":
+        kind = kind_named(record.type)
+        if kind.withholds(record.fields):
+            rule = kind.withheld
+            assert rule is not None
             raise NotSharedError(
-                f"{record.id} is a high-sensitivity vault item; it is not shared with other "
-                "AI tools."
+                f"{record.id} is a {kind.label.lower()} item of {rule.field} "
+                f"{record.fields.get(rule.field)}; it is not shared with other AI tools."
             )
 
     def _written(self, record: Record, what: str) -> dict[str, Any]:
@@ -284,13 +288,10 @@ class ToolAccess:
         return out
 
     def _hit(self, hit: Hit) -> dict[str, Any] | None:
-        text = hit.text
-        if hit.type == "knowledge_vault":
-            record = self.assistant.show(hit.id)
-            if record.fields.get("sensitivity") == "high":
-                return None
-            text = str(record.fields.get("caption") or "")
-        text = clean(text)
+        kind = kind_named(hit.type)
+        if kind.withheld is not None and kind.withholds(self.assistant.show(hit.id).fields):
+            return None
+        text = clean(hit.text)  # the kind's display text: a vault item's caption
         if len(text) > HIT_CHARS:
             text = text[: HIT_CHARS - 1].rstrip() + "…"
         return {
@@ -299,9 +300,7 @@ class ToolAccess:
             "text": text,
             "time": hit.at,
             "score": round(hit.score, 4),
-            "sources": self._sources(hit.sources, limit=SOURCES_SHOWN)
-            if hit.type != "message"
-            else [],
+            "sources": self._sources(hit.sources, limit=SOURCES_SHOWN) if kind.is_memory else [],
         }
 
     def _fields(self, record: Record) -> dict[str, Any]:
@@ -314,21 +313,22 @@ class ToolAccess:
                 "text": _cut(text, SCREEN_TEXT_CHARS),
                 "image_available": bool(record.fields.get("image_path")),
             }
-        hidden = _VAULT_HIDDEN if record.type == "knowledge_vault" else ()
+        hidden = kind_named(record.type).secret_fields
         return {
             name: _cleaned(value) for name, value in record.fields.items() if name not in hidden
         }
 
     def _history(self, record: Record) -> list[dict[str, Any]]:
         out = []
+        kind = kind_named(record.type)
         for entry in self.assistant.history(record.id):
             data = dict(entry.data)
-            withheld = record.type == "knowledge_vault" and data.get("sensitivity") == "high"
+            withheld = kind.withholds(data)
             fields = {
                 k: _cleaned(v)
                 for k, v in data.items()
                 if k not in ("created_at", "updated_at", "deleted_at", "changed_by")
-                and k not in _VAULT_HIDDEN
+                and k not in kind.secret_fields
             }
             out.append(
                 {
@@ -337,7 +337,7 @@ class ToolAccess:
                     "changed_by": entry.changed_by or "mirix-app",
                     "then": entry.change,
                     "changed_at": entry.changed_at,
-                    "fields": {"withheld": "high sensitivity"} if withheld else fields,
+                    "fields": {"withheld": _withheld_reason(kind, data)} if withheld else fields,
                 }
             )
         return out
@@ -366,10 +366,15 @@ class ToolAccess:
 
 
 def _time_of(record: Record) -> str:
-    for name in ("occurred_at", "at"):
-        if record.fields.get(name):
-            return str(record.fields[name])
-    return record.created_at
+    """When it happened (an event's, a message's or a screenshot's own time), else
+    when it was stored."""
+    return str(record.fields.get(kind_named(record.type).time_column) or record.created_at)
+
+
+def _withheld_reason(kind: Kind, data: dict[str, Any]) -> str:
+    rule = kind.withheld
+    assert rule is not None
+    return f"{data.get(rule.field)} {rule.field}"
 
 
 def _source_text(source: Record) -> str:

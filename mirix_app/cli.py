@@ -151,7 +151,7 @@ def print_hits(hits: list[Hit]) -> None:
         bar = score_bar(hit.score, best)
         click.echo(f"{n:>2}. {bar}  [{hit.type}] {hit.id}  {hit.at[:16].replace('T', ' ')}")
         click.echo(f"    {text}")
-        if hit.sources and hit.type not in ("message", "screenshot"):
+        if hit.sources and kind_named(hit.type).is_memory:
             refs = ", ".join(s.external_id or s.id for s in hit.sources[:5])
             click.echo(f"    from: {refs}")
 
@@ -839,7 +839,7 @@ def _print_memories(answer: ChatAnswer) -> None:
         text = hit.text if len(hit.text) <= 120 else hit.text[:119] + "…"
         mark = "*" if hit.id in answer.answer else " "
         click.echo(f" {mark} [{hit.type}] {hit.id}  {hit.at[:16]}  {text}")
-        if hit.type not in ("message", "screenshot") and hit.sources:
+        if kind_named(hit.type).is_memory and hit.sources:
             refs = ", ".join(s.external_id or s.id for s in hit.sources[:5])
             click.echo(f"      from: {refs}")
 

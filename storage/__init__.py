@@ -1,19 +1,22 @@
-"""Storage layer: SQLite only. Knows nothing of agents or Qt.
+"""Storage layer: knows nothing of agents or Qt.
 
-Open a data directory with :meth:`Storage.open`; it holds the database, one
-store per memory type, the raw source stores and the hybrid search.
+Open a data directory with :meth:`Storage.open`; it holds one store per memory
+type, the raw source stores and the hybrid search, each running in a
+transaction of its own, and :meth:`Storage.transaction` for writes that must
+be stored together (a unit of work, :class:`storage.interface.UnitOfWork`).
+The database itself is private: no SQL and no connection leaves this package.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
 
 from storage.batches import BatchStore
 from storage.core import CoreStore
-from storage.db import Database
 from storage.errors import (
     CorruptDatabaseError,
     DatabaseLockedError,
@@ -26,6 +29,7 @@ from storage.errors import (
 from storage.forget import ForgetPlan, ForgetReport, ForgetScope, plan_forget
 from storage.forget import forget as forget_sources
 from storage.frames import FrameFiles
+from storage.interface import UnitOfWork
 from storage.kinds import (
     ALL_KINDS,
     CORE,
@@ -39,10 +43,18 @@ from storage.memories import MemoryStore
 from storage.paths import DB_FILENAME, ensure_data_dir, resolve_data_dir
 from storage.records import HistoryEntry, Hit, Record, SourceRef
 from storage.rows import RowStore
-from storage.search import HybridSearch, Query, SearchParams
+from storage.search import HybridSearch, Query, ScreenSearchParams, SearchParams
 from storage.secrets import SecretCipher
 from storage.sources import MessageStore, ScreenshotStore, message_store, screenshot_store
-from storage.vectors import VectorIndexes
+from storage.sqlite.db import Database
+from storage.sqlite.search import SqliteSearch
+from storage.sqlite.vector_rows import count_other_width, other_width_rows, replace_embeddings
+from storage.sqlite.vectors import VectorIndexes
+from storage.sqlite.work import SqliteUnitOfWork
+from storage.timeline import Span, counts_between, rows_between
+from storage.transfer import export_to, import_file
+
+T = TypeVar("T")
 
 __all__ = [
     "MEMORY_TYPE_NAMES",
@@ -64,6 +76,7 @@ __all__ = [
     "NotFoundError",
     "Query",
     "Record",
+    "ScreenSearchParams",
     "ScreenshotStore",
     "SearchParams",
     "SourceRef",
@@ -80,7 +93,7 @@ class Storage:
     """Everything stored in one data directory."""
 
     data_dir: Path
-    db: Database
+    _db: Database
     memories: dict[str, MemoryStore]
     messages: MessageStore
     screenshots: ScreenshotStore
@@ -119,27 +132,83 @@ class Storage:
             db.close()
             raise
         messages, screenshots = message_store(db), screenshot_store(db)
-        stores: dict[str, RowStore] = {
-            **memories,
-            "message": messages,
-            "screenshot": screenshots,
-        }
         # Graphs for large kinds are built in the background (the exact matrix
         # answers meanwhile); close() waits for them or stops them.
         vectors = VectorIndexes(directory / "index", reading=db.reading)
-        search = HybridSearch(db, stores, vectors, params)
+        search = HybridSearch(SqliteSearch(db, vectors), params)
         return cls(directory, db, memories, messages, screenshots, search, vectors, cipher)
 
     @property
     def batches(self) -> BatchStore:
         """Observation batches waiting for the memory agents."""
-        return BatchStore(self.db)
+        return BatchStore(self._db)
 
     @property
     def core(self) -> CoreStore:
         store = self.memories["core"]
         assert isinstance(store, CoreStore)
         return store
+
+    def transaction(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run ``work`` in one write transaction: everything it writes through the
+        unit of work it is handed is stored together, or nothing if it raises."""
+        return self._db.write(
+            lambda conn: work(
+                SqliteUnitOfWork(
+                    conn,
+                    memories=self.memories,
+                    messages=self.messages,
+                    screenshots=self.screenshots,
+                    batches=self.batches,
+                )
+            )
+        )
+
+    def frame_files(self) -> FrameFiles:
+        """The screenshot image files of this data directory."""
+        return FrameFiles(self.data_dir, self._db)
+
+    def between(self, span: Span, *, frames: int, limit: int) -> dict[str, Any]:
+        """What was stored in ``span``, oldest first, on one snapshot: up to
+        ``frames`` screenshots and ``limit`` messages and events (episodic
+        memories) as dicts, and how many of each the span holds (``counts``)."""
+        with self._db.reading() as conn:
+            return {
+                "screenshots": [dict(r) for r in rows_between(conn, "screenshots", span, frames)],
+                "messages": [dict(r) for r in rows_between(conn, "messages", span, limit)],
+                "events": [dict(r) for r in rows_between(conn, "events", span, limit)],
+                "counts": counts_between(conn, span),
+            }
+
+    def export_to(self, out: IO[str], *, reveal_secrets: bool = True) -> int:
+        """Write every row and version as JSON lines (see :mod:`storage.transfer`)."""
+        return export_to(self._db, out, cipher=self.cipher, reveal_secrets=reveal_secrets)
+
+    def import_file(self, path: Path, *, replace: bool = False) -> dict[str, int]:
+        """Import an export file in one transaction; counts by record type."""
+        return import_file(self._db, path, replace=replace, cipher=self.cipher)
+
+    # -- re-embedding upkeep -----------------------------------------------------------
+
+    def count_other_width(self, dim: int) -> int:
+        """Rows whose embedding is not ``dim`` wide (made by another model)."""
+        with self._db.reading() as conn:
+            return sum(count_other_width(conn, kind, dim) for kind in ALL_KINDS)
+
+    def other_width_rows(
+        self, kind: Kind, dim: int, after_rowid: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` rows of ``kind`` after ``after_rowid`` (rowid order) whose
+        embedding another model made, whole, each with its ``rowid``."""
+        with self._db.reading() as conn:
+            return [dict(r) for r in other_width_rows(conn, kind, dim, after_rowid, limit)]
+
+    def replace_embeddings(
+        self, kind: Kind, rows: Sequence[tuple[int, bytes, bytes | None]]
+    ) -> None:
+        """(rowid, embedding, chunk embeddings or None) of re-embedded rows; not an
+        edit (no version or history)."""
+        self._db.write(lambda conn: replace_embeddings(conn, kind=kind, rows=list(rows)))
 
     def store_for_id(self, item_id: str) -> RowStore:
         return self.store_for_kind(kind_of_id(item_id).name)
@@ -163,28 +232,28 @@ class Storage:
 
     def forget_plan(self, scope: ForgetScope) -> ForgetPlan:
         """What :meth:`forget` would delete and unlink (for a confirmation)."""
-        return plan_forget(self.db, scope)
+        return plan_forget(self._db, scope)
 
     def forget(self, scope: ForgetScope, *, files: FrameFiles | None = None) -> ForgetReport:
         """Forget the raw sources ``scope`` names, for good, with everything made
         from them (see :mod:`storage.forget`): rows, index entries, memories made
         only from them, batch items, image files (through ``files``, the screen
         pipeline's when it runs) and the saved search graphs of the kinds touched."""
-        report = forget_sources(self.db, scope)
+        report = forget_sources(self._db, scope)
         plan = report.plan
         if not plan.items:
             return report
         kinds = {kind_of_id(i) for i in (*plan.messages, *plan.screenshots)}
         kinds |= {kind_of_id(i) for i in plan.memories_deleted}
         self.vectors.drop_saved(kinds)
-        remover = files or FrameFiles(self.data_dir, self.db)
+        remover = files or FrameFiles(self.data_dir, self._db)
         for relative in report.files:
             remover.remove(relative)
         return report
 
     def stats(self) -> dict[str, Any]:
         counts: dict[str, Any] = {}
-        with self.db.reading() as conn:
+        with self._db.reading() as conn:
             for kind in ALL_KINDS:
                 store = self.memories.get(kind.name) or (
                     self.messages if kind.name == "message" else self.screenshots
@@ -193,11 +262,11 @@ class Storage:
                 counts[kind.name] = {"live": live, "deleted": deleted}
             history = conn.execute("SELECT count(*) FROM memory_history").fetchone()[0]
             links = conn.execute("SELECT count(*) FROM provenance").fetchone()[0]
-        files = [self.db.path, Path(f"{self.db.path}-wal"), Path(f"{self.db.path}-shm")]
+        files = [self._db.path, Path(f"{self._db.path}-wal"), Path(f"{self._db.path}-shm")]
         size = sum(f.stat().st_size for f in files if f.exists())
         return {
             "data_dir": str(self.data_dir),
-            "database": str(self.db.path),
+            "database": str(self._db.path),
             "database_bytes": size,
             "counts": counts,
             "history_entries": history,
@@ -209,7 +278,7 @@ class Storage:
         being built is finished first (it is saved for the next start), or, with
         ``finish_builds`` False (an app quitting), dropped and built again later."""
         self.vectors.close(finish_builds=finish_builds)
-        self.db.close()
+        self._db.close()
 
     def __enter__(self) -> Storage:
         return self

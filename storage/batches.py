@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage.db import Database, in_chunks
 from storage.errors import InvalidInputError, LeaseLostError, NotFoundError
 from storage.kinds import format_time, now_iso
+from storage.sqlite.db import Database, in_chunks
 
 OBSERVATION_KINDS = ("message", "screenshot")
 

@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.db import Database, in_chunks
 from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import MESSAGE, SCREENSHOT, kind_of_id
 from storage.sources import context_line
+from storage.sqlite.db import Database, in_chunks
 
 SCRUB_CHUNK = 64 * 1024**2
 """Bytes of zeros written per row when overwriting the free pages."""
@@ -267,8 +267,8 @@ def _memories_of(
             sources.setdefault(str(memory_id), set()).add((str(kind), str(source_id)))
         for memory_id in chunk:
             only_forgotten = sources.get(memory_id, set()) <= gone
-            core = kind_of_id(memory_id).name == "core"  # the two blocks always stay
-            (deleted if only_forgotten and not core else kept).append(memory_id)
+            fixed = kind_of_id(memory_id).fixed  # the core blocks always stay
+            (deleted if only_forgotten and not fixed else kept).append(memory_id)
     return tuple(deleted), tuple(kept)
 
 

@@ -18,8 +18,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.db import Database
 from storage.errors import DiskFullError
+from storage.sqlite.db import Database
 
 FRAMES_DIR = "frames"
 

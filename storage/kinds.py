@@ -1,5 +1,13 @@
-"""The memory types and raw source kinds: their fields, validation and the
-text each one puts in the full-text index.
+"""The memory types and raw source kinds: their fields, validation, the text each
+one puts in the full-text index, and each type's policy: how people and models
+see it (labels, the agents' guide and tools, the fields a prompt shows, what is
+never shown), and whether its rows are fixed or pinned.
+
+Everything that differs between memory types is declared here, on the
+:class:`Kind`; the stores, the agents, the chat, the command line and the
+desktop app read it from the kind instead of asking which type they hold. A new
+memory type is a :class:`Kind` registered here (:func:`register_kind`) and a
+migration of each storage engine that makes its table.
 
 This module is data plus small pure functions; the stores read it.
 """
@@ -8,9 +16,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, overload
 
 from storage.errors import InvalidInputError
 from storage.inputs import clean_text
@@ -33,8 +42,39 @@ class Field:
 
 
 @dataclass(frozen=True)
+class AgentTool:
+    """One tool of a memory type's agent (agents.memory_agents.tools builds its
+    schema from the operation and the kind's fields)."""
+
+    operation: str
+    """``insert``, ``update``, ``merge`` (append text to a field of a memory shown)
+    or ``delete``; a core block's line operations are ``append``, ``replace_line``
+    and ``rewrite``."""
+    help: str = ""
+    """What the tool does, as the model reads it; empty: the operation's own wording."""
+    fields: tuple[str, ...] | None = None
+    """The fields it takes (insert, update; merge: the one field it appends to);
+    None: every field of the kind."""
+
+
+DEFAULT_TOOLS = (AgentTool("insert"), AgentTool("update"), AgentTool("delete"))
+"""A memory type's agent: store a new memory, change or delete one it was shown.
+The first tool is the one the meta-agent gets to write a new memory itself."""
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Rows never shown to a model or another AI tool (and asked about before they
+    are shown on screen): those whose ``field`` holds one of ``values``."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Kind:
-    """A memory type (or raw source kind) and how it is stored and indexed."""
+    """A memory type (or raw source kind), how it is stored and indexed, and its
+    policy (see the module docstring)."""
 
     name: str
     table: str
@@ -47,7 +87,37 @@ class Kind:
     actor_field: str | None = None
     """The field naming who did or said it, if the kind has one."""
     secret_fields: tuple[str, ...] = ()
-    """Fields stored encrypted (see :mod:`storage.secrets`); never indexed."""
+    """Fields stored encrypted (see :mod:`storage.secrets`); never indexed, never in
+    a search hit, a prompt or another AI tool's view."""
+    label: str = ""
+    """One item's type as people read it ("Resource"): the chat's source labels."""
+    plural: str = ""
+    """Items of the type as a list is titled ("Resources"): the memory browser's tabs."""
+    list_fields: tuple[str, ...] = ()
+    """What one row of a list shows (the memory browser): these fields' values."""
+    guide: str = ""
+    """What the type holds, as the meta-agent and the type's agent are told."""
+    tools: tuple[AgentTool, ...] = DEFAULT_TOOLS
+    """The tools of the type's memory agent."""
+    prompt_fields: tuple[str, ...] | None = None
+    """The fields a model is shown of an item (None: all but the secret ones)."""
+    withheld: Withheld | None = None
+    """Rows never shown to a model or to another AI tool."""
+    fixed: bool = False
+    """Its rows are made with the database and stay (the core blocks): none is added,
+    deleted or forgotten by anyone; they are only edited."""
+    fixed_fields: tuple[str, ...] = ()
+    """Fields that never change once a row is made (a core block's label)."""
+    pinned: bool = False
+    """Its rows go whole into every chat and meta-agent prompt instead of being
+    searched for (the core blocks: who the user is)."""
+    embed_fields: tuple[str, ...] = ()
+    """The fields a row's text vector is made from, in order (empty: its index
+    fields), joined by ``embed_separator``."""
+    embed_separator: str = "\n"
+    ranking: Literal["rank", "score"] = "rank"
+    """How search fuses its keyword and vector lists (:mod:`storage.search`): rank
+    fusion, or score fusion with the closest chunk and the image (screenshots)."""
     field_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +128,34 @@ class Kind:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+    def withholds(self, values: Mapping[str, Any]) -> bool:
+        """Whether an item with these field values is never shown to a model or to
+        another AI tool (a high-sensitivity vault item)."""
+        rule = self.withheld
+        return rule is not None and values.get(rule.field) in rule.values
+
+    def prompt_view(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields of an item a model may read (no secret, empty ones left out)."""
+        names = self.prompt_fields if self.prompt_fields is not None else self.field_names
+        return {
+            f.name: values.get(f.name)
+            for f in self.fields
+            if f.name in names
+            and f.name not in self.secret_fields
+            and values.get(f.name) not in (None, "", [])
+        }
+
+    def list_text(self, values: Mapping[str, Any]) -> str:
+        """One line for a list of items: the ``list_fields`` that have a value."""
+        parts = []
+        for name in self.list_fields:
+            value = values.get(name)
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            if value not in (None, ""):
+                parts.append(" · ".join(str(value).split("\n")))
+        return " — ".join(parts)
 
 
 _TREE = Field("tree_path", "list", help="Category path, most general first.")
@@ -74,6 +172,23 @@ CORE = Kind(
     time_column="created_at",
     index_fields=("label", "text"),
     display_fields=("text",),
+    label="Core",
+    plural="Core",
+    list_fields=("label", "text"),
+    guide="lasting facts about the user (human block) and how the assistant should "
+    "behave with them (persona block): name, preferences, relationships",
+    tools=(
+        AgentTool("append", "Add one line to a core block."),
+        AgentTool(
+            "replace_line",
+            "Replace line line_number (1-based) of a core block; empty text removes it.",
+        ),
+        AgentTool("rewrite", "Replace a whole core block with new text (to condense it)."),
+    ),
+    fixed=True,
+    fixed_fields=("label",),
+    pinned=True,
+    embed_fields=("text",),  # a block's lines, not its label
 )
 EPISODIC = Kind(
     name="episodic",
@@ -91,6 +206,24 @@ EPISODIC = Kind(
     index_fields=("actor", "event_type", "summary", "details"),
     display_fields=("summary",),
     actor_field="actor",
+    label="Episodic",
+    plural="Episodic",
+    list_fields=("summary",),
+    guide="events with a time: what happened, who did it, when",
+    tools=(
+        AgentTool("insert", "Record a new event (what happened, when, who)."),
+        AgentTool(
+            "merge",
+            "Add details to an event shown to you (the same event seen again).",
+            ("details",),
+        ),
+        AgentTool(
+            "update",
+            "Correct the summary or details of an event shown to you.",
+            ("summary", "details"),
+        ),
+        AgentTool("delete"),
+    ),
 )
 SEMANTIC = Kind(
     name="semantic",
@@ -106,6 +239,10 @@ SEMANTIC = Kind(
     time_column="created_at",
     index_fields=("name", "summary", "details"),
     display_fields=("name", "summary"),
+    label="Semantic",
+    plural="Semantic",
+    list_fields=("name", "summary"),
+    guide="general knowledge and facts about people, places, things and concepts",
 )
 PROCEDURAL = Kind(
     name="procedural",
@@ -120,6 +257,10 @@ PROCEDURAL = Kind(
     time_column="created_at",
     index_fields=("entry_type", "summary", "steps"),
     display_fields=("summary",),
+    label="Procedural",
+    plural="Procedural",
+    list_fields=("summary",),
+    guide="how-tos: workflows, guides, scripts, step by step",
 )
 RESOURCE = Kind(
     name="resource",
@@ -135,6 +276,10 @@ RESOURCE = Kind(
     time_column="created_at",
     index_fields=("title", "resource_type", "summary", "content"),
     display_fields=("title", "summary"),
+    label="Resource",
+    plural="Resources",
+    list_fields=("title", "summary"),
+    guide="documents, files, links and their content",
 )
 KNOWLEDGE_VAULT = Kind(
     name="knowledge_vault",
@@ -152,6 +297,14 @@ KNOWLEDGE_VAULT = Kind(
     index_fields=("entry_type", "source", "caption"),
     display_fields=("caption",),
     secret_fields=("secret_value",),
+    label="Vault",
+    plural="Vault",
+    list_fields=("caption", "entry_type", "sensitivity"),
+    guide="credentials and sensitive data: passwords, keys, account numbers, addresses",
+    # A model (and another AI tool) reads a vault item by its caption alone, and a
+    # high-sensitivity one not at all.
+    prompt_fields=("caption",),
+    withheld=Withheld("sensitivity", ("high",)),
 )
 MESSAGE = Kind(
     name="message",
@@ -168,8 +321,12 @@ MESSAGE = Kind(
     time_column="at",
     index_fields=("speaker", "text"),
     display_fields=("text",),
+    embed_separator=": ",  # "Ann: see you at the harbour"
     is_memory=False,
     actor_field="speaker",
+    label="Message",
+    plural="Messages",
+    list_fields=("speaker", "text"),
 )
 SCREENSHOT = Kind(
     name="screenshot",
@@ -192,21 +349,85 @@ SCREENSHOT = Kind(
     index_fields=("app", "window_title", "ocr_text"),
     display_fields=("window_title", "ocr_text"),
     is_memory=False,
+    label="Screenshot",
+    plural="Screenshots",
+    ranking="score",
+    list_fields=("app", "window_title"),
 )
 
-MEMORY_KINDS: tuple[Kind, ...] = (
-    CORE,
-    EPISODIC,
-    SEMANTIC,
-    PROCEDURAL,
-    RESOURCE,
-    KNOWLEDGE_VAULT,
+
+T = TypeVar("T")
+
+
+class Registered(Sequence[T]):
+    """A read-only sequence that :func:`register_kind` extends in place, so every
+    module that took it (at import) sees a type registered later. Compares equal
+    to a tuple of the same items."""
+
+    def __init__(self, items: Sequence[T] = ()) -> None:
+        self._items: list[T] = list(items)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        if isinstance(index, slice):
+            return tuple(self._items[index])
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(tuple(self._items))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Registered | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self._items))
+
+    def _append(self, item: T) -> None:
+        self._items.append(item)
+
+    def _insert(self, index: int, item: T) -> None:
+        self._items.insert(index, item)
+
+
+MEMORY_KINDS: Registered[Kind] = Registered(
+    (CORE, EPISODIC, SEMANTIC, PROCEDURAL, RESOURCE, KNOWLEDGE_VAULT)
 )
 SOURCE_KINDS: tuple[Kind, ...] = (MESSAGE, SCREENSHOT)
-ALL_KINDS: tuple[Kind, ...] = MEMORY_KINDS + SOURCE_KINDS
+ALL_KINDS: Registered[Kind] = Registered((*MEMORY_KINDS, *SOURCE_KINDS))
+"""The memory types, then the raw source kinds."""
 BY_NAME: dict[str, Kind] = {k.name: k for k in ALL_KINDS}
 BY_PREFIX: dict[str, Kind] = {k.prefix: k for k in ALL_KINDS}
-MEMORY_TYPE_NAMES: tuple[str, ...] = tuple(k.name for k in MEMORY_KINDS)
+MEMORY_TYPE_NAMES: Registered[str] = Registered(tuple(k.name for k in MEMORY_KINDS))
+
+
+def register_kind(kind: Kind) -> None:
+    """Add a memory type after the six built-in ones (a plugin, or a test proving
+    that a type needs nothing but its kind and a migration). Call it before the
+    modules that list the types are imported: they read these sequences then. Its
+    table comes from a migration of each storage engine."""
+    if not kind.is_memory:
+        raise InvalidInputError(f"{kind.name}: only memory types can be registered.")
+    for taken, what in ((BY_NAME, kind.name), (BY_PREFIX, kind.prefix)):
+        if what in taken:
+            raise InvalidInputError(f"A type already uses {what!r}.")
+    MEMORY_KINDS._append(kind)
+    ALL_KINDS._insert(len(MEMORY_KINDS) - 1, kind)
+    MEMORY_TYPE_NAMES._append(kind.name)
+    BY_NAME[kind.name] = kind
+    BY_PREFIX[kind.prefix] = kind
 
 
 def kind_named(name: str) -> Kind:
@@ -346,10 +567,21 @@ def public_value(f: Field, stored: object) -> object:
     return stored
 
 
-def index_text(kind: Kind, values: dict[str, Any]) -> str:
+def index_text(kind: Kind, values: Mapping[str, Any]) -> str:
     """The text the full-text index holds for one row."""
+    return "\n".join(_texts(kind, values, kind.index_fields))
+
+
+def embedding_text(kind: Kind, values: Mapping[str, Any]) -> str:
+    """The text a row's vector is made from (when it is stored and when it is
+    embedded anew): its embed fields."""
+    return kind.embed_separator.join(_texts(kind, values, kind.embed_fields or kind.index_fields))
+
+
+def _texts(kind: Kind, values: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """The named fields' values as text (a list as its items), empty ones left out."""
     parts: list[str] = []
-    for name in kind.index_fields:
+    for name in names:
         value = values.get(name)
         if value is None or value == "":
             continue
@@ -358,7 +590,7 @@ def index_text(kind: Kind, values: dict[str, Any]) -> str:
             parts.append(" ".join(items))
         else:
             parts.append(str(value))
-    return "\n".join(parts)
+    return parts
 
 
 def display_text(kind: Kind, values: dict[str, Any]) -> str:

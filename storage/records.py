@@ -92,6 +92,12 @@ class Hit:
     at: str
     sources: tuple[SourceRef, ...] = ()
     matched_by: tuple[str, ...] = field(default=())
+    fields: dict[str, Any] = field(default_factory=dict, compare=False)
+    """The row's fields, secret ones left out (a screenshot's app, title, text and
+    image file; a vault item's caption and sensitivity)."""
+    part: int | None = None
+    """Which chunk of a screenshot's text is closest to the query in meaning; None
+    where not known (no chunk vectors, or not a meaning match)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -9,20 +9,33 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import numpy.typing as npt
 
-from storage.db import Database, in_chunks
 from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import Kind, display_text, index_text, now_iso, public_value
 from storage.records import Record, SourceKind, SourceRef
 from storage.secrets import SecretCipher, seal_fields, unseal_fields
+from storage.sqlite.db import Database, in_chunks
 
 Vector = npt.NDArray[np.float32]
 
 META_COLUMNS = ("id", "created_at", "updated_at", "deleted_at", "version")
+
+
+class RowMeta(TypedDict, total=False):
+    """What a new row may be given besides its fields (defaults: a new id, now,
+    version 1, no embedding, no context)."""
+
+    item_id: str | None
+    created_at: str | None
+    updated_at: str | None
+    deleted_at: str | None
+    version: int
+    embedding: bytes | None
+    context: str
 
 
 def new_id(kind: Kind) -> str:
@@ -58,32 +71,11 @@ class RowStore:
     # -- writes (call inside Database.write) -------------------------------------------
 
     def insert(
-        self,
-        conn: sqlite3.Connection,
-        values: dict[str, Any],
-        *,
-        item_id: str | None = None,
-        created_at: str | None = None,
-        updated_at: str | None = None,
-        deleted_at: str | None = None,
-        version: int = 1,
-        embedding: bytes | None = None,
-        context: str = "",
+        self, conn: sqlite3.Connection, values: dict[str, Any], **meta: Unpack[RowMeta]
     ) -> str:
         """Insert one row whose ``values`` are already validated (stored form)."""
-        now = now_iso()
-        item_id = item_id or new_id(self.kind)
-        row = {
-            "id": item_id,
-            "created_at": created_at or now,
-            "updated_at": updated_at or created_at or now,
-            "deleted_at": deleted_at,
-            "version": version,
-            "search_text": self.search_text(values),
-            "context": context,
-            "embedding": embedding,
-            **self.seal(values),
-        }
+        row = self.new_row(values, **meta)
+        item_id = str(row["id"])
         columns = ", ".join(row)
         marks = ", ".join(f":{c}" for c in row)
         try:
@@ -91,6 +83,23 @@ class RowStore:
         except sqlite3.IntegrityError as exc:
             raise InvalidInputError(f"Cannot store {self.kind.name} {item_id}: {exc}.") from exc
         return item_id
+
+    def new_row(self, values: dict[str, Any], **meta: Unpack[RowMeta]) -> dict[str, Any]:
+        """The stored row of validated ``values``: its id, times and index text added,
+        secret fields sealed."""
+        now = now_iso()
+        created_at = meta.get("created_at")
+        return {
+            "id": meta.get("item_id") or new_id(self.kind),
+            "created_at": created_at or now,
+            "updated_at": meta.get("updated_at") or created_at or now,
+            "deleted_at": meta.get("deleted_at"),
+            "version": meta.get("version", 1),
+            "search_text": self.search_text(values),
+            "context": meta.get("context", ""),
+            "embedding": meta.get("embedding"),
+            **self.seal(values),
+        }
 
     def search_text(self, values: dict[str, Any]) -> str:
         return search_text_for(self.kind, values)

@@ -1,33 +1,53 @@
-"""Hybrid search: FTS5 BM25 and vector cosine per kind, fused by reciprocal
-rank fusion (RRF), then merged across kinds.
+"""The one hybrid search: keyword and vector rankings per kind, fused by the
+kind's ranking strategy, then merged across kinds. Engines supply the rankings
+(:class:`storage.interface.SearchPrimitives`); the fusion here is theirs alike.
 
-Within a kind, a row's fused score is ``sum(w / (k + rank))`` over the ranked
-lists it appears in. Across kinds, fused scores are comparable because every
-kind's lists are built and weighted the same way. The defaults were measured
-on LoCoMo (see tests/bench/locomo_retrieval.py): a small k (10) trusts the
-top of each list, and the keyword list outweighs the vector list, whose
-MiniLM similarities are flatter.
+Two strategies:
+
+- **Rank fusion** (memories and messages): reciprocal rank fusion (RRF) of the
+  keyword (BM25) and vector (cosine) lists; a row's fused score is
+  ``sum(w / (k + rank))`` over the lists it appears in. The defaults were
+  measured on LoCoMo (see tests/bench/locomo_retrieval.py): a small k (10)
+  trusts the top of each list, and the keyword list outweighs the vector list,
+  whose MiniLM similarities are flatter.
+- **Score fusion** (screenshots; see :class:`ScreenSearchParams`): each list's
+  scores scaled to [0, 1] and added with weights: the keyword list (BM25 over
+  the OCR text, title and app, times the share of the query it covers), the
+  meaning list (a screen's whole vector mixed with its closest chunk's) and,
+  with a CLIP query vector, the image list. The filters add an application.
+
+Across kinds, fused scores are comparable because every kind's rank fusion is
+built and weighted the same way. A kind ranked by score fusion keeps its own
+order, and takes the scores rank fusion gives its lists: the i-th best RRF score
+of its candidates goes to its i-th row. So a screenshot ranks the same whether
+``search`` or ``screens search`` finds it, and screenshots stand against
+memories with the same evidence as before.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from storage.cjk import mostly_cjk
-from storage.db import Database, in_chunks
-from storage.fts import TermBudget, query_terms
-from storage.kinds import Kind, display_text
+from storage.errors import InvalidInputError
+from storage.fts import query_terms
+from storage.interface import (
+    FoundRow,
+    Pending,
+    Scored,
+    SearchBackend,
+    SearchPrimitives,
+    VectorRequest,
+    Where,
+)
+from storage.kinds import MESSAGE, Kind, display_text
 from storage.records import Hit
-from storage.rows import RowStore
 from storage.sources import CHAT_PREFIX
-from storage.vectors import VectorIndex, VectorIndexes
 
 Candidate = tuple[float, Kind, int, tuple[str, ...]]
 
@@ -64,6 +84,47 @@ class SearchParams:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ScreenSearchParams:
+    """Screenshots: fusion of scores, not ranks: each list's scores are scaled to
+    [0, 1] (the keyword list by its best BM25 score, times the share of the query
+    it covers; the embedding lists from their weakest to their best candidate)
+    and added with these weights. Measured on tests/bench/screens_websrc.py:
+    unlike rank fusion, a page that only shares a side word with the question
+    scores low next to the page the embeddings clearly point to."""
+
+    depth: int = 50
+    text_weight: float = 1.0
+    vector_weight: float = 0.6
+    image_weight: float = 0.3
+    chunk_weight: float = 0.5
+    """A screen's meaning score: this share from its closest chunk, the rest from
+    the whole screen's vector. Measured with the closest chunk alone and with
+    mixes from 0.3 to 0.7 (tests/bench/screens_locomo.py, screens_websrc.py):
+    0.5 was best on both, 0 is the whole-screen vector alone."""
+    chunk_pool: int = 4
+    """How many times ``depth`` screens the whole-screen vectors preselect for
+    the chunk comparison (the index holds one vector per screen)."""
+    app_exact_max: int = 20_000
+    """With an app filter: up to this many frames of the app (in the time range)
+    are compared with the query exactly (a few milliseconds); beyond it the
+    app's best are taken from the overall list, 20 times deeper."""
+    min_meaning: float = 0.15
+    """A screen found by meaning alone (none of the query's words on it, in its
+    title or app) is a hit only when its meaning score (cosine, see
+    ``chunk_weight``) is at least this: the vector list always holds the
+    ``depth`` nearest screens, however far, and "water the ficus" listed every
+    screen kept. Measured with MiniLM on tests/bench/screens_websrc.py: a vague
+    question's right page ("What kind of product is this?") scores 0.16-0.20 by
+    meaning alone, unrelated queries on those pages 0.02-0.22 ("water the
+    ficus" 0.08); 0.15 keeps hit@1 and hit@5 as they were (0.25: hit@5 96.7 ->
+    83.3)."""
+    own_text_weight: float = 1.0
+    """BM25 weight of a screen's own text (OCR, title, app) ..."""
+    context_weight: float = 0.5
+    """... and of its context (the date it was kept)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Query:
     text: str
     vector: npt.NDArray[np.float32] | None = None
@@ -71,233 +132,374 @@ class Query:
     since: str | None = None
     until: str | None = None
     limit: int = 10
+    app: str | None = None
+    """Only rows whose ``app`` (screenshots) holds this, any case."""
+    image_vector: npt.NDArray[np.float32] | None = None
+    """The query's CLIP text embedding: screenshots are also ranked by image."""
+
+    @property
+    def where(self) -> Where:
+        return Where(since=self.since, until=self.until, app=self.app)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One kind's candidates after its strategy, best first."""
+
+    rowid: int
+    score: float
+    via: tuple[str, ...]
+    part: int | None = None
 
 
 class HybridSearch:
     def __init__(
         self,
-        db: Database,
-        stores: dict[str, RowStore],
-        vectors: VectorIndexes,
+        backend: SearchBackend,
         params: SearchParams | None = None,
+        screen_params: ScreenSearchParams | None = None,
     ) -> None:
-        self._db = db
-        self._stores = stores
-        self._vectors = vectors
+        self._backend = backend
         self.params = params or SearchParams()
-        self._budget = TermBudget()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-search")
-        self._actors = KnownActors()
+        self.screen_params = screen_params or ScreenSearchParams()
 
-    def run(self, query: Query) -> list[Hit]:
-        with self._db.reading() as conn:
-            # The vector side needs no SQLite once its indexes are in step, so it
-            # runs on a second core while this thread ranks with FTS5.
-            indexes = (
-                {k.name: self._vectors.get(conn, k, len(query.vector)) for k in query.kinds}
-                if query.vector is not None
-                else {}
+    def run(self, query: Query, *, screen_params: ScreenSearchParams | None = None) -> list[Hit]:
+        for kind in query.kinds:
+            if query.app and "app" not in kind.field_names:
+                raise InvalidInputError(f"{kind.name} has no application to filter by.")
+        strategies = {
+            k.name: (
+                ScoreFusion(self.params, screen_params or self.screen_params)
+                if k.ranking == "score"
+                else RankFusion(self.params)
             )
-            vector_lists = self._pool.submit(self._vector_rankings, indexes, query)
-            text_lists = {k.name: self.text_ranking(conn, k, query) for k in query.kinds}
+            for k in query.kinds
+        }
+        with self._backend.searching() as prims:
+            requests = {
+                k.name: request
+                for k in query.kinds
+                if (request := strategies[k.name].vector_request(query)) is not None
+            }
+            # The engine may rank the vectors alongside the keyword lists.
+            vectors = prims.vector_rankings(requests)
+            terms = query_terms(query.text)
+            keywords = {
+                k.name: strategies[k.name].keywords(prims, k, terms, query) for k in query.kinds
+            }
             fused: list[Candidate] = []
-            vector_weight = (
-                self.params.cjk_vector_weight
-                if mostly_cjk(query.text)
-                else self.params.vector_weight
-            )
+            parts: dict[tuple[str, int], int] = {}
             for kind in query.kinds:
-                lists = (text_lists[kind.name], vector_lists.result().get(kind.name, []))
-                fused_kind = self._fuse_kind(conn, kind, *lists, vector_weight=vector_weight)
-                for rowid, (score, via) in fused_kind.items():
-                    fused.append((score, kind, rowid, via))
+                ranked = strategies[kind.name].fuse(
+                    prims, kind, query, keywords[kind.name], _Later(vectors, kind.name)
+                )
+                for r in ranked:
+                    fused.append((r.score, kind, r.rowid, r.via))
+                    if r.part is not None:
+                        parts[(kind.name, r.rowid)] = r.part
             if self.params.actor_focus != 1.0:
-                fused = self._focus_on_actor(conn, query, fused)
+                fused = self._focus_on_actor(prims, query, fused)
             fused.sort(key=lambda item: (-item[0], item[1].name, item[2]))
             # Fetch spare candidates: collapsing duplicates may drop some.
-            hits = _collapse_same_sources(self._hits(conn, fused[: 2 * query.limit]))
+            hits = _collapse_same_sources(_hits(prims, fused[: 2 * query.limit], parts))
             return hits[: query.limit]
 
-    def text_ranking(self, conn: sqlite3.Connection, kind: Kind, query: Query) -> list[int]:
-        plan = self._budget.plan(conn, kind.table, query_terms(query.text))
-        expression = plan.expression()
-        if expression is None:
-            return []
-        p = self.params
-        where, params = _time_filter(kind, query)
-        if where:
-            # CROSS JOIN keeps the FTS index as the outer loop; a plain JOIN lets
-            # the planner scan the whole table and probe the index per row.
-            source = f"{kind.table}_fts f CROSS JOIN {kind.table} t ON t.rowid = f.rowid"
-        else:
-            source = f"{kind.table}_fts f"  # no join: it costs a row lookup per match
-        rows = conn.execute(
-            f"""SELECT f.rowid FROM {source}
-                WHERE {kind.table}_fts MATCH ? {where}
-                ORDER BY bm25({kind.table}_fts, ?, ?) LIMIT ?""",
-            (expression, *params, p.own_text_weight, p.context_weight, p.depth),
-        ).fetchall()
-        return [int(r[0]) for r in rows]
-
-    def _vector_rankings(
-        self, indexes: dict[str, VectorIndex], query: Query
-    ) -> dict[str, list[int]]:
-        if query.vector is None:
-            return {}
-        out: dict[str, list[int]] = {}
-        with self._vectors.searching():  # no sync may change a matrix mid-search
-            for name, index in indexes.items():
-                matches = index.search(
-                    query.vector, self.params.depth, since=query.since, until=query.until
-                )
-                out[name] = [int(r) for r in matches.rowids]
+    def _focus_on_actor(
+        self, prims: SearchPrimitives, query: Query, fused: list[Candidate]
+    ) -> list[Candidate]:
+        named = named_in(prims.known_actors(), query.text)
+        if len(named) != 1:
+            return fused
+        (focus,) = named
+        actors: dict[tuple[str, int], object] = {}
+        for kind in {c[1] for c in fused if c[1].actor_field}:
+            assert kind.actor_field is not None
+            rowids = [c[2] for c in fused if c[1] is kind]
+            for rowid, actor in prims.values(kind, rowids, kind.actor_field).items():
+                actors[(kind.name, rowid)] = actor
+        factor = self.params.actor_focus
+        out: list[Candidate] = []
+        for score, kind, rowid, via in fused:
+            actor = actors.get((kind.name, rowid))
+            if isinstance(actor, str) and actor and actor.casefold() != focus:
+                score *= factor
+            out.append((score, kind, rowid, via))
         return out
 
-    def _fuse_kind(
-        self,
-        conn: sqlite3.Connection,
-        kind: Kind,
-        text: list[int],
-        vector: list[int],
-        *,
-        vector_weight: float,
-    ) -> dict[int, tuple[float, tuple[str, ...]]]:
-        """One kind's fused scores; chat turns ranked apart, at ``chat_turn_weight``."""
-        weight = self.params.chat_turn_weight
-        if kind.name != "message" or weight == 1.0:
-            return self._fuse(text, vector, vector_weight)
-        chat = chat_turns(conn, [*text, *vector])
-        if not chat:
-            return self._fuse(text, vector, vector_weight)
-        fused = self._fuse(
-            [r for r in text if r not in chat], [r for r in vector if r not in chat], vector_weight
+
+class _Later:
+    """One kind's vector list out of the rankings the engine started."""
+
+    def __init__(self, pending: Pending[dict[str, Scored]], name: str) -> None:
+        self._pending = pending
+        self._name = name
+
+    def result(self) -> Scored:
+        return self._pending.result().get(self._name, [])
+
+
+# -- rank fusion (memories, messages) -----------------------------------------------
+
+
+class RankFusion:
+    def __init__(self, params: SearchParams) -> None:
+        self.p = params
+
+    def vector_request(self, query: Query) -> VectorRequest | None:
+        if query.vector is None:
+            return None
+        return VectorRequest(query.vector, query.where, self.p.depth)
+
+    def keywords(
+        self, prims: SearchPrimitives, kind: Kind, terms: list[str], query: Query
+    ) -> Scored:
+        weights = (self.p.own_text_weight, self.p.context_weight)
+        return prims.keyword_ranking(
+            kind, terms, where=query.where, depth=self.p.depth, weights=weights
         )
-        turns = self._fuse(
-            [r for r in text if r in chat], [r for r in vector if r in chat], vector_weight
+
+    def fuse(
+        self,
+        prims: SearchPrimitives,
+        kind: Kind,
+        query: Query,
+        keywords: Scored,
+        vectors: Pending[Scored],
+    ) -> list[Ranked]:
+        """One kind's fused scores; chat turns ranked apart, at ``chat_turn_weight``."""
+        text = [rowid for rowid, _ in keywords]
+        vector = [rowid for rowid, _ in vectors.result()]
+        vw = self.p.cjk_vector_weight if mostly_cjk(query.text) else self.p.vector_weight
+        weight = self.p.chat_turn_weight
+        if kind is not MESSAGE or weight == 1.0:
+            return _ranked(self.fuse_ranks(text, vector, vector_weight=vw))
+        chat = chat_turns(prims, kind, [*text, *vector])
+        if not chat:
+            return _ranked(self.fuse_ranks(text, vector, vector_weight=vw))
+        fused = self.fuse_ranks(
+            [r for r in text if r not in chat],
+            [r for r in vector if r not in chat],
+            vector_weight=vw,
+        )
+        turns = self.fuse_ranks(
+            [r for r in text if r in chat], [r for r in vector if r in chat], vector_weight=vw
         )
         fused.update({rowid: (score * weight, via) for rowid, (score, via) in turns.items()})
-        return fused
+        return _ranked(fused)
 
-    def _fuse(
-        self, text: list[int], vector: list[int], vector_weight: float
+    def fuse_ranks(
+        self,
+        text: Sequence[int],
+        vector: Sequence[int],
+        image: Sequence[int] = (),
+        *,
+        vector_weight: float | None = None,
     ) -> dict[int, tuple[float, tuple[str, ...]]]:
-        p = self.params
+        p = self.p
+        vw = p.vector_weight if vector_weight is None else vector_weight
         out: dict[int, tuple[float, tuple[str, ...]]] = {}
         for name, weight, ranking in (
             ("text", p.text_weight, text),
-            ("vector", vector_weight, vector),
+            ("vector", vw, vector),
+            ("image", vw, image),  # the image is a meaning list too
         ):
             for rank, rowid in enumerate(ranking, start=1):
                 score, via = out.get(rowid, (0.0, ()))
                 out[rowid] = (score + weight / (p.rrf_k + rank), (*via, name))
         return out
 
-    def _focus_on_actor(
-        self, conn: sqlite3.Connection, query: Query, fused: list[Candidate]
-    ) -> list[Candidate]:
-        named = self._actors.named_in(conn, query.text)
-        if len(named) != 1:
-            return fused
-        (focus,) = named
-        actors: dict[tuple[str, int], str | None] = {}
-        for kind in {c[1] for c in fused if c[1].actor_field}:
-            rowids = [c[2] for c in fused if c[1] is kind]
-            for chunk, marks in in_chunks(rowids):
-                for rowid, actor in conn.execute(
-                    f"SELECT rowid, {kind.actor_field} FROM {kind.table} WHERE rowid IN ({marks})",
-                    chunk,
-                ):
-                    actors[(kind.name, rowid)] = actor
-        factor = self.params.actor_focus
-        out: list[Candidate] = []
-        for score, kind, rowid, via in fused:
-            actor = actors.get((kind.name, rowid))
-            if actor and actor.casefold() != focus:
-                score *= factor
-            out.append((score, kind, rowid, via))
-        return out
 
-    def _hits(self, conn: sqlite3.Connection, fused: list[Candidate]) -> list[Hit]:
-        by_kind: dict[str, list[int]] = {}
-        for _, kind, rowid, _ in fused:
-            by_kind.setdefault(kind.name, []).append(rowid)
-        rows: dict[tuple[str, int], sqlite3.Row] = {}
-        for name, rowids in by_kind.items():
-            table = self._stores[name].kind.table
-            marks = ",".join("?" * len(rowids))
-            for r in conn.execute(
-                f"SELECT * FROM {table} WHERE rowid IN ({marks})", rowids
-            ).fetchall():
-                rows[(name, r["rowid"])] = r
-        sources = {
-            name: self._stores[name].sources_for(
-                conn, [rows[(name, rid)]["id"] for rid in rowids if (name, rid) in rows]
-            )
-            for name, rowids in by_kind.items()
-        }
-        hits: list[Hit] = []
-        for score, kind, rowid, via in fused:
-            row = rows.get((kind.name, rowid))
-            if row is None:  # deleted between ranking and fetch
-                continue
-            hits.append(
-                Hit(
-                    type=kind.name,
-                    id=row["id"],
-                    score=score,
-                    text=display_text(kind, {n: row[n] for n in kind.display_fields}),
-                    at=row[kind.time_column],
-                    sources=sources[kind.name].get(row["id"], ()),
-                    matched_by=via,
+def _ranked(fused: Mapping[int, tuple[float, tuple[str, ...]]]) -> list[Ranked]:
+    return [Ranked(rowid, score, via) for rowid, (score, via) in fused.items()]
+
+
+def chat_turns(prims: SearchPrimitives, kind: Kind, rowids: Sequence[int]) -> set[int]:
+    """Those of the message rowids that are chat turns (see ``CHAT_PREFIX``)."""
+    external = prims.values(kind, sorted(set(rowids)), "external_id")
+    return {
+        r for r, ext in external.items() if isinstance(ext, str) and ext.startswith(CHAT_PREFIX)
+    }
+
+
+# -- score fusion (screenshots) ------------------------------------------------------
+
+
+class ScoreFusion:
+    def __init__(self, params: SearchParams, screen: ScreenSearchParams) -> None:
+        self.rank = RankFusion(params)
+        self.p = screen
+
+    def depth(self, query: Query) -> int:
+        return max(self.p.depth, query.limit)
+
+    def pool(self, query: Query) -> int:
+        depth = self.depth(query)
+        return depth * max(1, self.p.chunk_pool) if self.p.chunk_weight > 0 else depth
+
+    def vector_request(self, query: Query) -> VectorRequest | None:
+        if query.vector is None:
+            return None
+        return VectorRequest(
+            query.vector, query.where, self.pool(query), exact_within=self.p.app_exact_max
+        )
+
+    def keywords(
+        self, prims: SearchPrimitives, kind: Kind, terms: list[str], query: Query
+    ) -> Scored:
+        return prims.keyword_ranking(
+            kind,
+            terms,
+            where=query.where,
+            depth=self.depth(query),
+            weights=(self.p.own_text_weight, self.p.context_weight),
+        )
+
+    def fuse(
+        self,
+        prims: SearchPrimitives,
+        kind: Kind,
+        query: Query,
+        keywords: Scored,
+        vectors: Pending[Scored],
+    ) -> list[Ranked]:
+        p = self.p
+        depth = self.depth(query)
+        coverage = term_coverage(prims, kind, query.text, [r for r, _ in keywords])
+        best = max((score for _, score in keywords), default=0.0)
+        closest: dict[int, int] = {}
+        meaning: Scored = []
+        if query.vector is not None:
+            meaning = self._meaning(prims, kind, query.vector, vectors.result(), depth, closest)
+        image: Scored = []
+        if query.image_vector is not None:
+            image = prims.image_ranking(kind, query.image_vector, where=query.where, depth=depth)
+        text = [(r, coverage[r] * s / best) for r, s in keywords if best > 0]
+        # A screen only the vector list holds must be close enough by meaning.
+        others = {r for r, _ in text} | {r for r, _ in image}
+        meaning = [(r, v) for r, v in meaning if v >= p.min_meaning or r in others]
+        lists = [("text", p.text_weight, text), ("vector", p.vector_weight, _scaled(meaning))]
+        if query.image_vector is not None:
+            lists.append(("image", p.image_weight, _scaled(image)))
+        fused: dict[int, tuple[float, tuple[str, ...]]] = {}
+        for name, weight, scored in lists:
+            for rowid, value in scored:
+                total, via = fused.get(rowid, (0.0, ()))
+                fused[rowid] = (total + weight * value, (*via, name))
+        order = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))
+        # Comparable with other kinds: the scores rank fusion gives these lists,
+        # handed out in this strategy's order.
+        by_text = sorted(text, key=lambda item: (-item[1], item[0]))
+        common = self.rank.fuse_ranks(
+            [r for r, _ in by_text], [r for r, _ in meaning], [r for r, _ in image]
+        )
+        scores = sorted((score for score, _ in common.values()), reverse=True)
+        return [
+            Ranked(rowid, score, via, closest.get(rowid))
+            for (rowid, (_, via)), score in zip(order, scores, strict=True)
+        ]
+
+    def _meaning(
+        self,
+        prims: SearchPrimitives,
+        kind: Kind,
+        vector: npt.NDArray[np.float32],
+        scored: Scored,
+        depth: int,
+        closest: dict[int, int],
+    ) -> Scored:
+        """(rowid, meaning score) best first; fills ``closest`` with each screen's
+        closest chunk where its chunk vectors are known."""
+        p = self.p
+        if p.chunk_weight > 0:
+            chunks = prims.chunk_vectors(kind, [r for r, _ in scored], int(vector.shape[0]))
+            mixed = []
+            # A screen without chunk embeddings (kept before schema v6) counts its
+            # whole-screen similarity for both parts: neither helped nor hurt.
+            for rowid, whole in scored:
+                matrix = chunks.get(rowid)
+                if matrix is None or len(matrix) == 0:
+                    mixed.append((rowid, whole))
+                    continue
+                similarities = matrix @ vector
+                best = int(np.argmax(similarities))
+                closest[rowid] = best
+                mixed.append(
+                    (rowid, (1.0 - p.chunk_weight) * whole + p.chunk_weight * similarities[best])
                 )
-            )
-        return hits
+            scored = sorted(mixed, key=lambda item: (-item[1], item[0]))
+        return [(r, float(s)) for r, s in scored[:depth]]
 
 
-class KnownActors:
-    """The people who appear as speakers or actors, re-read when rows are added."""
-
-    def __init__(self) -> None:
-        self._names: frozenset[str] = frozenset()
-        self._stamp: tuple[int, int] | None = None
-        self._lock = threading.Lock()
-
-    def named_in(self, conn: sqlite3.Connection, text: str) -> set[str]:
-        """The known names (casefolded) that occur in ``text`` as whole words."""
-        names = self._current(conn)
-        lowered = text.casefold()
-        return {n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", lowered) is not None}
-
-    def _current(self, conn: sqlite3.Connection) -> frozenset[str]:
-        stamp = conn.execute(
-            "SELECT (SELECT coalesce(max(rowid), 0) FROM messages), "
-            "(SELECT coalesce(max(rowid), 0) FROM episodic)"
-        ).fetchone()
-        key = (int(stamp[0]), int(stamp[1]))
-        with self._lock:
-            if key != self._stamp:
-                rows = conn.execute(
-                    "SELECT DISTINCT speaker FROM messages WHERE speaker IS NOT NULL "
-                    "UNION SELECT DISTINCT actor FROM episodic WHERE actor IS NOT NULL"
-                ).fetchall()
-                self._names = frozenset(str(r[0]).casefold() for r in rows if str(r[0]).strip())
-                self._stamp = key
-            return self._names
+def term_coverage(
+    prims: SearchPrimitives, kind: Kind, text: str, rowids: Sequence[int]
+) -> dict[int, float]:
+    """For each row in ``rowids``: the share of the query's weight (the IDF of each
+    of its words, words no row holds counting the most) that the row matches. A
+    page matching one side word of a question scores low."""
+    terms = query_terms(text)
+    if not terms or not rowids:
+        return {}
+    counts = prims.term_counts(kind, terms, rowids)
+    weights = {
+        term: float(np.log(1.0 + (counts.total - n + 0.5) / (n + 0.5)))
+        for term, n in ((t, counts.docs.get(t, 0)) for t in terms)
+    }
+    mass = sum(weights.values()) or 1.0
+    return {
+        rowid: sum(w for t, w in weights.items() if rowid in counts.holders.get(t, set())) / mass
+        for rowid in rowids
+    }
 
 
-def chat_turns(conn: sqlite3.Connection, rowids: list[int]) -> set[int]:
-    """Those of the ``messages`` rowids that are chat turns (see ``CHAT_PREFIX``)."""
-    out: set[int] = set()
-    for chunk, marks in in_chunks(sorted(set(rowids))):
-        out.update(
-            int(r[0])
-            for r in conn.execute(
-                f"SELECT rowid FROM messages WHERE rowid IN ({marks}) "
-                "AND substr(external_id, 1, ?) = ?",
-                (*chunk, len(CHAT_PREFIX), CHAT_PREFIX),
+def _scaled(scored: Scored) -> Scored:
+    """Similarities scaled so the weakest candidate is 0 and the best 1."""
+    if not scored:
+        return []
+    values = [s for _, s in scored]
+    low, high = min(values), max(values)
+    if high - low < 1e-9:
+        return [(r, 1.0) for r, _ in scored]
+    return [(r, (s - low) / (high - low)) for r, s in scored]
+
+
+# -- hits ----------------------------------------------------------------------------
+
+
+def named_in(names: frozenset[str], text: str) -> set[str]:
+    """The known names (casefolded) that occur in ``text`` as whole words."""
+    lowered = text.casefold()
+    return {n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", lowered) is not None}
+
+
+def _hits(
+    prims: SearchPrimitives, fused: list[Candidate], parts: dict[tuple[str, int], int]
+) -> list[Hit]:
+    by_kind: dict[str, tuple[Kind, list[int]]] = {}
+    for _, kind, rowid, _ in fused:
+        by_kind.setdefault(kind.name, (kind, []))[1].append(rowid)
+    rows: dict[tuple[str, int], FoundRow] = {}
+    for name, (kind, rowids) in by_kind.items():
+        for rowid, found in prims.rows(kind, rowids).items():
+            rows[(name, rowid)] = found
+    hits: list[Hit] = []
+    for score, kind, rowid, via in fused:
+        row = rows.get((kind.name, rowid))
+        if row is None:  # deleted between ranking and fetch
+            continue
+        hits.append(
+            Hit(
+                type=kind.name,
+                id=row.id,
+                score=score,
+                text=display_text(kind, row.fields),
+                at=row.at,
+                sources=row.sources,
+                matched_by=via,
+                fields=row.fields,
+                part=parts.get((kind.name, rowid)),
             )
         )
-    return out
+    return hits
 
 
 def _collapse_same_sources(hits: list[Hit]) -> list[Hit]:
@@ -312,15 +514,3 @@ def _collapse_same_sources(hits: list[Hit]) -> list[Hit]:
         seen.add(key)
         out.append(hit)
     return out
-
-
-def _time_filter(kind: Kind, query: Query) -> tuple[str, tuple[str, ...]]:
-    clauses: list[str] = []
-    params: list[str] = []
-    if query.since is not None:
-        clauses.append(f"t.{kind.time_column} >= ?")
-        params.append(query.since)
-    if query.until is not None:
-        clauses.append(f"t.{kind.time_column} <= ?")
-        params.append(query.until)
-    return "".join(f" AND {c}" for c in clauses), tuple(params)

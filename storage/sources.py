@@ -7,10 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage.db import in_chunks
+from storage.errors import InvalidInputError
 from storage.kinds import MESSAGE, SCREENSHOT, validate_fields
 from storage.records import Record
 from storage.rows import RowStore, Vector, encode_vector
+from storage.screens import (
+    FrameImage,
+    count_without_chunk_vectors,
+    frame_images,
+    hourly_activity,
+    last_batched_rowid,
+    unbatched,
+    without_chunk_vectors,
+)
+from storage.sqlite.db import in_chunks
+from storage.sqlite.tables import insert_rows
 
 
 def context_line(speaker: str | None, text: str) -> str:
@@ -42,12 +53,16 @@ class SourceStore(RowStore):
         return NewSource(validate_fields(self.kind, values), embedding, context)
 
     def insert_many(self, conn: sqlite3.Connection, items: Sequence[NewSource]) -> list[str]:
-        return [
-            self.insert(
-                conn, item.values, embedding=encode_vector(item.embedding), context=item.context
-            )
+        """Insert validated sources in bulk (a thousand messages of an import at once)."""
+        rows = [
+            self.new_row(item.values, embedding=encode_vector(item.embedding), context=item.context)
             for item in items
         ]
+        try:
+            insert_rows(conn, self.kind.table, rows)
+        except sqlite3.IntegrityError as exc:
+            raise InvalidInputError(f"Cannot store the {self.kind.name} rows: {exc}.") from exc
+        return [row["id"] for row in rows]
 
     def add(
         self, values: dict[str, Any], *, embedding: Vector | None = None, context: str = ""
@@ -102,7 +117,46 @@ class MessageStore(SourceStore):
 
 
 class ScreenshotStore(SourceStore):
-    pass
+    """Screenshot rows, and the reads the screen pipeline, its batches and the
+    screen search need (rows come back as plain dicts)."""
+
+    def activity(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
+        """(hour "YYYY-MM-DDTHH", app, screenshots kept) in time order."""
+        with self.db.reading() as conn:
+            return hourly_activity(conn, since, until)
+
+    def frame_images(self, screenshot_ids: Sequence[str]) -> dict[str, FrameImage]:
+        """The frames among ``screenshot_ids`` that may be shown (see
+        :func:`storage.screens.frame_images`)."""
+        with self.db.reading() as conn:
+            return frame_images(conn, screenshot_ids)
+
+    def last_kept_on(self, monitor: int) -> dict[str, Any] | None:
+        """``at`` and ``image_path`` of the monitor's newest frame whose image is kept."""
+        with self.db.reading() as conn:
+            row = conn.execute(
+                "SELECT at, image_path FROM screenshots WHERE monitor = ? AND deleted_at IS NULL "
+                "AND image_path IS NOT NULL ORDER BY at DESC LIMIT 1",
+                (monitor,),
+            ).fetchone()
+        return dict(row) if row is not None else None
+
+    def unbatched(self, after_rowid: int | None, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Screenshots with their text read that no batch holds yet, oldest first:
+        after ``after_rowid``, or (None) after the last one a batch holds. Returns
+        the rowid they follow and the rows (each with its ``rowid``)."""
+        with self.db.reading() as conn:
+            after = last_batched_rowid(conn) if after_rowid is None else after_rowid
+            return after, [dict(r) for r in unbatched(conn, after, limit)]
+
+    def count_without_chunk_vectors(self) -> int:
+        with self.db.reading() as conn:
+            return count_without_chunk_vectors(conn)
+
+    def without_chunk_vectors(self, after_rowid: int, limit: int) -> list[dict[str, Any]]:
+        """Live screenshots kept before schema v6 (no chunk embeddings), by rowid."""
+        with self.db.reading() as conn:
+            return [dict(r) for r in without_chunk_vectors(conn, after_rowid, limit)]
 
 
 def message_store(db: Any) -> MessageStore:

@@ -20,23 +20,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from storage.db import Database
 from storage.errors import InvalidInputError
 from storage.inputs import json_lines, parse_json
 from storage.kinds import ALL_KINDS, BY_NAME, Kind, kind_of_id, now_iso, parse_time, validate_fields
-from storage.migrations import schema_version
 from storage.rows import search_text_for
 from storage.secrets import SecretCipher, is_encrypted, seal_fields, unseal, unseal_fields
+from storage.sqlite.db import Database
+from storage.sqlite.migrations import schema_version
+from storage.sqlite.tables import column_names
 
 FORMAT = "mirix-app-export"
 FORMAT_VERSION = 1
 _BLOB_COLUMNS = {"embedding": 4, "image_embedding": 4, "chunk_embeddings": 2}
 """Vector columns, exported as base64, and the bytes per value (float32, float16)."""
 _SKIPPED_COLUMNS = ("rowid", "search_text")
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
 
 
 def export_rows(
@@ -58,7 +55,7 @@ def export_rows(
         conn.execute("BEGIN")  # one snapshot for the whole export
         try:
             for kind in ALL_KINDS:
-                columns = [c for c in _columns(conn, kind.table) if c not in _SKIPPED_COLUMNS]
+                columns = [c for c in column_names(conn, kind.table) if c not in _SKIPPED_COLUMNS]
                 for row in conn.execute(
                     f"SELECT {', '.join(columns)} FROM {kind.table} ORDER BY rowid"
                 ):
@@ -200,7 +197,7 @@ def _import_row(
     kind: Kind | None = BY_NAME.get(str(item.get("type")))
     if kind is None:
         raise InvalidInputError(f"line {line_no}: unknown type {item.get('type')!r}.")
-    columns = set(_columns(conn, kind.table)) - set(_SKIPPED_COLUMNS)
+    columns = set(column_names(conn, kind.table)) - set(_SKIPPED_COLUMNS)
     unknown = set(item) - columns - {"record", "type"}
     if unknown:
         raise InvalidInputError(f"line {line_no}: unknown field(s) {', '.join(sorted(unknown))}.")
@@ -219,8 +216,10 @@ def _import_row(
             for c in row
         ):
             return
-        pristine_core = kind.name == "core" and existing["version"] == 1 and not existing["text"]
-        if not (replace or pristine_core):
+        # A fixed row never edited (a new data directory's empty core block) is
+        # the destination's default, not content: the export's version replaces it.
+        pristine = kind.fixed and existing["version"] == 1
+        if not (replace or pristine):
             raise InvalidInputError(
                 f"line {line_no}: {row['id']} already exists with other content "
                 "(import with --replace to overwrite)."

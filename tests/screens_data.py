@@ -54,7 +54,7 @@ def keep_text_frame(
     frame = Frame(Image.new("RGB", (64, 48), "white"), at, 0, app, title, external_id=name)
     return keep_frame(
         assistant.storage,
-        FrameFiles(assistant.storage.data_dir, assistant.storage.db),
+        FrameFiles(assistant.storage.data_dir, assistant.storage._db),
         frame,
         text=text,
         text_vectors=embed_screen(assistant.embedder, app, title, text),

@@ -103,18 +103,14 @@ def seed_from_storage(storage: Storage) -> Seed:
     skips a screen it already kept."""
 
     def seed(monitor: int) -> tuple[Fingerprint, float] | None:
-        rows = storage.db.query(
-            "SELECT at, image_path FROM screenshots WHERE monitor = ? AND deleted_at IS NULL "
-            "AND image_path IS NOT NULL ORDER BY at DESC LIMIT 1",
-            (monitor,),
-        )
-        if not rows:
+        last = storage.screenshots.last_kept_on(monitor)
+        if last is None:
             return None
         try:
-            image = open_image(storage.data_dir / str(rows[0]["image_path"]))
+            image = open_image(storage.data_dir / str(last["image_path"]))
         except FrameError:
             return None  # deleted for the budget, or damaged: compare with nothing
-        at = datetime.fromisoformat(str(rows[0]["at"]).replace("Z", "+00:00"))
+        at = datetime.fromisoformat(str(last["at"]).replace("Z", "+00:00"))
         return fingerprint(image), at.timestamp()
 
     return seed

@@ -10,7 +10,6 @@ answer to pretend: the reply says so and carries the memories found.
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,6 +29,7 @@ from agents.embeddings import TextEmbedder
 from agents.errors import LLMBadOutputError
 from agents.llm import LLMClient, LLMSettings, LocalModelSettings, UsageCounter, client_for
 from storage import Hit, InvalidInputError, Record, Storage
+from storage.interface import UnitOfWork
 from storage.kinds import now_iso
 from storage.sources import CHAT_PREFIX
 
@@ -232,8 +232,8 @@ class ChatAgent:
         }
         item = self.storage.messages.prepare(values, embedding=embed(text))
 
-        def write(conn: sqlite3.Connection) -> str:
-            (message_id,) = self.storage.messages.insert_many(conn, [item])
+        def write(work: UnitOfWork) -> str:
+            (message_id,) = work.messages.insert_many([item])
             if self.llm is not None:
                 observation = {
                     "kind": "message",
@@ -243,10 +243,10 @@ class ChatAgent:
                     "role": role,
                     "session": session,
                 }
-                self.storage.batches.append_in(conn, [observation], max_items=self.batch_items)
+                work.batches.append([observation], max_items=self.batch_items)
             return message_id
 
-        return self.storage.db.write(write)
+        return self.storage.transaction(write)
 
 
 def _unanswered(earlier: list[Record], text: str) -> Record | None:

@@ -6,9 +6,10 @@ screenshots for the topic, each with its id, its time and the sources (with
 their times) it came from. A screenshot goes in as its app, window title and the
 part of its text closest to the message, redacted like the memory agents'
 observations (what is on screen is found before the memory agents have read it).
-Knowledge-vault items go in by caption only, and high-sensitivity ones not at
-all. In the prompt the memories are DATA, one JSON object a line between marker
-lines, like the memory agents' observations.
+Knowledge-vault items go in by caption only (their display text), and what a
+kind withholds (high-sensitivity vault items) not at all. In the prompt the
+memories are DATA, one JSON object a line between marker lines, like the memory
+agents' observations.
 
 Only what is close to the message goes in: a search always returns *something*
 (the nearest vectors of an unrelated table, a side word such as "should" shared
@@ -30,9 +31,13 @@ from agents.privacy import redact
 from agents.screens.search import passage, search_screens_with, similar_words, words_of
 from storage import MEMORY_TYPE_NAMES, Hit, NotFoundError, Query, Storage, kind_named
 from storage.core import BLOCK_LABELS
-from storage.screens import ScreenFilter
+from storage.interface import Where
+from storage.kinds import CORE
 
-SEARCHED_TYPES: tuple[str, ...] = (*(t for t in MEMORY_TYPE_NAMES if t != "core"), "message")
+SEARCHED_TYPES: tuple[str, ...] = (
+    *(t for t in MEMORY_TYPE_NAMES if not kind_named(t).pinned),  # pinned: always in, whole
+    "message",
+)
 SOURCES_SHOWN = 3
 TEXT_CHARS = 600
 
@@ -90,11 +95,9 @@ def retrieve(
         query = Query(text=topic, vector=vector, kinds=(kind_named(type_name),), limit=per_type + 4)
         found = [
             h
-            for h in storage.search.run(query)
+            for h in _shareable(storage, storage.search.run(query))
             if h.id not in exclude and not _same_question(h, question)
         ]
-        if type_name == "knowledge_vault":
-            found = _vault_safe(storage, found)
         hits.extend(found[:per_type])
     hits.extend(screen_hits(storage, topic, vector, per_type, redacted=redact_screens))
     if embed_many is None:
@@ -140,7 +143,7 @@ def screen_hits(
     if not topic.strip() or limit < 1:
         return []
     found = search_screens_with(
-        storage, topic, vector, where=ScreenFilter(), limit=limit * SCREEN_CANDIDATES
+        storage, topic, vector, where=Where(), limit=limit * SCREEN_CANDIDATES
     )
     out: list[Hit] = []
     shown: list[set[str]] = []
@@ -189,7 +192,7 @@ def core_hits(storage: Storage) -> list[Hit]:
         if text:
             out.append(
                 Hit(
-                    type="core",
+                    type=CORE.name,
                     id=block.id,
                     score=0.0,
                     text=f"{label}: {text}",
@@ -200,17 +203,16 @@ def core_hits(storage: Storage) -> list[Hit]:
     return out
 
 
-def _vault_safe(storage: Storage, hits: list[Hit]) -> list[Hit]:
-    """Low and medium sensitivity only; the hit's text is the caption (never the secret)."""
-    store = storage.memories["knowledge_vault"]
+def _shareable(storage: Storage, hits: list[Hit]) -> list[Hit]:
+    """The hits a model may see: none its kind withholds (a high-sensitivity vault
+    item). A hit's text is its kind's display text, never a secret."""
     out = []
     for hit in hits:
-        record = store.get(hit.id)
-        if record.fields.get("sensitivity") in ("low", "medium"):
-            caption = str(record.fields.get("caption") or "")
-            out.append(
-                Hit(hit.type, hit.id, hit.score, caption, hit.at, hit.sources, hit.matched_by)
-            )
+        kind = kind_named(hit.type)
+        if kind.withheld is None or not kind.withholds(
+            storage.store_for_kind(kind.name).get(hit.id).fields
+        ):
+            out.append(hit)
     return out
 
 
@@ -218,7 +220,7 @@ def source_times(storage: Storage, hits: Sequence[Hit]) -> dict[str, str]:
     """When each (shown) source of the hits was recorded, by source id."""
     out: dict[str, str] = {}
     for hit in hits:
-        if hit.type in ("message", "screenshot"):
+        if not kind_named(hit.type).is_memory:
             continue
         for ref in hit.sources[:SOURCES_SHOWN]:
             if ref.id in out:
@@ -241,7 +243,7 @@ def render_memories(hits: Sequence[Hit], times: dict[str, str]) -> str:
             "at": hit.at,
             "text": text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 1] + "…",
         }
-        if hit.type not in ("message", "screenshot") and hit.sources:
+        if kind_named(hit.type).is_memory and hit.sources:
             shown["from"] = [
                 {"id": ref.id, "at": times[ref.id]} if ref.id in times else {"id": ref.id}
                 for ref in hit.sources[:SOURCES_SHOWN]

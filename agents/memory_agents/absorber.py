@@ -87,7 +87,7 @@ from storage import MEMORY_TYPE_NAMES, Query, Record, Storage, kind_named
 from storage.batches import Batch
 from storage.core import BLOCK_LABELS
 from storage.errors import LeaseLostError
-from storage.kinds import format_time
+from storage.kinds import CORE, format_time
 
 log = logging.getLogger(__name__)
 
@@ -457,8 +457,8 @@ class Absorber:
         vector = self.embedder.embed([text])[0] if text.strip() else None
         parts = []
         for type_name in MEMORY_TYPE_NAMES:
-            if type_name == "core":
-                continue
+            if kind_named(type_name).pinned:
+                continue  # shown whole (the core blocks), not searched
             records = self._existing(type_name, batch, limit=EXISTING_SHOWN_META, vector=vector)
             parts.append(f"[{type_name}]\n{show_memories(records)}")
         return "\n".join(parts)
@@ -507,7 +507,7 @@ class Absorber:
     ) -> MemoryWriter:
         observations = render_observations(batch.items, redact_screens=self.redact_screens)
         rules = ""
-        if type_name == "core":
+        if kind_named(type_name) is CORE:
             blocks = [self.storage.core.block(label) for label in BLOCK_LABELS]
             existing, shown = show_core(blocks), [b.id for b in blocks]
             rules = core_rules(blocks)
@@ -553,7 +553,8 @@ class Absorber:
     def _existing(
         self, type_name: str, batch: Batch, *, limit: int = EXISTING_SHOWN, vector: Any = None
     ) -> list[Record]:
-        """The memories of this type that match the batch (vault: never high sensitivity)."""
+        """The memories of this type that match the batch, none its kind withholds
+        (a high-sensitivity vault item)."""
         text = query_text(batch.items)
         if not text.strip():
             return []
@@ -563,9 +564,7 @@ class Absorber:
         hits = self.storage.search.run(Query(text=text, vector=vector, kinds=(kind,), limit=limit))
         store = self.storage.memories[type_name]
         records = [store.get(hit.id) for hit in hits]
-        if type_name == "knowledge_vault":
-            records = [r for r in records if r.fields.get("sensitivity") != "high"]
-        return [r for r in records if not r.deleted]
+        return [r for r in records if not r.deleted and not kind.withholds(r.fields)]
 
 
 def _why(reply: LLMResponse) -> str:

@@ -1,9 +1,10 @@
 """The meta-agent's and the memory agents' prompts.
 
 Observations go in as DATA (see :mod:`agents.memory_agents.observations`); the
-existing memories an agent may update are listed with their ids. Knowledge-vault
-items are shown by caption only, high-sensitivity ones not at all, and a
-``secret_value`` never enters a prompt.
+existing memories an agent may update are listed with their ids, each with the
+fields its kind lets a model read (:meth:`storage.kinds.Kind.prompt_view`: a
+knowledge-vault item by caption only, never its secret); what a kind withholds
+(high-sensitivity vault items) is not listed at all.
 """
 
 from __future__ import annotations
@@ -13,18 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.memory_agents.observations import DATA_RULE
-from storage import Record
+from storage import Record, kind_named
+from storage.kinds import MEMORY_KINDS
 
-TYPE_GUIDE = {
-    "core": "lasting facts about the user (human block) and how the assistant should "
-    "behave with them (persona block): name, preferences, relationships",
-    "episodic": "events with a time: what happened, who did it, when",
-    "semantic": "general knowledge and facts about people, places, things and concepts",
-    "procedural": "how-tos: workflows, guides, scripts, step by step",
-    "resource": "documents, files, links and their content",
-    "knowledge_vault": "credentials and sensitive data: passwords, keys, account numbers, "
-    "addresses",
-}
 CORE_REWRITE_AT = 0.9
 CHAT_RULE = (
     "An observation with role assistant is this assistant's own reply in a chat: it "
@@ -33,8 +25,12 @@ CHAT_RULE = (
 )
 
 
+def _type_guides() -> str:
+    return "\n".join(f"- {kind.name}: {kind.guide}" for kind in MEMORY_KINDS)
+
+
 def meta_prompt(observations: str) -> str:
-    types = "\n".join(f"- {name}: {guide}" for name, guide in TYPE_GUIDE.items())
+    types = _type_guides()
     return (
         "You are the meta-agent of a personal memory system. Read the observations and "
         "decide which memory types have something new to store or change. Call the tool "
@@ -47,7 +43,7 @@ def meta_prompt(observations: str) -> str:
 
 def direct_meta_prompt(observations: str, existing: str, core: str) -> str:
     """The meta-agent that writes new memories itself and dispatches only edits."""
-    types = "\n".join(f"- {name}: {guide}" for name, guide in TYPE_GUIDE.items())
+    types = _type_guides()
     return (
         "You are the meta-agent of a personal memory system. Read the observations and "
         "store what is worth remembering, in as few steps as you can:\n"
@@ -70,7 +66,7 @@ def agent_prompt(
 ) -> str:
     return (
         f"You are the {type_name} memory agent of a personal memory system. Your memory "
-        f"type holds {TYPE_GUIDE[type_name]}. Use only your tools, and call all of them in "
+        f"type holds {kind_named(type_name).guide}. Use only your tools, and call all of them in "
         "one reply: you get no second turn unless a call fails. Prefer updating or merging a "
         "memory listed below over adding a duplicate. You may only update or delete the "
         "memories listed below (by id), never others, and only when the observations "
@@ -115,10 +111,6 @@ def show_memories(records: Sequence[Record]) -> str:
     """One JSON line per memory, with its id; vault items by caption only."""
     lines = []
     for r in records:
-        shown: dict[str, Any] = {"id": r.id}
-        if r.type == "knowledge_vault":
-            shown["caption"] = r.fields.get("caption")
-        else:
-            shown |= {k: v for k, v in r.fields.items() if v not in (None, "", [])}
+        shown: dict[str, Any] = {"id": r.id, **kind_named(r.type).prompt_view(r.fields)}
         lines.append(json.dumps(shown, ensure_ascii=False))
     return "\n".join(lines) or "(none)"

@@ -1,13 +1,14 @@
-"""The tools each memory agent may call: a whitelist per memory type, with JSON
-schemas mirroring the fields in storage/kinds.py."""
+"""The tools each memory agent may call: the whitelist its kind declares
+(:attr:`storage.kinds.Kind.tools`), with JSON schemas mirroring the kind's fields."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from agents.llm import Tool
 from storage import MEMORY_TYPE_NAMES, kind_named
-from storage.kinds import Field
+from storage.kinds import AgentTool, Field, Kind
 
 _ID = {"type": "string", "description": "The id of a memory shown to you for this batch."}
 ISO_TIME = (
@@ -38,106 +39,106 @@ def _object(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
     }
 
 
-def _field_props(type_name: str, names: tuple[str, ...] | None = None) -> dict[str, Any]:
-    kind = kind_named(type_name)
+def _field_props(kind: Kind, names: tuple[str, ...] | None = None) -> dict[str, Any]:
     return {f.name: _schema(f) for f in kind.fields if names is None or f.name in names}
 
 
-def _required(type_name: str) -> list[str]:
-    return [f.name for f in kind_named(type_name).fields if f.required]
+def _required(kind: Kind, names: tuple[str, ...] | None) -> list[str]:
+    return [f.name for f in kind.fields if f.required and (names is None or f.name in names)]
 
 
-def _delete(type_name: str) -> Tool:
+def _insert(kind: Kind, spec: AgentTool) -> Tool:
     return Tool(
-        f"{type_name}_delete",
-        f"Soft-delete a {type_name} memory shown to you that is wrong or obsolete.",
+        f"{kind.name}_insert",
+        spec.help or f"Store a new {kind.name} memory.",
+        _object(_field_props(kind, spec.fields), _required(kind, spec.fields)),
+    )
+
+
+def _update(kind: Kind, spec: AgentTool) -> Tool:
+    return Tool(
+        f"{kind.name}_update",
+        spec.help or f"Change fields of a {kind.name} memory shown to you (the id stays).",
+        _object({"memory_id": _ID, **_field_props(kind, spec.fields)}, ["memory_id"]),
+    )
+
+
+def _merge(kind: Kind, spec: AgentTool) -> Tool:
+    return Tool(
+        f"{kind.name}_merge",
+        spec.help or f"Add to a {kind.name} memory shown to you (the same thing seen again).",
+        _object(
+            {"memory_id": _ID, "details_to_append": {"type": "string", "minLength": 1}},
+            ["memory_id", "details_to_append"],
+        ),
+    )
+
+
+def _delete(kind: Kind, spec: AgentTool) -> Tool:
+    return Tool(
+        f"{kind.name}_delete",
+        spec.help or f"Soft-delete a {kind.name} memory shown to you that is wrong or obsolete.",
         _object({"memory_id": _ID}, ["memory_id"]),
     )
 
 
-def _core_tools() -> list[Tool]:
-    label = {"type": "string", "enum": ["persona", "human"]}
-    return [
-        Tool(
-            "core_append",
-            "Add one line to a core block.",
-            _object(
-                {"label": label, "line": {"type": "string", "minLength": 1}}, ["label", "line"]
-            ),
-        ),
-        Tool(
-            "core_replace_line",
-            "Replace line line_number (1-based) of a core block; empty text removes it.",
-            _object(
-                {
-                    "label": label,
-                    "line_number": {"type": "integer", "minimum": 1},
-                    "text": {"type": "string"},
-                },
-                ["label", "line_number", "text"],
-            ),
-        ),
-        Tool(
-            "core_rewrite",
-            "Replace a whole core block with new text (to condense it).",
-            _object({"label": label, "text": {"type": "string"}}, ["label", "text"]),
-        ),
-    ]
+# A fixed block's line operations (the core blocks): the block is named by its label.
 
 
-def _episodic_tools() -> list[Tool]:
-    fields = ("occurred_at", "actor", "event_type", "summary", "details", "tree_path")
-    return [
-        Tool(
-            "episodic_insert",
-            "Record a new event (what happened, when, who).",
-            _object(_field_props("episodic", fields), _required("episodic")),
-        ),
-        Tool(
-            "episodic_merge",
-            "Add details to an event shown to you (the same event seen again).",
-            _object(
-                {"memory_id": _ID, "details_to_append": {"type": "string", "minLength": 1}},
-                ["memory_id", "details_to_append"],
-            ),
-        ),
-        Tool(
-            "episodic_update",
-            "Correct the summary or details of an event shown to you.",
-            _object(
-                {"memory_id": _ID, **_field_props("episodic", ("summary", "details"))},
-                ["memory_id"],
-            ),
-        ),
-        _delete("episodic"),
-    ]
+def _label(kind: Kind) -> dict[str, Any]:
+    return {"type": "string", "enum": list(kind.field("label").choices)}
 
 
-def _typed_tools(type_name: str) -> list[Tool]:
-    return [
-        Tool(
-            f"{type_name}_insert",
-            f"Store a new {type_name} memory.",
-            _object(_field_props(type_name), _required(type_name)),
+def _append(kind: Kind, spec: AgentTool) -> Tool:
+    return Tool(
+        f"{kind.name}_append",
+        spec.help or f"Add one line to a {kind.name} block.",
+        _object(
+            {"label": _label(kind), "line": {"type": "string", "minLength": 1}}, ["label", "line"]
         ),
-        Tool(
-            f"{type_name}_update",
-            f"Change fields of a {type_name} memory shown to you (the id stays).",
-            _object({"memory_id": _ID, **_field_props(type_name)}, ["memory_id"]),
+    )
+
+
+def _replace_line(kind: Kind, spec: AgentTool) -> Tool:
+    return Tool(
+        f"{kind.name}_replace_line",
+        spec.help or f"Replace line line_number (1-based) of a {kind.name} block.",
+        _object(
+            {
+                "label": _label(kind),
+                "line_number": {"type": "integer", "minimum": 1},
+                "text": {"type": "string"},
+            },
+            ["label", "line_number", "text"],
         ),
-        _delete(type_name),
-    ]
+    )
+
+
+def _rewrite(kind: Kind, spec: AgentTool) -> Tool:
+    return Tool(
+        f"{kind.name}_rewrite",
+        spec.help or f"Replace a whole {kind.name} block with new text.",
+        _object({"label": _label(kind), "text": {"type": "string"}}, ["label", "text"]),
+    )
+
+
+_BUILDERS: dict[str, Callable[[Kind, AgentTool], Tool]] = {
+    "insert": _insert,
+    "update": _update,
+    "merge": _merge,
+    "delete": _delete,
+    "append": _append,
+    "replace_line": _replace_line,
+    "rewrite": _rewrite,
+}
 
 
 def tools_for(type_name: str) -> list[Tool]:
-    """The whitelisted tools of one memory type's agent."""
-    if type_name == "core":
-        return _core_tools()
-    if type_name == "episodic":
-        return _episodic_tools()
+    """The whitelisted tools of one memory type's agent, as its kind lists them."""
     if type_name not in MEMORY_TYPE_NAMES:
         raise ValueError(f"Unknown memory type {type_name!r}.")
-    return _typed_tools(type_name)
+    kind = kind_named(type_name)
+    return [_BUILDERS[spec.operation](kind, spec) for spec in kind.tools]
 
 
 DISPATCH = Tool(

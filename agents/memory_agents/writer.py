@@ -16,7 +16,7 @@ from agents.embeddings import TextEmbedder
 from agents.errors import ToolInputError
 from storage import InvalidInputError, NotFoundError, SourceRef, Storage, kind_named, kind_of_id
 from storage.core import block_id
-from storage.kinds import index_text, validate_fields
+from storage.kinds import embedding_text, validate_fields
 
 
 class MemoryWriter:
@@ -43,7 +43,7 @@ class MemoryWriter:
         prefix = f"{self.kind.name}_"
         operation = name[len(prefix) :] if name.startswith(prefix) else ""
         action: Callable[[dict[str, Any]], str] | None = getattr(self, f"_op_{operation}", None)
-        if not operation or action is None:
+        if action is None or operation not in {t.operation for t in self.kind.tools}:
             raise ToolInputError(f"The {self.kind.name} agent has no tool {name!r}.")
         try:
             return action(arguments)
@@ -74,8 +74,6 @@ class MemoryWriter:
     # -- generic types -----------------------------------------------------------------
 
     def _op_insert(self, args: dict[str, Any]) -> str:
-        if self.kind.name == "core":
-            raise ToolInputError("Core blocks are fixed; use core_append.")
         store = self.storage.memories[self.kind.name]
         record = store.add(args, embedding=self._vector(args), sources=self.sources)
         self.allowed.add(record.id)
@@ -88,10 +86,12 @@ class MemoryWriter:
 
     def _op_merge(self, args: dict[str, Any]) -> str:
         memory_id = self._editable(args.get("memory_id"))
+        merge = next(t for t in self.kind.tools if t.operation == "merge")
+        target = (merge.fields or ("details",))[0]  # the field the merge appends to
         current = self.storage.memories[self.kind.name].get(memory_id)
-        old = str(current.fields.get("details") or "")
+        old = str(current.fields.get(target) or "")
         addition = str(args["details_to_append"])
-        return self._update(memory_id, {"details": f"{old}\n{addition}" if old else addition})
+        return self._update(memory_id, {target: f"{old}\n{addition}" if old else addition})
 
     def _op_delete(self, args: dict[str, Any]) -> str:
         memory_id = self._editable(args.get("memory_id"))
@@ -107,7 +107,7 @@ class MemoryWriter:
         store.update(memory_id, changes, embedding=self._vector(merged), sources=self.sources)
         return self._wrote(memory_id, "updated")
 
-    # -- core --------------------------------------------------------------------------
+    # -- the core blocks' line operations ------------------------------------------------
 
     def _op_append(self, args: dict[str, Any]) -> str:
         lines = self.storage.core.lines(args["label"])
@@ -139,7 +139,7 @@ class MemoryWriter:
     # -- helpers -----------------------------------------------------------------------
 
     def _vector(self, values: dict[str, Any]) -> Any:
-        text = index_text(self.kind, validate_fields(self.kind, values))
+        text = embedding_text(self.kind, validate_fields(self.kind, values))
         return self.embedder.embed([text])[0] if text.strip() else None
 
     def _wrote(self, memory_id: str, what: str) -> str:

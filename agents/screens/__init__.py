@@ -4,7 +4,8 @@ from agents.screens.dedup import Fingerprint, changed_regions, fingerprint, is_n
 from agents.screens.frame import Frame, FrameError
 from agents.screens.importer import ScreenImportReport
 from agents.screens.pipeline import FrameResult, PipelineConfig, ScreenPipeline
-from agents.screens.search import ScreenHit, ScreenSearchParams
+from agents.screens.search import ScreenHit
+from storage import ScreenSearchParams
 
 __all__ = [
     "Fingerprint",

@@ -10,22 +10,19 @@ last one a batch holds), so a crash or restart loses no frame's turn.
 
 from __future__ import annotations
 
-import functools
-import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from storage import Storage
-from storage.screens import last_batched_rowid, unbatched
 
 OBSERVATION_CHARS = 1500
 """Most characters of new screen text one observation carries."""
 UNCHANGED = "(no new text on this screen)"
 
 
-def screen_observations(rows: Sequence[sqlite3.Row]) -> list[dict[str, Any]]:
+def screen_observations(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One observation per screenshot row: time, app, window title and new text."""
     shown: dict[tuple[str, str], set[str]] = {}
     items: list[dict[str, Any]] = []
@@ -60,20 +57,15 @@ class ScreenBatcher:
         """Batches queued since this batcher was made."""
         self._waiting_since: float | None = None
 
-    def _start(self, conn: sqlite3.Connection) -> int:
-        if self._after is None:
-            self._after = last_batched_rowid(conn)
-        return self._after
-
     def poll(self, *, force: bool = False) -> int:
         """Queue the batches that are due; ``force`` queues what waits, however little.
         Returns the number of batches queued."""
         queued = 0
         with self._lock:
             while True:
-                with self.storage.db.reading() as conn:
-                    after = self._start(conn)
-                    rows = unbatched(conn, after, self.batch_items)
+                self._after, rows = self.storage.screenshots.unbatched(
+                    self._after, self.batch_items
+                )
                 if not rows:
                     self._waiting_since = None
                     return queued
@@ -83,9 +75,7 @@ class ScreenBatcher:
                 if len(rows) < self.batch_items and not force and waited < self.batch_seconds:
                     return queued
                 items = screen_observations(rows)
-                self.storage.db.write(
-                    functools.partial(self.storage.batches.enqueue_in, items=items)
-                )
+                self.storage.batches.enqueue(items)
                 self._after = int(rows[-1]["rowid"])
                 self._waiting_since = None
                 queued += 1

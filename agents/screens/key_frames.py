@@ -30,8 +30,7 @@ from agents.llm import image_part
 from agents.privacy import black_out
 from agents.screens.batching import UNCHANGED
 from storage import Storage
-from storage.frames import FrameFiles
-from storage.screens import Box, FrameImage, frame_images
+from storage.screens import Box, FrameImage
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +54,8 @@ def key_frames(storage: Storage, items: Sequence[dict[str, Any]], count: int) ->
     ids = [str(item["source_id"]) for item in items if item.get("kind") == "screenshot"]
     if count <= 0 or not ids:
         return []
-    with storage.db.reading() as conn:
-        images = frame_images(conn, ids)
-    files = FrameFiles(storage.data_dir, storage.db)
+    images = storage.screenshots.frame_images(ids)
+    files = storage.frame_files()
     chosen: list[KeyFrame] = []
     for index in preference_order(items, set(images)):
         image = images[str(items[index]["source_id"])]
@@ -74,11 +72,10 @@ def key_frames(storage: Storage, items: Sequence[dict[str, Any]], count: int) ->
 def shareable_image(storage: Storage, screenshot_id: str) -> bytes | None:
     """One stored frame as it may leave the machine (for another AI tool): prepared
     like a key frame; None where a key frame could not be sent either."""
-    with storage.db.reading() as conn:
-        image = frame_images(conn, [screenshot_id]).get(screenshot_id)
+    image = storage.screenshots.frame_images([screenshot_id]).get(screenshot_id)
     if image is None:
         return None
-    path = FrameFiles(storage.data_dir, storage.db).absolute(image.image_path)
+    path = storage.frame_files().absolute(image.image_path)
     return prepared_image(path, image) if path is not None else None
 
 

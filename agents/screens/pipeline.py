@@ -42,7 +42,6 @@ from agents.screens.ocr import (
 from agents.screens.spool import FrameMatch, Spool
 from agents.screens.store import StoredFrame, embed_screen, keep_frame
 from storage import Storage
-from storage.frames import FrameFiles
 from storage.kinds import parse_time
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ class ScreenPipeline:
         self._sourced = self.config
         self.ocr = IncrementalOcr(ocr or RapidOcr())
         self.clip = clip
-        self.files = FrameFiles(storage.data_dir, storage.db)
+        self.files = storage.frame_files()
         self.batcher: ScreenBatcher | None = None
         self._fit_batcher()
         self.skipped = 0

@@ -13,17 +13,11 @@ from agents.screens.clip import UNAVAILABLE, ClipEmbedder, clip_from_settings
 from agents.screens.importer import Progress, ScreenImportReport, import_manifest
 from agents.screens.ocr import OcrEngine
 from agents.screens.pipeline import PipelineConfig, ScreenPipeline
-from agents.screens.search import (
-    ScreenHit,
-    ScreenSearchParams,
-    activity,
-    screen_filter,
-    search_screens,
-)
+from agents.screens.search import ScreenHit, activity, screen_filter, search_screens
 from agents.screens.spool import SPOOL_DIR, FrameMatch, Spool
 from agents.screens.store import add_chunk_vectors
 from agents.settings import Settings, SettingsSource
-from storage import ForgetScope, InvalidInputError, Storage
+from storage import ForgetScope, InvalidInputError, ScreenSearchParams, Storage
 from storage.frames import FrameFiles
 from storage.kinds import parse_time
 
@@ -139,7 +133,7 @@ class ScreenService:
     def usage(self) -> dict[str, Any]:
         budget = int(self.settings.number("storage_budget_gb") * GB)
         pipeline = self._pipeline
-        files = pipeline.files if pipeline else FrameFiles(self.storage.data_dir, self.storage.db)
+        files = pipeline.files if pipeline else self.storage.frame_files()
         use = files.usage(budget)
         return {
             "image_bytes": use.image_bytes,

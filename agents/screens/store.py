@@ -8,8 +8,8 @@ that was not written and no file outlives a failed insert.
 
 from __future__ import annotations
 
+import functools
 import io
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,15 +22,10 @@ from agents.embeddings import TextEmbedder
 from agents.screens.frame import Frame, FrameForgotten
 from storage import Storage
 from storage.frames import FrameFiles
+from storage.interface import UnitOfWork
 from storage.kinds import SCREENSHOT, validate_fields
-from storage.rows import encode_vector, new_id
-from storage.screens import (
-    Box,
-    count_without_chunk_vectors,
-    encode_chunk_vectors,
-    set_sensitive_boxes,
-    without_chunk_vectors,
-)
+from storage.rows import new_id
+from storage.screens import Box, encode_chunk_vectors
 
 CHUNK_WORDS = 40
 THUMB_WIDTH = 320
@@ -127,40 +122,34 @@ def add_chunk_vectors(
     OCR text they already have (no OCR again), ``batch`` rows per transaction: an
     interrupted run keeps what it wrote and the next one goes on from there.
     Returns how many screenshots were done."""
-    with storage.db.reading() as conn:
-        total = count_without_chunk_vectors(conn)
+    total = storage.screenshots.count_without_chunk_vectors()
     done = last = 0
     if progress is not None:
         progress(0, total)
     while True:
-        with storage.db.reading() as conn:
-            rows = without_chunk_vectors(conn, last, batch)
+        rows = storage.screenshots.without_chunk_vectors(last, batch)
         if not rows:
             return done
         blobs = [
             (
+                int(r["rowid"]),
                 encode_chunk_vectors(
                     embed_screen(
                         embedder, r["app"] or "", r["window_title"] or "", r["ocr_text"]
                     ).chunks
                 ),
-                int(r["rowid"]),
             )
             for r in rows
         ]
-
-        def write(conn: sqlite3.Connection, blobs: list[tuple[bytes, int]] = blobs) -> None:
-            conn.executemany(
-                "UPDATE screenshots SET chunk_embeddings = ? "
-                "WHERE rowid = ? AND chunk_embeddings IS NULL",
-                blobs,
-            )
-
-        storage.db.write(write)
+        storage.transaction(functools.partial(_fill_chunk_embeddings, blobs))
         done += len(rows)
         last = int(rows[-1]["rowid"])
         if progress is not None:
             progress(min(done, total), total)
+
+
+def _fill_chunk_embeddings(blobs: list[tuple[int, bytes]], work: UnitOfWork) -> None:
+    work.screenshots.fill_chunk_embeddings(blobs)
 
 
 def keep_frame(
@@ -205,31 +194,27 @@ def keep_frame(
         files.remove(image_path)
         raise
     values |= {"image_path": image_path, "thumb_path": thumb_path}
-    image_blob = encode_vector(image_vector) if image_vector is not None else None
 
-    def write(conn: sqlite3.Connection) -> bool:
+    def write(work: UnitOfWork) -> bool:
         if wanted is not None and not wanted():
             raise FrameForgotten(f"The frame at {frame.at} was forgotten before it was kept.")
         ext = frame.external_id
-        if ext and storage.screenshots.existing_external_ids_in(conn, [ext]):
+        if ext and work.screenshots.existing_external_ids([ext]):
             return False
-        storage.screenshots.insert(
-            conn,
+        work.screenshots.insert_frame(
             values,
             item_id=item_id,
-            embedding=encode_vector(text_vectors.screen),
+            embedding=text_vectors.screen,
             context=date_words(values["at"]),
+            chunk_embeddings=encode_chunk_vectors(text_vectors.chunks),
+            image_embedding=image_vector,
+            sensitive_boxes=sensitive_boxes,
         )
-        conn.execute(
-            "UPDATE screenshots SET chunk_embeddings = ?, image_embedding = ? WHERE id = ?",
-            (encode_chunk_vectors(text_vectors.chunks), image_blob, item_id),
-        )
-        set_sensitive_boxes(conn, item_id, sensitive_boxes)
         return True
 
     kept = False
     try:
-        kept = storage.db.write(write)
+        kept = storage.transaction(write)
     finally:
         if not kept:
             files.remove(image_path)

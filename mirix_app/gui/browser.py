@@ -43,20 +43,13 @@ from mirix_app.gui.theme import SPACE
 from mirix_app.gui.widgets import Banner, EmptyState, button, label
 from mirix_app.gui.worker import Jobs
 from storage import Hit, Record, kind_of_id
+from storage.kinds import ALL_KINDS
 
-TYPES: tuple[str, ...] = (
-    "core",
-    "episodic",
-    "semantic",
-    "procedural",
-    "resource",
-    "knowledge_vault",
-    "message",
-    "screenshot",
-)
+TYPES: tuple[str, ...] = tuple(k.name for k in ALL_KINDS)
+"""The memory types, then messages and screenshots (the kinds, in their order)."""
 TABS: tuple[tuple[str, str], ...] = tuple((t, t) for t in TYPES)
 """(type, type) pairs, kept for callers that walk the types in order."""
-ADDABLE = {"episodic", "semantic", "procedural", "resource", "knowledge_vault"}
+ADDABLE = {k.name for k in ALL_KINDS if k.is_memory and not k.fixed}
 """Types a user can add by hand (core has its two fixed blocks; raw sources are
 imported or captured)."""
 PERIODS: tuple[tuple[str, timedelta | None], ...] = (

@@ -255,7 +255,7 @@ class RecordView(QWidget):
         self.save_button.setVisible(kind_info.is_memory)
         self.save_button.setEnabled(editable)
         self.save_button.setText(self.tr("Save"))
-        can_delete = kind_info.is_memory and record.type != "core"
+        can_delete = kind_info.is_memory and not kind_info.fixed
         # A memory is deleted softly (Undo); a message or screenshot is forgotten for good.
         self.delete_button.setVisible(
             (can_delete or not kind_info.is_memory) and not record.deleted
@@ -281,7 +281,7 @@ class RecordView(QWidget):
             if not kind_info.is_memory and value in (None, ""):
                 continue  # a raw source shows what it has
             editor = FieldEditor(f.name, f.kind, f.choices, value)
-            editor.set_read_only(not editable or (record.type == "core" and f.name == "label"))
+            editor.set_read_only(not editable or f.name in kind_info.fixed_fields)
             self._add_editor(editor, secret=f.name in kind_info.secret_fields, value=value)
         self.sources.setText(self._sources_html(record))
         self.sources.setVisible(bool(self.sources.text()))
@@ -399,7 +399,8 @@ class RecordView(QWidget):
         return host
 
     def _reveal(self, line: QLineEdit, button: QPushButton, on: bool) -> None:
-        if on and self.record is not None and self.record.fields.get("sensitivity") == "high":
+        record = self.record
+        if on and record is not None and kind_named(record.type).withholds(record.fields):
             answer = QMessageBox.question(
                 self,
                 self.tr("Reveal a high-sensitivity secret?"),

@@ -37,7 +37,7 @@ def test_open_assistant_uses_the_given_embedder(tmp_path: Path) -> None:
         assert app.embedder is fake
         app.add("semantic", BODIES["semantic"])
         assert fake.calls  # the add was embedded with the fake
-        blob = app.storage.db.query("SELECT embedding FROM semantic")[0][0]
+        blob = app.storage._db.query("SELECT embedding FROM semantic")[0][0]
         assert len(blob) == 32 * 4
     finally:
         app.close()
@@ -174,10 +174,10 @@ def test_export_is_atomic_and_round_trips(assistant: Assistant, tmp_path: Path) 
 
 
 def test_failed_import_of_messages_writes_nothing(assistant: Assistant, tmp_path: Path) -> None:
-    before = db_dump(assistant.storage.db.path)
+    before = db_dump(assistant.storage._db.path)
     with pytest.raises(agents.IngestError):
         assistant.import_messages(write_jsonl(tmp_path / "m.jsonl", [*SAMPLE_MESSAGES, "not json"]))
-    assert db_dump(assistant.storage.db.path) == before
+    assert db_dump(assistant.storage._db.path) == before
 
 
 def test_emptying_a_core_block_drops_its_vector(assistant: Assistant) -> None:

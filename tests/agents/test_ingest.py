@@ -34,7 +34,7 @@ def test_every_message_becomes_a_message_and_an_episode_with_provenance(
     report = import_messages(storage, embedder, sample)
     assert (report.imported, report.memories, report.skipped_existing) == (6, 6, 0)
     assert report.skipped_invalid == []
-    counts = table_counts(storage.db.path)
+    counts = table_counts(storage._db.path)
     assert (counts["messages"], counts["episodic"], counts["provenance"]) == (6, 6, 6)
 
     messages = storage.messages.list(limit=100)
@@ -83,10 +83,10 @@ def test_reimport_skips_messages_already_stored(
     storage: Storage, embedder: FakeEmbedder, sample: Path, tmp_path: Path
 ) -> None:
     import_messages(storage, embedder, sample)
-    before = db_dump(storage.db.path)
+    before = db_dump(storage._db.path)
     again = import_messages(storage, embedder, sample)
     assert (again.imported, again.skipped_existing) == (0, 6)
-    assert db_dump(storage.db.path) == before
+    assert db_dump(storage._db.path) == before
     more = write_jsonl(
         tmp_path / "more.jsonl", [*SAMPLE_MESSAGES, message(external_id="D9:9", text="brand new")]
     )
@@ -127,7 +127,7 @@ def test_one_bad_line_stops_the_whole_file(
     path = write_jsonl(
         tmp_path / "m.jsonl", [message(external_id="ok-1"), line, message(external_id="ok-2")]
     )
-    before = db_dump(storage.db.path)
+    before = db_dump(storage._db.path)
     with pytest.raises(IngestError) as caught:
         import_messages(storage, embedder, path)
     assert caught.value.problems[0][0] == 2
@@ -136,7 +136,7 @@ def test_one_bad_line_stops_the_whole_file(
     assert "nothing imported" in str(caught.value)
     assert "\n" not in str(caught.value)
     assert len(str(caught.value)) < 2000
-    assert db_dump(storage.db.path) == before
+    assert db_dump(storage._db.path) == before
 
 
 def test_skip_invalid_imports_the_good_lines_and_reports_the_bad(

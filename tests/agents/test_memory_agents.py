@@ -356,7 +356,7 @@ def test_the_background_run_backs_off_from_a_failing_batch(
             (format_time(datetime.now(UTC) - timedelta(hours=1)), batch.id),
         )
 
-    assistant.storage.db.write(an_hour_ago)
+    assistant.storage._db.write(an_hour_ago)
     dispatch(llm_server)
     report = absorber.absorb(due_only=True)
     assert (report.done, report.waiting) == (1, 0)

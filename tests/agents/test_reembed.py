@@ -48,7 +48,7 @@ def test_reindex_embeds_every_row_of_another_width_and_search_finds_them(tmp_pat
         assert rows_to_reembed(storage, NEW) == 0
         hits = storage.search.run(query)
         assert hits[0].text == "周末去救助站领养了一只橘猫"
-        with storage.db.reading() as conn:
+        with storage._db.reading() as conn:
             row = conn.execute("SELECT embedding FROM messages WHERE text LIKE '%橘猫%'").fetchone()
         assert np.allclose(np.frombuffer(row[0], dtype=np.float32), NEW.vector(cat), atol=1e-6)
         assert reembed(storage, NEW) == 0  # nothing left: a second run does nothing

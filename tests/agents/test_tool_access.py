@@ -214,7 +214,7 @@ def test_a_forgotten_source_is_neither_listed_nor_read(
     sources = access.get(seeded.deploy)["sources"]
     forgotten = sources[1]["id"]
     # As a forget of a message leaves it (there is no such command yet): marked deleted.
-    assistant.storage.db.write(
+    assistant.storage._db.write(
         lambda conn: conn.execute(
             "UPDATE messages SET deleted_at = '2024-07-01T00:00:00Z' WHERE id = ?", (forgotten,)
         )

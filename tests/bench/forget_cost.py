@@ -27,7 +27,7 @@ from search_latency import DIM
 
 from agents.screens.search import search_screens_with
 from storage import ForgetScope, Storage
-from storage.screens import ScreenFilter
+from storage.interface import Where
 
 
 def timed(storage: Storage, label: str, scope: ForgetScope) -> None:
@@ -60,7 +60,7 @@ def main() -> None:
         build(storage, args.rows, args.seed)
     rows = storage.stats()["counts"]["screenshot"]["live"]
     print(f"Screenshots: {rows:,}; database {storage.stats()['database_bytes'] / 1e9:.2f} GB")
-    first = storage.db.query("SELECT id, at FROM screenshots ORDER BY rowid LIMIT 1")[0]
+    first = storage._db.query("SELECT id, at FROM screenshots ORDER BY rowid LIMIT 1")[0]
     timed(storage, "one screenshot by id", ForgetScope(ids=(str(first["id"]),)))
     hour = str(first["at"])[:13]
     timed(
@@ -71,9 +71,7 @@ def main() -> None:
     timed(storage, f"one app ({RARE_APP})", ForgetScope(app=RARE_APP))
     vector = np.random.default_rng(1).standard_normal(DIM).astype(np.float32)
     started = time.perf_counter()
-    search_screens_with(
-        storage, "report", vector / np.linalg.norm(vector), where=ScreenFilter(), limit=20
-    )
+    search_screens_with(storage, "report", vector / np.linalg.norm(vector), where=Where(), limit=20)
     print(f"First search after the forgets: {time.perf_counter() - started:.2f} s")
     print(f"Database size after: {storage.stats()['database_bytes'] / 1e9:.2f} GB")
     storage.close(finish_builds=False)

@@ -37,9 +37,10 @@ from search_latency import (  # the script's folder is on sys.path
 
 from agents.screens.search import ScreenSearchParams, search_screens_with
 from storage import Storage
+from storage.interface import Where
 from storage.kinds import SCREENSHOT, validate_fields
 from storage.rows import encode_vector
-from storage.screens import ScreenFilter, encode_chunk_vectors
+from storage.screens import encode_chunk_vectors
 
 APPS = ("Firefox", "Code", "Slack", "Terminal", "Thunderbird", "Evince", "LibreOffice")
 APPS += ("Chromium", "Zoom", "Spotify", "Files", "Settings")
@@ -82,7 +83,7 @@ def build(storage: Storage, rows: int, seed: int) -> float:
                     "UPDATE screenshots SET chunk_embeddings = ? WHERE id = ?", (chunks, item_id)
                 )
 
-        storage.db.write(write)
+        storage._db.write(write)
         made += n
         print(f"\r  built {made:,}/{rows:,} screenshots", end="", file=sys.stderr)
     print(file=sys.stderr)
@@ -92,7 +93,7 @@ def build(storage: Storage, rows: int, seed: int) -> float:
 def rare_app_recall(storage: Storage, qrng: np.random.Generator, queries: int) -> str:
     """How many of the rare app's 20 nearest screens (exact, by screen vector) a
     meaning-only search filtered to that app returns."""
-    with storage.db.reading() as conn:
+    with storage._db.reading() as conn:
         rows = conn.execute(
             "SELECT rowid, embedding FROM screenshots WHERE app = ? AND deleted_at IS NULL",
             (RARE_APP,),
@@ -100,7 +101,7 @@ def rare_app_recall(storage: Storage, qrng: np.random.Generator, queries: int) -
     rowids = np.array([r[0] for r in rows], dtype=np.int64)
     matrix = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
     meaning_only = ScreenSearchParams(text_weight=0.0, chunk_weight=0.0)
-    where = ScreenFilter(app=RARE_APP.lower())
+    where = Where(app=RARE_APP.lower())
     found = []
     for _ in range(queries):
         vector = qrng.standard_normal(DIM).astype(np.float32)
@@ -110,7 +111,7 @@ def rare_app_recall(storage: Storage, qrng: np.random.Generator, queries: int) -
             storage, "zzzqqq", vector, where=where, limit=20, params=meaning_only
         )
         ids = [h.screenshot_id for h in hits]
-        with storage.db.reading() as conn:
+        with storage._db.reading() as conn:
             got = {
                 int(r[0])
                 for r in conn.execute(
@@ -148,7 +149,7 @@ def main() -> None:
     with_chunks = ScreenSearchParams()
     without = replace(with_chunks, chunk_weight=0.0)
 
-    def search(params: ScreenSearchParams, where: ScreenFilter) -> float:
+    def search(params: ScreenSearchParams, where: Where) -> float:
         vector = qrng.standard_normal(DIM).astype(np.float32)
         text = " ".join(zipf.sample(rng.randint(2, 5)))
         t0 = time.perf_counter()
@@ -158,17 +159,17 @@ def main() -> None:
         return 1000 * (time.perf_counter() - t0)
 
     started = time.perf_counter()
-    search(with_chunks, ScreenFilter())
+    search(with_chunks, Where())
     first = time.perf_counter() - started
     during = []  # the exact matrix answers while the graph is built on one core
     while storage.vectors.building() and len(during) < 500:
-        during.append(search(with_chunks, ScreenFilter()))
+        during.append(search(with_chunks, Where()))
     ready = time.perf_counter() - started + wait_for_graphs(storage)
     filters = {
-        "no filter": ScreenFilter(),
-        "one month": ScreenFilter(since="2025-03-01T00:00:00Z", until="2025-03-31T23:59:59Z"),
-        "one app": ScreenFilter(app="slack"),
-        "rare app": ScreenFilter(app=RARE_APP.lower()),
+        "no filter": Where(),
+        "one month": Where(since="2025-03-01T00:00:00Z", until="2025-03-31T23:59:59Z"),
+        "one app": Where(app="slack"),
+        "rare app": Where(app=RARE_APP.lower()),
     }
     print(
         f"Screenshots: {storage.stats()['counts']['screenshot']['live']:,} "

@@ -106,7 +106,7 @@ def build(storage: Storage, rows: int, seed: int, dim: int) -> float:
                 for values, vec in batch:
                     store.insert(conn, values, embedding=encode_vector(vec))
 
-            storage.db.write(write)
+            storage._db.write(write)
             made += n
             done += n
             print(f"\r  built {done:,}/{rows:,} rows", end="", file=sys.stderr)

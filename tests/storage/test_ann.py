@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from storage import ForgetScope, SourceRef, Storage
-from storage.ann import AnnVectors, Reading
 from storage.kinds import EPISODIC, SEMANTIC
-from storage.vectors import KindVectors, VectorIndexes
+from storage.sqlite.ann import AnnVectors, Reading
+from storage.sqlite.vectors import KindVectors, VectorIndexes
 
 DIM = 32
 
@@ -51,7 +51,7 @@ def test_large_kinds_use_the_graph_and_agree_with_the_exact_scan(
     filled: tuple[Storage, list[str], np.ndarray], tmp_path: Path
 ) -> None:
     storage, _, vecs = filled
-    conn = storage.db.read()
+    conn = storage._db.read()
     ann_side = VectorIndexes(tmp_path / "idx", ann_min_rows=100).get(conn, SEMANTIC)
     exact_side = VectorIndexes(tmp_path / "idx2", ann_min_rows=10_000).get(conn, SEMANTIC)
     assert isinstance(ann_side, AnnVectors)
@@ -73,7 +73,7 @@ def test_building_the_graph_says_so_once(
     filled: tuple[Storage, list[str], np.ndarray], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     storage, _, _ = filled
-    conn = storage.db.read()
+    conn = storage._db.read()
     VectorIndexes(tmp_path / "idx", ann_min_rows=100).get(conn, SEMANTIC)
     assert [r.getMessage() for r in caplog.records] == [
         "Building the semantic search index over 300 rows; this happens once and takes a "
@@ -89,7 +89,7 @@ def test_the_graph_follows_deletes_updates_and_new_rows(
 ) -> None:
     storage, ids, vecs = filled
     indexes = VectorIndexes(tmp_path / "idx", ann_min_rows=100)
-    conn = storage.db.read()
+    conn = storage._db.read()
     index = indexes.get(conn, SEMANTIC)
     first = _rowid(conn, ids[0])
     assert index.search(vecs[0], 1).rowids.tolist() == [first]
@@ -115,7 +115,7 @@ def test_the_graph_is_saved_and_only_later_changes_are_replayed(
 ) -> None:
     storage, ids, vecs = filled
     index_dir = tmp_path / "idx"
-    conn = storage.db.read()
+    conn = storage._db.read()
     indexes = VectorIndexes(index_dir, ann_min_rows=100)
     indexes.get(conn, SEMANTIC)
     saved = json.loads((index_dir / "semantic.json").read_text())
@@ -140,7 +140,7 @@ def test_a_graph_saved_for_another_database_is_rebuilt(
     index_dir.mkdir()
     (index_dir / "semantic.usearch").write_bytes(b"not a graph")
     (index_dir / "semantic.json").write_text(json.dumps({"seq": 10**9, "dim": DIM}))
-    conn = storage.db.read()
+    conn = storage._db.read()
     index = VectorIndexes(index_dir, ann_min_rows=100).get(conn, SEMANTIC)
     assert index.search(vecs[3], 1).rowids.tolist() == [_rowid(conn, ids[3])]
 
@@ -156,7 +156,7 @@ def test_time_filters_on_the_graph(storage: Storage, tmp_path: Path) -> None:
         for i, vec in enumerate(vecs)
     ]
 
-    conn = storage.db.read()
+    conn = storage._db.read()
     index = VectorIndexes(tmp_path / "idx", ann_min_rows=100).get(conn, EPISODIC)
     assert isinstance(index, AnnVectors)
     march = index.search(
@@ -177,7 +177,7 @@ def test_among_some_rows_is_exact(
 ) -> None:
     storage, ids, vecs = filled
     storage.memories["semantic"].delete(ids[7])  # a deleted row is never returned
-    conn = storage.db.read()
+    conn = storage._db.read()
     index = VectorIndexes(tmp_path / "idx", ann_min_rows=ann_min_rows).get(conn, SEMANTIC)
     rowids = np.array([_rowid(conn, i) for i in ids], dtype=np.int64)
     some = rowids[::7]  # rows 0, 7, 14, ...
@@ -192,7 +192,7 @@ def test_among_some_rows_is_exact(
 
 
 def _background(storage: Storage, index_dir: Path) -> VectorIndexes:
-    return VectorIndexes(index_dir, ann_min_rows=100, reading=storage.db.reading)
+    return VectorIndexes(index_dir, ann_min_rows=100, reading=storage._db.reading)
 
 
 def _held_build(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
@@ -229,7 +229,7 @@ def test_a_background_build_answers_exactly_meanwhile_and_then_uses_the_graph(
     storage, ids, vecs = filled
     go = _held_build(monkeypatch)
     indexes = _background(storage, tmp_path / "idx")
-    conn = storage.db.read()
+    conn = storage._db.read()
     first = indexes.get(conn, SEMANTIC)
     assert isinstance(first, KindVectors)  # no wait for the graph
     assert first.search(vecs[3], 1).rowids.tolist() == [_rowid(conn, ids[3])]
@@ -262,7 +262,7 @@ def test_closing_finishes_a_background_build_or_drops_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     storage, _, _ = filled
-    conn = storage.db.read()
+    conn = storage._db.read()
     go = _held_build(monkeypatch)
 
     finishing = _background(storage, tmp_path / "a")
@@ -304,7 +304,7 @@ def test_background_builds_run_one_at_a_time_and_a_huge_kind_builds_at_once(
         )
     go = _held_build(monkeypatch)
     indexes = _background(storage, tmp_path / "idx")
-    conn = storage.db.read()
+    conn = storage._db.read()
     assert isinstance(indexes.get(conn, SEMANTIC), KindVectors)
     assert isinstance(indexes.get(conn, EPISODIC), KindVectors)
     assert indexes.building() == ["semantic", "episodic"]
@@ -315,7 +315,7 @@ def test_background_builds_run_one_at_a_time_and_a_huge_kind_builds_at_once(
     assert isinstance(indexes.get(conn, EPISODIC), AnnVectors)
     indexes.close()
 
-    monkeypatch.setattr("storage.vectors.BACKGROUND_MAX_ROWS", 100)
+    monkeypatch.setattr("storage.sqlite.vectors.BACKGROUND_MAX_ROWS", 100)
     huge = _background(storage, tmp_path / "other")
     assert isinstance(huge.get(conn, SEMANTIC), AnnVectors)  # built before answering
     assert huge.building() == []
@@ -335,7 +335,7 @@ def test_a_forgotten_vector_leaves_no_saved_graph_behind(
         sources=[SourceRef("message", message.id)],
     )
     index_dir = storage.data_dir / "index"  # the storage's own graphs live here too
-    conn = storage.db.read()
+    conn = storage._db.read()
     other = VectorIndexes(index_dir, ann_min_rows=100)  # as another process's
     assert isinstance(other.get(conn, SEMANTIC), AnnVectors)
     planted = secret.astype(np.float16).tobytes()

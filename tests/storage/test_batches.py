@@ -55,7 +55,7 @@ def test_enqueue_in_rolls_back_with_the_callers_transaction(storage: Storage) ->
         raise RuntimeError("the import failed after queueing")
 
     with pytest.raises(RuntimeError):
-        storage.db.write(write)
+        storage._db.write(write)
     assert storage.batches.pending() == []
 
 

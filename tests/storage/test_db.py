@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage import CorruptDatabaseError, Database, DatabaseLockedError, StorageError
-from storage.migrations import MIGRATIONS
+from storage.sqlite.migrations import MIGRATIONS
 
 
 @pytest.fixture

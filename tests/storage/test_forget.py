@@ -31,9 +31,9 @@ def test_memories_made_only_from_forgotten_sources_go_even_when_soft_deleted(
     assert plan.memories_deleted == (only.id,)
     assert set(plan.memories_kept) == {both.id, block_id("human")}
     storage.forget(ForgetScope(ids=(gone,)))
-    assert storage.db.query("SELECT count(*) FROM semantic")[0][0] == 0
+    assert storage._db.query("SELECT count(*) FROM semantic")[0][0] == 0
     assert (
-        storage.db.query("SELECT count(*) FROM memory_history WHERE memory_id = ?", (only.id,))[0][
+        storage._db.query("SELECT count(*) FROM memory_history WHERE memory_id = ?", (only.id,))[0][
             0
         ]
         == 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from storage import Query, Storage
 from storage.cjk import index_form
-from storage.fts import TermBudget, TextPlan, match_expression, query_terms
+from storage.fts import query_terms
 from storage.kinds import BY_NAME
+from storage.sqlite.fts import TermBudget, TextPlan, match_expression
 
 
 def test_query_terms_drop_function_words_and_possessives() -> None:
@@ -53,7 +54,7 @@ def _fill(storage: Storage, n: int) -> None:
 
 def test_terms_are_kept_from_the_rarest_while_within_budget(storage: Storage) -> None:
     _fill(storage, 12)  # common: 12 rows, often: 6, rareword: 1
-    conn = storage.db.read()
+    conn = storage._db.read()
     budget = TermBudget(budget=8)
     assert budget.plan(conn, "semantic", ["common", "often", "rareword"]) == TextPlan(
         ["often", "rareword"]
@@ -65,7 +66,7 @@ def test_terms_are_kept_from_the_rarest_while_within_budget(storage: Storage) ->
 
 def test_small_tables_keep_every_term(storage: Storage) -> None:
     _fill(storage, 4)
-    conn = storage.db.read()
+    conn = storage._db.read()
     assert TermBudget(budget=5).plan(conn, "semantic", ["common", "rareword"]) == TextPlan(
         ["common", "rareword"]
     )

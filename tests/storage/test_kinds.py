@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from storage import InvalidInputError, kind_named, kind_of_id
 from storage.kinds import (
+    ALL_KINDS,
+    CORE,
     EPISODIC,
     KNOWLEDGE_VAULT,
     MAX_TEXT_CHARS,
     MEMORY_TYPE_NAMES,
     MESSAGE,
     PROCEDURAL,
+    RESOURCE,
+    embedding_text,
     index_text,
     parse_time,
+    register_kind,
     validate_fields,
 )
 
@@ -149,3 +156,54 @@ def test_malformed_ids_are_refused(bad: str) -> None:
 def test_unknown_type_name() -> None:
     with pytest.raises(InvalidInputError, match="Unknown type 'memo'"):
         kind_named("memo")
+
+
+# -- each type's policy ---------------------------------------------------------------
+
+
+def test_every_kind_has_its_labels_and_every_memory_type_its_guide_and_tools() -> None:
+    for kind in ALL_KINDS:
+        assert kind.label and kind.plural, kind.name
+        assert set(kind.list_fields) <= kind.field_names, kind.name
+        if kind.is_memory:
+            assert kind.guide, kind.name
+            assert kind.tools, kind.name
+    # One place for a label: the browser's tab and the chat's source label.
+    assert (RESOURCE.label, RESOURCE.plural) == ("Resource", "Resources")
+
+
+def test_what_a_kind_withholds_and_what_a_model_reads_of_it() -> None:
+    high = {"caption": "Bank PIN", "sensitivity": "high", "secret_value": "1234"}
+    assert KNOWLEDGE_VAULT.withholds(high)
+    assert not KNOWLEDGE_VAULT.withholds({**high, "sensitivity": "medium"})
+    assert not EPISODIC.withholds({"summary": "anything", "sensitivity": "high"})
+    assert KNOWLEDGE_VAULT.prompt_view(high) == {"caption": "Bank PIN"}  # never the secret
+    values = {"summary": "Hiked", "actor": "Ann", "details": "", "tree_path": []}
+    assert EPISODIC.prompt_view(values) == {"actor": "Ann", "summary": "Hiked"}
+
+
+def test_a_list_row_shows_the_kinds_list_fields() -> None:
+    assert KNOWLEDGE_VAULT.list_text(
+        {"caption": "GitHub token", "entry_type": "api_key", "sensitivity": "low"}
+    ) == ("GitHub token — api_key — low")
+    assert MESSAGE.list_text({"speaker": None, "role": "user", "text": "hi\nthere"}) == (
+        "hi · there"
+    )
+
+
+def test_a_registered_type_is_refused_when_it_takes_a_name_or_prefix_in_use() -> None:
+    with pytest.raises(InvalidInputError, match="already uses 'epi'"):
+        register_kind(replace(EPISODIC, name="diary"))
+    with pytest.raises(InvalidInputError, match="only memory types"):
+        register_kind(replace(MESSAGE, name="note", prefix="note"))
+    assert "diary" not in MEMORY_TYPE_NAMES
+
+
+def test_the_text_a_vector_is_made_from_is_the_kinds() -> None:
+    assert embedding_text(MESSAGE, {"speaker": "Ann", "text": "see you at the harbour"}) == (
+        "Ann: see you at the harbour"
+    )
+    assert embedding_text(MESSAGE, {"speaker": None, "text": "hello"}) == "hello"
+    assert embedding_text(CORE, {"label": "human", "text": "Name: Ann"}) == "Name: Ann"
+    values = {"title": "Ferry times", "summary": "the harbour timetable", "content": ""}
+    assert embedding_text(RESOURCE, values) == index_text(RESOURCE, values)

@@ -49,14 +49,14 @@ def test_update_keeps_the_id_bumps_the_version_and_writes_history(
     assert history[0].data[field] == first.fields[field]
     assert history[1].data[field] == "changed once"
     assert history[0].data["created_at"] == first.created_at
-    assert table_counts(storage.db.path)[store.kind.table] == 1
+    assert table_counts(storage._db.path)[store.kind.table] == 1
 
 
 def test_update_replaces_the_search_text(storage: Storage) -> None:
     store = storage.memories["semantic"]
     record = store.add({"name": "Rex", "summary": "a small dog"})
     store.update(record.id, {"summary": "a large parrot"})
-    with storage.db.reading() as conn:
+    with storage._db.reading() as conn:
         rows = conn.execute(
             "SELECT s.id FROM semantic_fts f JOIN semantic s ON s.rowid = f.rowid "
             "WHERE semantic_fts MATCH ?",
@@ -155,18 +155,18 @@ def test_provenance_links_sources_with_their_external_ids(storage: Storage) -> N
 
 
 def test_a_missing_source_fails_the_whole_add(storage: Storage) -> None:
-    before = table_counts(storage.db.path)
+    before = table_counts(storage._db.path)
     with pytest.raises(NotFoundError, match="msg_nope"):
         storage.memories["semantic"].add(
             BODIES["semantic"], sources=[SourceRef("message", "msg_nope")]
         )
-    assert table_counts(storage.db.path) == before
+    assert table_counts(storage._db.path) == before
 
 
 def test_embeddings_are_stored_normalised_and_bad_ones_refused(storage: Storage) -> None:
     store = storage.memories["semantic"]
     record = store.add(BODIES["semantic"], embedding=np.array([3.0, 4.0], dtype=np.float32))
-    with storage.db.reading() as conn:
+    with storage._db.reading() as conn:
         blob = conn.execute("SELECT embedding FROM semantic WHERE id = ?", (record.id,))
         vec = np.frombuffer(blob.fetchone()[0], dtype=np.float32)
     np.testing.assert_allclose(vec, [0.6, 0.8], rtol=1e-6)
@@ -181,7 +181,7 @@ def test_history_rows_survive_in_the_file(storage: Storage) -> None:
     record = store.add(BODIES["semantic"], embedding=FakeEmbedder().vector("x"))
     store.update(record.id, {"name": "Jordan B."})
     store.delete(record.id)
-    conn = sqlite3.connect(storage.db.path)
+    conn = sqlite3.connect(storage._db.path)
     try:
         rows = conn.execute(
             "SELECT version, change, type FROM memory_history WHERE memory_id = ? ORDER BY seq",

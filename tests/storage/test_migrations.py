@@ -9,9 +9,9 @@ import pytest
 
 from storage import CorruptDatabaseError, Query, Storage
 from storage.cjk import index_form
-from storage.fts import INDEX_FORM_SQL
 from storage.kinds import BY_NAME
-from storage.migrations import MIGRATIONS, apply_migrations, schema_version
+from storage.sqlite.fts import INDEX_FORM_SQL
+from storage.sqlite.migrations import MIGRATIONS, apply_migrations, schema_version
 
 
 def _conn(path: Path) -> sqlite3.Connection:
@@ -122,7 +122,7 @@ def test_screenshots_kept_before_sensitive_boxes_stay_with_the_boxes_unknown(
     with Storage.open(data) as storage:
         shot = storage.screenshots.get("scr_old")
         assert (shot.fields["app"], shot.fields["ocr_text"]) == ("editor", "notes")
-        with storage.db.reading() as reading:
+        with storage._db.reading() as reading:
             row = reading.execute("SELECT sensitive_boxes FROM screenshots").fetchone()
             assert row["sensitive_boxes"] is None  # not known: never sent as an image
             assert schema_version(reading) == len(MIGRATIONS)
@@ -276,7 +276,7 @@ def test_cjk_rows_indexed_as_bigrams_alone_are_found_by_a_single_character(
         storage.messages.db.write(lambda c: c.execute("DELETE FROM messages WHERE id = 'msg_old0'"))
         assert storage.search.run(Query(text="车", kinds=messages)) == []
         assert storage.search.run(Query(text="电动", kinds=messages)) == []
-        with storage.db.reading() as read:
+        with storage._db.reading() as read:
             for token in ("车", "电动", "提车"):
                 assert not read.execute(
                     "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", (f'"{token}"',)

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from storage import Storage
+from storage.interface import Where
+from storage.kinds import SCREENSHOT
 from storage.screens import (
-    ScreenFilter,
-    chunk_vectors,
     decode_boxes,
     encode_boxes,
     encode_chunk_vectors,
     frame_images,
-    rowids_within,
     set_sensitive_boxes,
 )
+from storage.sqlite.search import SqliteSearchSession, rowids_within
 
 
 def test_boxes_round_trip_and_anything_else_reads_as_unknown() -> None:
@@ -59,8 +59,8 @@ def test_only_frames_with_an_image_known_boxes_and_not_deleted_may_be_shown(
             "UPDATE screenshots SET deleted_at = '2024-05-02T00:00:00Z' WHERE id = ?", (deleted,)
         )
 
-    storage.db.write(mark)
-    with storage.db.reading() as conn:
+    storage._db.write(mark)
+    with storage._db.reading() as conn:
         found = frame_images(conn, [ok, unknown, evicted, deleted, "scr_missing", ok])
     assert list(found) == [ok]
     assert found[ok].image_path == "frames/2024-05-01/ok.webp"
@@ -82,10 +82,13 @@ def test_chunk_vectors_come_back_as_float32_rows_and_others_are_left_out(
                 (encode_chunk_vectors(matrix), item),
             )
 
-    storage.db.write(store)
-    with storage.db.reading() as conn:
+    storage._db.write(store)
+    with storage._db.reading() as conn:
         rowids = dict(conn.execute("SELECT id, rowid FROM screenshots"))
-        found = chunk_vectors(conn, [rowids[ok], rowids[narrow], rowids[none], 999], dim=8)
+        session = SqliteSearchSession(storage.search._backend, conn)  # type: ignore[arg-type]
+        found = session.chunk_vectors(
+            SCREENSHOT, [rowids[ok], rowids[narrow], rowids[none], 999], dim=8
+        )
     assert list(found) == [rowids[ok]]  # 3 x 3 values do not make rows of 8; NULL: none
     assert found[rowids[ok]].dtype == np.float32
     assert found[rowids[ok]].shape == (3, 8)
@@ -105,7 +108,7 @@ def test_a_bad_chunk_matrix_is_refused(matrix: np.ndarray) -> None:
 def test_the_frames_of_an_app_are_listed_up_to_a_limit(storage: Storage) -> None:
     def add(app: str | None, at: str) -> int:
         item = storage.screenshots.add({"at": at, "app": app, "ocr_text": "x"}).id
-        with storage.db.reading() as conn:
+        with storage._db.reading() as conn:
             return int(
                 conn.execute("SELECT rowid FROM screenshots WHERE id = ?", (item,)).fetchone()[0]
             )
@@ -119,11 +122,11 @@ def test_the_frames_of_an_app_are_listed_up_to_a_limit(storage: Storage) -> None
     def forget(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE screenshots SET deleted_at = at WHERE rowid = ?", (gone,))
 
-    storage.db.write(forget)
-    conn = storage.db.read()
+    storage._db.write(forget)
+    conn = storage._db.read()
 
     def within(limit: int = 100, **where: str) -> list[int] | None:
-        found = rowids_within(conn, ScreenFilter(**where), limit)
+        found = rowids_within(conn, SCREENSHOT, Where(**where), limit)
         return None if found is None else sorted(found)
 
     assert within(app="code") == [*code, vscode]  # a part of the name, any case; not deleted

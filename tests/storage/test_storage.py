@@ -9,6 +9,8 @@ import pytest
 
 import storage as storage_pkg
 from storage import InvalidInputError, SourceRef, Storage
+from storage.interface import UnitOfWork
+from storage.kinds import EPISODIC, validate_fields
 from tests.fakes import BODIES, db_dump
 
 
@@ -34,6 +36,7 @@ def test_public_surface_is_pinned() -> None:
             "NotFoundError",
             "Query",
             "Record",
+            "ScreenSearchParams",
             "ScreenshotStore",
             "SearchParams",
             "SourceRef",
@@ -93,8 +96,8 @@ def test_ids_route_to_their_store(storage: Storage) -> None:
 def test_opening_an_existing_dir_for_reading_needs_no_write_lock(storage: Storage) -> None:
     """Read-only commands must work while another process writes (WAL)."""
     storage.memories["semantic"].add(BODIES["semantic"])
-    before = db_dump(storage.db.path)
-    other = sqlite3.connect(storage.db.path, isolation_level=None)
+    before = db_dump(storage._db.path)
+    other = sqlite3.connect(storage._db.path, isolation_level=None)
     try:
         other.execute("BEGIN EXCLUSIVE")
         with Storage.open(storage.data_dir) as reader:
@@ -102,4 +105,46 @@ def test_opening_an_existing_dir_for_reading_needs_no_write_lock(storage: Storag
         other.execute("ROLLBACK")
     finally:
         other.close()
-    assert db_dump(storage.db.path) == before
+    assert db_dump(storage._db.path) == before
+
+
+def _imported(storage: Storage, texts: list[str], *, fail: bool = False) -> list[str]:
+    """Messages, an episodic memory each and their provenance, in one unit of work."""
+    items = [
+        storage.messages.prepare(
+            {"external_id": f"m{i}", "role": "user", "text": t, "at": "2024-05-01T10:00:00Z"}
+        )
+        for i, t in enumerate(texts)
+    ]
+
+    def work(unit: UnitOfWork) -> list[str]:
+        ids = unit.messages.insert_many(items)
+        for message_id, text in zip(ids, texts, strict=True):
+            values = validate_fields(
+                EPISODIC, {"occurred_at": "2024-05-01T10:00:00Z", "summary": text}
+            )
+            memory_id = unit.memories["episodic"].insert(values, embedding=None)
+            unit.provenance.link(memory_id, [SourceRef("message", message_id)])
+        if fail:
+            raise RuntimeError("the process died here")
+        return ids
+
+    return storage.transaction(work)
+
+
+def test_a_unit_of_work_stores_everything_or_nothing(storage: Storage) -> None:
+    texts = [f"ferry timetable {n}" for n in range(250)]  # more than one bulk INSERT
+    with pytest.raises(RuntimeError):
+        _imported(storage, texts, fail=True)
+    nothing = storage.stats()
+    assert nothing["counts"]["message"]["live"] == nothing["counts"]["episodic"]["live"] == 0
+    assert nothing["provenance_links"] == 0
+    ids = _imported(storage, texts)
+    stats = storage.stats()
+    assert stats["counts"]["message"]["live"] == 250
+    assert stats["counts"]["episodic"]["live"] == 250
+    assert stats["provenance_links"] == 250
+    assert storage.messages.get(ids[7]).fields["text"] == "ferry timetable 7"
+    with pytest.raises(InvalidInputError):  # the same external ids again: none stored
+        _imported(storage, ["another"])
+    assert storage.stats()["counts"]["message"]["live"] == 250

@@ -54,7 +54,7 @@ def fill(storage: Storage) -> dict[str, str]:
 
 def export_text(storage: Storage) -> str:
     out = io.StringIO()
-    export_to(storage.db, out)
+    export_to(storage._db, out)
     return out.getvalue()
 
 
@@ -74,7 +74,7 @@ def test_export_then_import_into_a_fresh_dir_round_trips_exactly(
     path.write_text(first, encoding="utf-8")
 
     with Storage.open(tmp_path / "fresh") as fresh:
-        counts = import_file(fresh.db, path)
+        counts = import_file(fresh._db, path)
         second = export_text(fresh)
         assert without_export_time(second) == without_export_time(first)
         assert counts["history"] == 7
@@ -95,7 +95,7 @@ def test_export_then_import_into_a_fresh_dir_round_trips_exactly(
         assert [h.id for h in hits][:1] == [ids["m1"]]
         hits = fresh.search.run(Query(text="Quarterly", kinds=ALL_KINDS))
         assert ids["resource"] not in {h.id for h in hits}  # still deleted
-    assert table_counts(tmp_path / "fresh" / "mirix.db") == table_counts(storage.db.path)
+    assert table_counts(tmp_path / "fresh" / "mirix.db") == table_counts(storage._db.path)
 
 
 def test_export_contains_every_record_kind(storage: Storage) -> None:
@@ -122,9 +122,9 @@ def test_importing_twice_is_a_no_op(storage: Storage, tmp_path: Path) -> None:
     fill(storage)
     path = tmp_path / "export.jsonl"
     path.write_text(export_text(storage), encoding="utf-8")
-    before = db_dump(storage.db.path)
-    import_file(storage.db, path)  # into the very directory it came from
-    assert db_dump(storage.db.path) == before
+    before = db_dump(storage._db.path)
+    import_file(storage._db, path)  # into the very directory it came from
+    assert db_dump(storage._db.path) == before
 
 
 def test_conflicting_ids_are_refused_unless_replace(storage: Storage, tmp_path: Path) -> None:
@@ -132,11 +132,11 @@ def test_conflicting_ids_are_refused_unless_replace(storage: Storage, tmp_path: 
     path = tmp_path / "export.jsonl"
     path.write_text(export_text(storage), encoding="utf-8")
     storage.memories["semantic"].update(ids["semantic"], {"summary": "changed after export"})
-    before = db_dump(storage.db.path)
+    before = db_dump(storage._db.path)
     with pytest.raises(InvalidInputError, match=f"{ids['semantic']} already exists"):
-        import_file(storage.db, path)
-    assert db_dump(storage.db.path) == before
-    import_file(storage.db, path, replace=True)
+        import_file(storage._db, path)
+    assert db_dump(storage._db.path) == before
+    import_file(storage._db, path, replace=True)
     assert storage.memories["semantic"].get(ids["semantic"]).fields["summary"] == "edited 🎉"
 
 
@@ -186,7 +186,7 @@ SCREEN_ROW = json.dumps(
 def test_a_screenshot_keeps_its_chunk_embeddings_through_export_and_import(
     storage: Storage, tmp_path: Path
 ) -> None:
-    import_file(storage.db, _write(tmp_path / "one.jsonl", [HEADER, SCREEN_ROW]))
+    import_file(storage._db, _write(tmp_path / "one.jsonl", [HEADER, SCREEN_ROW]))
     exported = [json.loads(x) for x in export_text(storage).splitlines()]
     screen = next(x for x in exported if x.get("type") == "screenshot")
     assert screen["chunk_embeddings"] == "AAAAAA=="  # two float16 zeros, as written
@@ -233,14 +233,14 @@ def test_bad_export_files_write_nothing(
         _write(path, lines)
     else:
         path.write_text("", encoding="utf-8")
-    before = db_dump(storage.db.path)
+    before = db_dump(storage._db.path)
     with pytest.raises(InvalidInputError, match=message):
-        import_file(storage.db, path)
-    assert db_dump(storage.db.path) == before
+        import_file(storage._db, path)
+    assert db_dump(storage._db.path) == before
 
 
 def test_a_good_minimal_file_imports(storage: Storage, tmp_path: Path) -> None:
-    counts = import_file(storage.db, _write(tmp_path / "ok.jsonl", [HEADER, GOOD_ROW]))
+    counts = import_file(storage._db, _write(tmp_path / "ok.jsonl", [HEADER, GOOD_ROW]))
     assert counts == {"semantic": 1}
     assert storage.memories["semantic"].get("sem_1").fields["name"] == "n"
     assert [h.id for h in storage.search.run(Query(text="s", kinds=ALL_KINDS))] == ["sem_1"]
@@ -269,7 +269,7 @@ def test_an_imported_episode_with_a_vector_is_searchable_by_time(
         "details": None,
         "tree_path": "[]",
     }
-    import_file(storage.db, _write(tmp_path / "ok.jsonl", [HEADER, json.dumps(row)]))
+    import_file(storage._db, _write(tmp_path / "ok.jsonl", [HEADER, json.dumps(row)]))
     record = storage.memories["episodic"].get("epi_1")
     assert record.fields["occurred_at"] == "2023-02-03T03:05:06.000000Z"
     hits = storage.search.run(

@@ -47,7 +47,7 @@ def app(tmp_path: Path) -> Iterator[Assistant]:
 def test_the_secret_is_not_in_the_database_file_or_its_wal(app: Assistant) -> None:
     added = app.add("knowledge_vault", BODIES["knowledge_vault"])
     app.edit(added.id, {"secret_value": ROTATED})  # the old one goes to history
-    db_path = app.storage.db.path
+    db_path = app.storage._db.path
     assert Path(f"{db_path}-wal").exists()
     for secret in (SECRET, ROTATED):
         assert secret.encode() not in raw(db_path)
@@ -68,7 +68,7 @@ def test_callers_read_plaintext_and_the_row_and_history_hold_ciphertext(app: Ass
     assert app.show(added.id).fields["secret_value"] == ROTATED
     assert [h.data["secret_value"] for h in app.history(added.id)] == [SECRET]
 
-    db_path = app.storage.db.path
+    db_path = app.storage._db.path
     stored = column(db_path, "SELECT secret_value FROM knowledge_vault")
     assert len(stored) == 1 and stored[0].startswith(ENCRYPTED_PREFIX)
     data = column(db_path, "SELECT data FROM memory_history")
@@ -79,7 +79,7 @@ def test_a_vault_item_without_a_secret_stores_null(app: Assistant) -> None:
     body = {k: v for k, v in BODIES["knowledge_vault"].items() if k != "secret_value"}
     added = app.add("knowledge_vault", body)
     assert added.fields["secret_value"] is None
-    assert column(app.storage.db.path, "SELECT secret_value FROM knowledge_vault") == [None]
+    assert column(app.storage._db.path, "SELECT secret_value FROM knowledge_vault") == [None]
 
 
 def test_a_wrong_key_is_a_clear_storage_error(app: Assistant, tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_opening_without_plaintext_secrets_does_not_write(app: Assistant, tmp_pa
 
 def export_text(storage: Storage, *, reveal: bool) -> str:
     out = io.StringIO()
-    export_to(storage.db, out, cipher=storage.cipher, reveal_secrets=reveal)
+    export_to(storage._db, out, cipher=storage.cipher, reveal_secrets=reveal)
     return out.getvalue()
 
 
@@ -178,8 +178,8 @@ def test_default_export_reveals_secrets_and_imports_anywhere(
         other.import_export(path)
         assert other.show(item_id).fields["secret_value"] == ROTATED
         assert other.history(item_id)[0].data["secret_value"] == SECRET
-        assert ROTATED.encode() not in raw(other.storage.db.path)
-        assert SECRET.encode() not in raw(other.storage.db.path)
+        assert ROTATED.encode() not in raw(other.storage._db.path)
+        assert SECRET.encode() not in raw(other.storage._db.path)
         again = body_lines(export_text(other.storage, reveal=True))
         assert again == body_lines(text)
         other.import_export(path)  # importing twice is a no-op, tokens differ or not
@@ -200,13 +200,13 @@ def test_an_encrypted_export_keeps_tokens_and_needs_the_same_key(
     same_key.mkdir()
     (same_key / "vault.key").write_bytes((tmp_path / "data" / "vault.key").read_bytes())
     with Storage.open(same_key, cipher=VaultCipher(same_key, KeyFileSource())) as copy:
-        import_file(copy.db, path, cipher=copy.cipher)
+        import_file(copy._db, path, cipher=copy.cipher)
         assert copy.memories["knowledge_vault"].get(item_id).fields["secret_value"] == ROTATED
         assert body_lines(export_text(copy, reveal=False)) == body_lines(text)
-        import_file(copy.db, path, cipher=copy.cipher)  # twice: a no-op
+        import_file(copy._db, path, cipher=copy.cipher)  # twice: a no-op
 
     other = tmp_path / "other"
     with Storage.open(other, cipher=VaultCipher(other, KeyFileSource())) as stranger:
         with pytest.raises(VaultKeyError, match="another vault key"):
-            import_file(stranger.db, path, cipher=stranger.cipher)
+            import_file(stranger._db, path, cipher=stranger.cipher)
         assert stranger.memories["knowledge_vault"].list() == []  # nothing half-imported

@@ -8,7 +8,7 @@ import pytest
 
 from storage import Query, Storage
 from storage.kinds import EPISODIC, SEMANTIC
-from storage.vectors import KindVectors, VectorIndexes
+from storage.sqlite.vectors import KindVectors, VectorIndexes
 from tests.fakes import FakeEmbedder
 
 EMB = FakeEmbedder()
@@ -21,7 +21,7 @@ def _add(storage: Storage, name: str, summary: str, *, embed: bool = True) -> st
 
 
 def _nearest(storage: Storage, indexes: VectorIndexes, text: str, k: int = 10) -> list[str]:
-    conn = storage.db.read()
+    conn = storage._db.read()
     matches = indexes.get(conn, SEMANTIC).search(EMB.vector(text), k)
     if len(matches.rowids) == 0:
         return []
@@ -51,11 +51,11 @@ def test_index_follows_add_update_delete_restore(storage: Storage) -> None:
 
     storage.memories["semantic"].delete(cat)
     assert cat not in _nearest(storage, indexes, "cat purrs")
-    assert len(indexes.get(storage.db.read(), SEMANTIC)) == 1
+    assert len(indexes.get(storage._db.read(), SEMANTIC)) == 1
 
     storage.memories["semantic"].restore(cat)
     assert _nearest(storage, indexes, "cat purrs")[0] == cat
-    assert len(indexes.get(storage.db.read(), SEMANTIC)) == 2
+    assert len(indexes.get(storage._db.read(), SEMANTIC)) == 2
 
 
 def test_a_row_that_gets_its_first_embedding_later_is_found(storage: Storage) -> None:
@@ -108,7 +108,7 @@ def test_time_filters_and_time_changes(storage: Storage) -> None:
         embedding=EMB.vector("beach day again"),
     ).id
     indexes = VectorIndexes()
-    conn = storage.db.read()
+    conn = storage._db.read()
     index = indexes.get(conn, EPISODIC)
     rowid = dict(conn.execute("SELECT id, rowid FROM episodic").fetchall())
     query = EMB.vector("beach")
@@ -117,7 +117,7 @@ def test_time_filters_and_time_changes(storage: Storage) -> None:
     until = index.search(query, 10, until="2021-01-01T00:00:00.000000Z")
     assert list(until.rowids) == [rowid[old]]
     episodic.update(old, {"occurred_at": "2024-06-01"})  # moves into the window
-    index = indexes.get(storage.db.read(), EPISODIC)
+    index = indexes.get(storage._db.read(), EPISODIC)
     since = index.search(query, 10, since="2022-01-01T00:00:00.000000Z")
     assert sorted(since.rowids) == sorted([rowid[old], rowid[new]])
 

@@ -122,7 +122,7 @@ def test_observations_carry_only_new_lines_of_a_window(assistant: Assistant) -> 
             },
             embedding=assistant.embedder.embed([text])[0],
         )
-    with assistant.storage.db.reading() as conn:
+    with assistant.storage._db.reading() as conn:
         rows = unbatched(conn, 0, 10)
     first, second = screen_observations(rows)
     assert first["text"] == "Inbox\nHello Ann"

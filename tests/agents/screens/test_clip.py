@@ -47,7 +47,7 @@ def test_image_search_joins_the_fusion_when_a_model_is_configured(
     )
     save_screen(tmp_path / "a.png", ["Harbour photo album"])
     assistant.import_screens(write_manifest(tmp_path / "m.jsonl", [{"path": "a.png"}]))
-    (blob,) = assistant.storage.db.query("SELECT image_embedding FROM screenshots")[0]
+    (blob,) = assistant.storage._db.query("SELECT image_embedding FROM screenshots")[0]
     assert blob is not None and len(blob) == 32 * 4
     (hit,) = assistant.screens_search("Harbour photo album")
     assert "image" in hit.matched_by and "text" in hit.matched_by

@@ -150,7 +150,7 @@ def test_key_frames_go_with_the_meta_call_only_with_sensitive_text_blacked_out(
 ) -> None:
     deploy, guide, _later = three_frames(screens)
     stored = screens.assistant.storage
-    with stored.db.reading() as conn:
+    with stored._db.reading() as conn:
         row = conn.execute("SELECT sensitive_boxes FROM screenshots WHERE id = ?", (deploy,))
         boxes = decode_boxes(row.fetchone()[0])
     key_line, email_line = screens.lines[deploy][1], screens.lines[deploy][2]
@@ -257,7 +257,7 @@ def test_frames_whose_image_is_gone_are_skipped_without_error(
     screens.assistant.set_config("vision_key_frames", "4")
     deploy, guide, later = three_frames(screens)
     storage = screens.assistant.storage
-    files = FrameFiles(storage.data_dir, storage.db)
+    files = FrameFiles(storage.data_dir, storage._db)
     # The storage budget deletes the oldest image (its row forgets the file) ...
     assert files.enforce_budget(files.used_bytes() - 1) == 1
     assert storage.screenshots.get(deploy).fields["image_path"] is None

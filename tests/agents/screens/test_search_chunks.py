@@ -17,7 +17,7 @@ from agents.screens.search import (
     snippet,
 )
 from agents.screens.store import chunk_spans, embed_screen
-from storage.screens import ScreenFilter
+from storage.interface import Where
 from tests.screens_data import keep_text_frame
 
 
@@ -47,7 +47,7 @@ def ranked(assistant: Assistant, **params: float) -> list[str | None]:
     # Meaning only: the keyword list would favour the busy page on its own.
     chosen = ScreenSearchParams(text_weight=0.0, **params)  # type: ignore[arg-type]
     hits = search_screens(
-        assistant.storage, assistant.embedder, QUERY, where=ScreenFilter(), params=chosen
+        assistant.storage, assistant.embedder, QUERY, where=Where(), params=chosen
     )
     return [h.external_id for h in hits]
 
@@ -70,14 +70,14 @@ def test_a_screen_kept_before_chunk_embeddings_is_scored_by_its_whole_text(
     def forget(conn: sqlite3.Connection) -> None:  # as a frame kept before schema v6
         conn.execute("UPDATE screenshots SET chunk_embeddings = NULL WHERE id = ?", (busy,))
 
-    assistant.storage.db.write(forget)
+    assistant.storage._db.write(forget)
     assert ranked(assistant) == ["short", "busy"]
     assert ranked(assistant, chunk_weight=0.0) == ["short", "busy"]
 
 
 def test_keeping_a_frame_stores_one_row_per_chunk(assistant: Assistant) -> None:
     item = keep(assistant, "busy", BUSY_PAGE)
-    with assistant.storage.db.reading() as conn:
+    with assistant.storage._db.reading() as conn:
         blob = conn.execute(
             "SELECT chunk_embeddings FROM screenshots WHERE id = ?", (item,)
         ).fetchone()[0]
@@ -90,7 +90,7 @@ def test_a_hit_says_its_closest_chunk_and_the_passage_is_that_chunk(
     assistant: Assistant,
 ) -> None:
     keep(assistant, "busy", "\n".join([filler("x", 45), filler("y", 45), *BUSY_PAGE.splitlines()]))
-    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=ScreenFilter())
+    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=Where())
     assert hit.closest_chunk == 2  # after two chunks of 45 words
     shown = passage(hit, redacted=False)
     assert shown.startswith("harbour ferry timetable ferry timetable harbour a0 a1")
@@ -108,7 +108,7 @@ def test_a_redacted_passage_hides_secrets_even_across_chunks(assistant: Assistan
         ["harbour ferry timetable", "mail ann@example.org", filler("p", 40), *key_lines]
     )
     keep(assistant, "secret", text)
-    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=ScreenFilter())
+    (hit,) = search_screens(assistant.storage, assistant.embedder, QUERY, where=Where())
     assert "ann@example.org" in passage(hit, redacted=False)
     shown = passage(hit, redacted=True)
     assert "[EMAIL]" in shown and "ann@example.org" not in shown
@@ -133,18 +133,18 @@ def test_reindex_gives_older_screenshots_their_chunk_embeddings(assistant: Assis
     def read(conn: sqlite3.Connection) -> dict[str, bytes | None]:
         return dict(conn.execute("SELECT external_id, chunk_embeddings FROM screenshots"))
 
-    with assistant.storage.db.reading() as conn:
+    with assistant.storage._db.reading() as conn:
         written = read(conn)
 
     def forget(conn: sqlite3.Connection) -> None:  # as frames kept before schema v6
         conn.execute("UPDATE screenshots SET chunk_embeddings = NULL WHERE external_id != 'other'")
 
-    assistant.storage.db.write(forget)
+    assistant.storage._db.write(forget)
     assert ranked(assistant)[:2] == ["short", "busy"]
     seen: list[tuple[int, int]] = []
     assert assistant.reindex_screens(progress=lambda done, total: seen.append((done, total))) == 2
     assert seen[0] == (0, 2) and seen[-1] == (2, 2)
-    with assistant.storage.db.reading() as conn:
+    with assistant.storage._db.reading() as conn:
         assert read(conn) == written  # the same vectors a new frame gets
     assert ranked(assistant)[:2] == ["busy", "short"]
     assert assistant.reindex_screens() == 0  # nothing left: a second run is a no-op
@@ -157,7 +157,7 @@ def test_frames_of_one_window_with_the_same_text_group_under_the_best(
     typing = {keep(assistant, f"t{n}", BUSY_PAGE + " typed" * n) for n in range(3)}
     keep(assistant, "short", SHORT_NOTE)
     keep_text_frame(assistant, "elsewhere", BUSY_PAGE, app="Editor")  # same text, other window
-    hits = search_screens(assistant.storage, assistant.embedder, QUERY, where=ScreenFilter())
+    hits = search_screens(assistant.storage, assistant.embedder, QUERY, where=Where())
     groups = group_similar(hits)
     assert sorted(len(g) for g in groups) == [1, 1, 3]
     (three,) = [g for g in groups if len(g) == 3]
@@ -185,7 +185,7 @@ def test_a_rare_apps_screens_are_found_by_meaning_however_far_down_overall(
             assistant.storage,
             assistant.embedder,
             QUERY,
-            where=ScreenFilter(app="termin"),
+            where=Where(app="termin"),
             limit=1,
             params=params,
         )
@@ -207,7 +207,7 @@ def test_a_screen_found_by_meaning_alone_must_be_close(assistant: Assistant) -> 
     def found(**params: float) -> list[str | None]:
         chosen = ScreenSearchParams(**params)  # type: ignore[arg-type]
         hits = search_screens(
-            assistant.storage, assistant.embedder, query, where=ScreenFilter(), params=chosen
+            assistant.storage, assistant.embedder, query, where=Where(), params=chosen
         )
         return [h.external_id for h in hits]
 
@@ -216,3 +216,18 @@ def test_a_screen_found_by_meaning_alone_must_be_close(assistant: Assistant) -> 
     vector = assistant.embedder.embed([query])[0]
     far = assistant.embedder.embed(["budget spreadsheet for march review"])[0]
     assert float(vector @ far) < ScreenSearchParams().min_meaning
+
+
+def test_search_and_screens_search_rank_screenshots_alike(assistant: Assistant) -> None:
+    # The busy page wins by its closest chunk, which rank fusion of whole-screen
+    # lists alone would not see; both commands run storage's one search.
+    keep(assistant, "busy", BUSY_PAGE)
+    keep(assistant, "short", SHORT_NOTE)
+    for i in range(5):
+        keep(assistant, f"side{i}", f"ferry {filler(f'q{i}x', 12)}")
+    screens = assistant.screens_search(QUERY, limit=7)
+    found = assistant.search(QUERY, types=["screenshot"], limit=7)
+    assert [h.screenshot_id for h in screens] == [h.id for h in found]
+    assert [h.score for h in screens] == [h.score for h in found]
+    assert [h.closest_chunk for h in screens] == [h.part for h in found]
+    assert found[0].fields["external_id"] == "busy"

@@ -60,7 +60,7 @@ def spooled(assistant: Assistant) -> list[str]:
 
 
 def stored(assistant: Assistant) -> list[tuple[str, str, str, str]]:
-    rows = assistant.storage.db.query(
+    rows = assistant.storage._db.query(
         "SELECT at, app, window_title, ocr_text FROM screenshots ORDER BY at"
     )
     return [tuple(r) for r in rows]  # type: ignore[misc]

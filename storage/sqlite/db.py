@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from storage.errors import CorruptDatabaseError, StorageError, translate
-from storage.fts import register_index_form
-from storage.migrations import MIGRATIONS, apply_migrations
+from storage.sqlite.fts import register_index_form
+from storage.sqlite.migrations import MIGRATIONS, apply_migrations
 
 T = TypeVar("T")
 

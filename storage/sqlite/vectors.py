@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from storage.ann import AnnVectors, Reading, announce_build, drop_saved
 from storage.errors import StorageError
 from storage.kinds import Kind
-from storage.vector_rows import VectorMatches, reread
-from storage.vector_rows import to_datetime64 as _to_datetime64
+from storage.sqlite.ann import AnnVectors, Reading, announce_build, drop_saved
+from storage.sqlite.vector_rows import VectorMatches, reread
+from storage.sqlite.vector_rows import to_datetime64 as _to_datetime64
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from storage.db import in_chunks
 from storage.kinds import Kind
+from storage.sqlite.db import in_chunks
 
 
 def to_datetime64(values: list[str]) -> npt.NDArray[np.datetime64]:

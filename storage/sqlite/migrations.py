@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from storage.cjk import index_form
 from storage.errors import CorruptDatabaseError
-from storage.fts import INDEX_FORM_SQL, register_index_form
+from storage.sqlite.fts import INDEX_FORM_SQL, register_index_form
 
 Migration = Callable[[sqlite3.Connection], None]
 

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from storage.kinds import Kind
-from storage.vector_rows import GONE, RowTimes, VectorMatches, reread
+from storage.sqlite.vector_rows import GONE, RowTimes, VectorMatches, reread
 
 log = logging.getLogger(__name__)
 
