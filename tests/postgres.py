@@ -33,6 +33,14 @@ class PostgresServer:
 
             self._server: Any = pgserver.get_server(folder, cleanup_mode="stop")
         self.admin_url: str = self._server.get_uri()
+        import psycopg
+
+        # Throw-away data: no flushes to disk (CREATE DATABASE and the shutdown
+        # checkpoint otherwise wait on them for seconds).
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            for name, value in (("fsync", "off"), ("synchronous_commit", "off")):
+                conn.execute(f"ALTER SYSTEM SET {name} = {value}")
+            conn.execute("SELECT pg_reload_conf()")
 
     def url(self, database: str) -> str:
         return str(self._server.get_uri(database))
