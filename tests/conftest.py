@@ -20,11 +20,12 @@ os.environ["MIRIX_APP_LOCAL_SERVER_PORTS"] = ""
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 
 from agents import Assistant, open_assistant
 from storage import Storage
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, MemoryKeyring
 from tests.llm_server import ScriptedLLMServer
 from tests.postgres import PostgresServer, start_server
 
@@ -100,3 +101,14 @@ def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
         yield url
     finally:
         postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """An OS keyring held in memory, in use for the test (MIRIX_APP_KEYRING on)."""
+    monkeypatch.setenv("MIRIX_APP_KEYRING", "on")
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

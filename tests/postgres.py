@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -42,6 +43,24 @@ class PostgresServer:
                 conn.execute(f"ALTER SYSTEM SET {name} = {value}")
             conn.execute("SELECT pg_reload_conf()")
 
+    def add_login(self, user: str, password: str, database_url: str) -> str:
+        """A role that must give ``password`` (SCRAM; everyone else stays trusted),
+        owning the database of ``database_url``; returns that URL for the role, no
+        password in it."""
+        import psycopg
+
+        hba = Path(self._server.pgdata) / "pg_hba.conf"
+        hba.write_text(f"local all {user} scram-sha-256\n" + hba.read_text())
+        database = database_name(database_url)
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'")
+            conn.execute(f'ALTER DATABASE "{database}" OWNER TO {user}')
+            conn.execute("SELECT pg_reload_conf()")
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")  # a superuser's job
+            conn.execute(f"GRANT ALL ON SCHEMA public TO {user}")
+        return database_url.replace("postgresql://postgres:@", f"postgresql://{user}@", 1)
+
     def url(self, database: str) -> str:
         return str(self._server.get_uri(database))
 
@@ -57,12 +76,16 @@ class PostgresServer:
     def drop_database(self, url: str) -> None:
         import psycopg
 
-        name = url.rsplit("/", 1)[1].split("?", 1)[0]
+        name = database_name(url)
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
         self._server.cleanup()
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
 
 
 def start_server() -> Iterator[PostgresServer]:

@@ -26,6 +26,7 @@ from storage.kinds import (
 )
 from storage.postgres.batches import BatchRepository
 from storage.postgres.db import Connection, PostgresDatabase
+from storage.postgres.migrations import schema_version
 from storage.postgres.rows import (
     HistoryRepository,
     MemoryRepository,
@@ -114,14 +115,24 @@ class PostgresEngine:
             row = conn.execute("SELECT value FROM settings WHERE name = %s", (name,)).fetchone()
         return None if row is None else str(row["value"])
 
-    def set_shared_setting(self, name: str, value: str) -> None:
-        self.db.write(
-            lambda conn: conn.execute(
-                "INSERT INTO settings (name, value) VALUES (%s, %s) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    def agree_setting(self, name: str, value: str) -> str:
+        """The shared value of ``name``: ``value`` if no device set one before (two
+        devices setting it at once agree on the first), else the one stored."""
+
+        def write(conn: Connection) -> str:
+            conn.execute(
+                "INSERT INTO settings (name, value) VALUES (%s, %s) ON CONFLICT DO NOTHING",
                 (name, value),
             )
-        )
+            row = conn.execute("SELECT value FROM settings WHERE name = %s", (name,)).fetchone()
+            assert row is not None
+            return str(row["value"])
+
+        return self.db.write(write)
+
+    def schema_version(self) -> int:
+        with self.db.reading() as conn:
+            return schema_version(conn)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Live and deleted rows per kind."""

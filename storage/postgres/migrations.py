@@ -29,6 +29,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.rows import tuple_row
 
 from storage.errors import CorruptDatabaseError, EnvironmentStorageError
 from storage.kinds import now_iso
@@ -189,10 +190,14 @@ MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
 
 
 def schema_version(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute(
-        "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 "
-        "ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END"
-    ).fetchone()
+    row = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 "
+            "ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END"
+        )
+        .fetchone()
+    )
     return int(row[0]) if row else 0
 
 
