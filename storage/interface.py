@@ -39,6 +39,8 @@ import numpy.typing as npt
 
 from storage.kinds import Kind
 from storage.records import SourceRef
+from storage.screens import Box
+from storage.sources import NewSource
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -158,3 +160,85 @@ class SearchBackend(Protocol):
     def searching(self) -> AbstractContextManager[SearchPrimitives]:
         """Search primitives on one read snapshot, for the length of the block."""
         ...
+
+
+# -- the unit of work ----------------------------------------------------------------
+
+
+class SourceWrites(Protocol):
+    """Raw sources (messages, screenshots) inside a unit of work."""
+
+    def existing_external_ids(self, external_ids: Sequence[str]) -> set[str]:
+        """Those of ``external_ids`` stored, including what another process stored
+        since the caller last looked."""
+        ...
+
+    def insert_many(self, items: Sequence[NewSource]) -> list[str]:
+        """Insert validated sources (:meth:`storage.sources.SourceStore.prepare`); their ids."""
+        ...
+
+
+class ScreenshotWrites(SourceWrites, Protocol):
+    def insert_frame(
+        self,
+        values: dict[str, Any],
+        *,
+        item_id: str,
+        embedding: Vector,
+        context: str,
+        chunk_embeddings: bytes,
+        image_embedding: Vector | None,
+        sensitive_boxes: Sequence[Box],
+    ) -> str:
+        """A kept frame's row with its text, vectors (``chunk_embeddings`` as
+        :func:`storage.screens.encode_chunk_vectors` makes them) and the boxes of its
+        sensitive text."""
+        ...
+
+    def fill_chunk_embeddings(self, blobs: Sequence[tuple[int, bytes]]) -> None:
+        """(rowid, chunk embeddings) of screenshots that have none yet; others are left."""
+        ...
+
+
+class BatchWrites(Protocol):
+    def enqueue(self, items: Sequence[dict[str, Any]]) -> str:
+        """A new sealed batch of observations; its id."""
+        ...
+
+    def append(self, items: Sequence[dict[str, Any]], *, max_items: int) -> str:
+        """The items added to the open batch (sealed at ``max_items``); its id."""
+        ...
+
+
+class MemoryWrites(Protocol):
+    def insert(self, values: dict[str, Any], *, embedding: Vector | None, context: str = "") -> str:
+        """A new memory of validated ``values``; its id."""
+        ...
+
+
+class ProvenanceWrites(Protocol):
+    def link(self, memory_id: str, sources: Sequence[SourceRef]) -> None:
+        """Record that the memory was made from ``sources`` (each must exist)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """Repositories bound to one transaction (:meth:`storage.Storage.transaction`):
+    all they write is stored together, or nothing if the work raises."""
+
+    @property
+    def messages(self) -> SourceWrites: ...
+
+    @property
+    def screenshots(self) -> ScreenshotWrites: ...
+
+    @property
+    def batches(self) -> BatchWrites: ...
+
+    @property
+    def memories(self) -> Mapping[str, MemoryWrites]:
+        """By memory type name."""
+        ...
+
+    @property
+    def provenance(self) -> ProvenanceWrites: ...

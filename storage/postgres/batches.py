@@ -50,8 +50,8 @@ class BatchRepository(Bound):
 
     # -- adding ------------------------------------------------------------------------
 
-    def enqueue(self, items: Sequence[dict[str, Any]]) -> Batch:
-        """A new sealed batch of ``items``."""
+    def enqueue(self, items: Sequence[dict[str, Any]]) -> str:
+        """A new sealed batch of ``items``; its id."""
         data = json.dumps(check_items(items), ensure_ascii=False)
         batch_id = f"batch_{uuid.uuid4().hex}"
 
@@ -64,11 +64,11 @@ class BatchRepository(Bound):
             )
 
         self._write(write)
-        return self.get(batch_id)
+        return batch_id
 
-    def append(self, items: Sequence[dict[str, Any]], *, max_items: int) -> Batch:
+    def append(self, items: Sequence[dict[str, Any]], *, max_items: int) -> str:
         """Add ``items`` to the open batch (opening one if none), sealing it once it
-        holds ``max_items``; one open batch for all devices."""
+        holds ``max_items``; one open batch for all devices. Its id."""
         checked = check_items(items)
         if max_items < 1:
             raise InvalidInputError("max_items must be at least 1.")
@@ -97,7 +97,7 @@ class BatchRepository(Bound):
             )
             return str(row["id"])
 
-        return self.get(self._write(write))
+        return self._write(write)
 
     def seal_older_than(self, cutoff: str) -> int:
         """Seal the open batch if it was opened before ``cutoff``; how many were."""

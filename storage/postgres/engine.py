@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from storage.interface import UnitOfWork
 from storage.kinds import (
     CORE,
     DEFAULT_CORE_LIMIT,
@@ -52,6 +53,10 @@ class Repositories:
     batches: BatchRepository
     provenance: ProvenanceRepository
     history: HistoryRepository
+
+
+def _is_a_unit_of_work(repos: Repositories) -> UnitOfWork:
+    return repos  # mypy checks here that the repositories make a unit of work
 
 
 class PostgresEngine:
@@ -104,9 +109,11 @@ class PostgresEngine:
             history=HistoryRepository(self.db, conn),
         )
 
-    def write(self, fn: Callable[[Repositories], T]) -> T:
-        """Run ``fn`` with repositories bound to one transaction (the unit of work)."""
-        return self.db.write(lambda conn: fn(self._repositories(conn)))
+    def transaction(self, work: Callable[[Repositories], T]) -> T:
+        """Run ``work`` with the repositories bound to one transaction (the
+        :class:`storage.interface.UnitOfWork`): all it writes is stored together, or
+        nothing if it raises."""
+        return self.db.write(lambda conn: work(self._repositories(conn)))
 
     # -- what the devices share ----------------------------------------------------------
 

@@ -25,7 +25,9 @@ from storage.postgres.text import TSV_SQL, tsv_params
 from storage.postgres.vectors import ensure_index
 from storage.records import HistoryEntry, Record, SourceKind, SourceRef
 from storage.rows import Vector, encode_vector, new_id
+from storage.screens import Box, encode_boxes
 from storage.secrets import SecretCipher, seal_fields, unseal_fields
+from storage.sources import NewSource
 
 T = TypeVar("T")
 
@@ -165,7 +167,8 @@ class RowRepository(Bound):
         context: str = "",
         extra: dict[str, Any] | None = None,
     ) -> str:
-        """Insert one row whose ``values`` are validated (stored form)."""
+        """Insert one row whose ``values`` are validated (stored form); its id."""
+        vector = as_vector(embedding)
         now = now_iso()
         item_id = item_id or new_id(self.kind)
         search_text = index_text(self.kind, values)
@@ -175,7 +178,7 @@ class RowRepository(Bound):
             "updated_at": created_at or now,
             "search_text": search_text,
             "context": context,
-            "embedding": embedding,
+            "embedding": vector,
             **seal_fields(self.cipher, self.kind.secret_fields, values),
             **(extra or {}),
         }
@@ -183,8 +186,8 @@ class RowRepository(Bound):
         marks = ", ".join(["%s"] * len(row) + [TSV_SQL])
 
         def write(conn: Connection) -> str:
-            if embedding is not None:
-                ensure_index(conn, self.kind, len(embedding))
+            if vector is not None:
+                ensure_index(conn, self.kind, len(vector))
             try:
                 with conn.transaction():  # a savepoint: the caller's work goes on
                     conn.execute(
@@ -474,10 +477,54 @@ class SourceRepository(RowRepository):
     def add(
         self, values: dict[str, Any], *, embedding: Vector | None = None, context: str = ""
     ) -> Record:
-        stored = validate_fields(self.kind, values)
-        extra = {"device": self.device} if self.kind.name == "screenshot" else None
-        item_id = self.insert(stored, embedding=as_vector(embedding), context=context, extra=extra)
+        (item_id,) = self.insert_many(
+            [NewSource(validate_fields(self.kind, values), embedding, context)]
+        )
         return self.get(item_id)
+
+    def insert_many(self, items: Sequence[NewSource]) -> list[str]:
+        """Insert validated sources (:meth:`storage.sources.SourceStore.prepare`)."""
+        extra = {"device": self.device} if self.kind.name == "screenshot" else None
+        return [
+            self.insert(item.values, embedding=item.embedding, context=item.context, extra=extra)
+            for item in items
+        ]
+
+    def insert_frame(
+        self,
+        values: dict[str, Any],
+        *,
+        item_id: str,
+        embedding: Vector,
+        context: str,
+        chunk_embeddings: bytes,
+        image_embedding: Vector | None,
+        sensitive_boxes: Sequence[Box],
+    ) -> str:
+        """A kept frame's row with its text, vectors and the boxes of its sensitive
+        text, named as this device's."""
+        return self.insert(
+            values,
+            item_id=item_id,
+            embedding=embedding,
+            context=context,
+            extra={
+                "device": self.device,
+                "chunk_embeddings": chunk_embeddings,
+                "image_embedding": encode_vector(image_embedding),
+                "sensitive_boxes": encode_boxes(sensitive_boxes),
+            },
+        )
+
+    def fill_chunk_embeddings(self, blobs: Sequence[tuple[int, bytes]]) -> None:
+        """Set the chunk embeddings of the screenshots (by rowid) that have none."""
+        self._write(
+            lambda conn: conn.cursor().executemany(
+                "UPDATE screenshots SET chunk_embeddings = %s "
+                "WHERE rowid = %s AND chunk_embeddings IS NULL",
+                [(blob, rowid) for rowid, blob in blobs],
+            )
+        )
 
     def device_of(self, item_id: str) -> str | None:
         """The device a screenshot was taken on (its image file is there)."""

@@ -80,13 +80,16 @@ class PostgresSearchSession:
         query, qparams = tsquery_sql(terms)
         clause, params = where_sql(kind, where)
         extra = f" AND {clause}" if clause else ""
-        # ts_rank's weights are {D, C, B, A}: the context is in D, the row's own text in A.
+        # ts_rank's weights are {D, C, B, A}, each at most 1: the context is in D, the
+        # row's own text in A, their ratio as asked.
+        top = max(*weights, 1e-9)
+        own, context = (min(w / top, 1.0) for w in weights)
         rows = self._conn.execute(
             f"""SELECT t.rowid, ts_rank(%s::float4[], t.search_tsv, w.q) AS rank
                 FROM {kind.table} t, (SELECT {query} AS q) w
                 WHERE t.search_tsv @@ w.q AND t.deleted_at IS NULL{extra}
                 ORDER BY rank DESC, t.rowid LIMIT %s""",
-            ([weights[1], 0.0, 0.0, weights[0]], *qparams, *params, depth),
+            ([context, 0.0, 0.0, own], *qparams, *params, depth),
         ).fetchall()
         return [(int(r["rowid"]), float(r["rank"])) for r in rows]
 

@@ -108,10 +108,10 @@ def test_a_unit_of_work_stores_everything_or_nothing(engine: PostgresEngine) -> 
         return episodic.id
 
     with pytest.raises(RuntimeError):
-        engine.write(lambda repos: message_with_memory(repos, True))
+        engine.transaction(lambda repos: message_with_memory(repos, True))
     assert engine.counts()["message"]["live"] == 0
     assert engine.counts()["episodic"]["live"] == 0
-    memory_id = engine.write(lambda repos: message_with_memory(repos, False))
+    memory_id = engine.transaction(lambda repos: message_with_memory(repos, False))
     assert engine.repos.memories["episodic"].get(memory_id).sources[0].kind == "message"
 
 

@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from storage.fts import query_terms
-from storage.interface import VectorRequest, Where
-from storage.kinds import EPISODIC, MESSAGE, SCREENSHOT, Kind, kind_named
+from storage.interface import UnitOfWork, VectorRequest, Where
+from storage.kinds import EPISODIC, MESSAGE, SCREENSHOT, Kind, kind_named, validate_fields
 from storage.postgres.engine import PostgresEngine
 from storage.records import SourceRef
 from tests.fakes import FakeEmbedder
@@ -145,21 +145,33 @@ def test_rows_terms_and_values_for_the_fusion(engine: PostgresEngine) -> None:
         )
 
 
-def test_screenshot_chunks_and_images(engine: PostgresEngine) -> None:
-    shot = engine.repos.screenshots.add(
-        {"at": "2026-05-01T10:00:00Z", "app": "Firefox", "ocr_text": "Invoice 42"}
-    )
+def test_a_frame_stored_in_one_unit_of_work_is_ranked_by_chunks_and_image(
+    engine: PostgresEngine,
+) -> None:
     chunks = np.arange(6, dtype=np.float16).reshape(2, 3)
     image = np.array([0.6, 0.8], dtype=np.float32)
-    with psycopg.connect(engine.db.url.url) as conn:
-        conn.execute(
-            "UPDATE screenshots SET chunk_embeddings = %s, image_embedding = %s WHERE id = %s",
-            (chunks.astype("<f2").tobytes(), image.tobytes(), shot.id),
+    text = FakeEmbedder(dim=64)
+
+    def keep_frame(work: UnitOfWork) -> str:
+        values = {"at": "2026-05-01T10:00:00Z", "app": "Firefox", "ocr_text": "Invoice 42"}
+        return work.screenshots.insert_frame(
+            validate_fields(SCREENSHOT, values),
+            item_id="scr_frame1",
+            embedding=text.vector("Invoice 42"),
+            context="",
+            chunk_embeddings=chunks.astype("<f2").tobytes(),
+            image_embedding=image * 3,  # stored normalised
+            sensitive_boxes=[(1, 2, 3, 4)],
         )
-    (row,) = _rowids(engine, "screenshots", [shot.id])
+
+    assert engine.transaction(keep_frame) == "scr_frame1"
+    (row,) = _rowids(engine, "screenshots", ["scr_frame1"])
     with engine.search.searching() as s:
         np.testing.assert_array_equal(s.chunk_vectors(SCREENSHOT, [row], 3)[row], chunks)
         assert s.image_ranking(SCREENSHOT, image, where=Where(app="fire"), depth=3) == [
             (row, pytest.approx(1.0))
         ]
         assert s.image_ranking(SCREENSHOT, image, where=Where(app="chrome"), depth=3) == []
+        assert s.values(SCREENSHOT, [row], "device") == {row: "laptop"}
+        assert _keywords(engine, "invoice", kind=SCREENSHOT) == [row]
+    assert engine.repos.screenshots.row("scr_frame1")["sensitive_boxes"] == "[[1, 2, 3, 4]]"
