@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from storage.batches import Batch, _batch, check_items
+from storage.batches import Batch, _batch, check_items, waiting
 from storage.errors import InvalidInputError, LeaseLostError, NotFoundError
 from storage.kinds import format_time
 from storage.postgres.db import Connection
@@ -43,6 +43,38 @@ def _to_batch(row: dict[str, Any]) -> Batch:
 
 def _later(moment: datetime, seconds: float) -> str:
     return format_time(moment + timedelta(seconds=seconds))
+
+
+def _claimable(now: str, *, due_only: bool, skip: Sequence[str]) -> tuple[str, list[object]]:
+    """The WHERE clause (and its parameters) of a batch a worker may claim now."""
+    sql = (
+        "status = 'pending' AND sealed_at IS NOT NULL "
+        "AND (lease_until IS NULL OR lease_until <= %s) AND NOT (id = ANY(%s))"
+    )
+    params: list[object] = [now, list(skip)]
+    if due_only:
+        sql += " AND (retry_at IS NULL OR retry_at <= %s)"
+        params.append(now)
+    return sql, params
+
+
+def _waiting(conn: Connection, batch_id: str) -> Batch:
+    """A sealed batch not yet done, locked against other devices until commit."""
+    return waiting(_locked(conn, batch_id, None))
+
+
+def _locked(conn: Connection, batch_id: str, owner: str | None) -> Batch:
+    """The batch, its row locked until commit (so a takeover cannot slip in); with
+    ``owner``, only while that worker holds its lease."""
+    row = conn.execute("SELECT * FROM batches WHERE id = %s FOR UPDATE", (batch_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"No batch with id {batch_id}.")
+    if owner is not None and row["lease_owner"] != owner:
+        raise LeaseLostError(
+            f"Batch {batch_id} was taken over by another run of the memory agents "
+            "(this run held it past its lease)."
+        )
+    return _to_batch(row)
 
 
 class BatchRepository(Bound):
@@ -134,13 +166,124 @@ class BatchRepository(Bound):
         return [_to_batch(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
+        """Batches by state: pending (sealed, waiting), open (still filling), done,
+        failed, and retrying (pending after at least one failed attempt)."""
         rows = self._read(
             lambda conn: conn.execute(
-                "SELECT CASE WHEN sealed_at IS NULL THEN 'open' ELSE status END AS state, "
-                "count(*) AS n FROM batches GROUP BY 1"
+                "SELECT CASE WHEN status = 'pending' AND sealed_at IS NULL THEN 'open' "
+                "ELSE status END AS state, count(*) AS n FROM batches GROUP BY 1 "
+                "UNION ALL SELECT 'retrying', count(*) FROM batches "
+                "WHERE status = 'pending' AND attempts > 0"
             ).fetchall()
         )
-        return {r["state"]: int(r["n"]) for r in rows}
+        return {"pending": 0, "open": 0, "done": 0, "failed": 0} | {
+            r["state"]: int(r["n"]) for r in rows
+        }
+
+    def open_batch(self) -> Batch | None:
+        return self._first("sealed_at IS NULL ORDER BY created_at, rowid LIMIT 1")
+
+    def retrying(self) -> list[Batch]:
+        """Pending batches that have failed at least once, most attempts first."""
+        return self._select(
+            "status = 'pending' AND attempts > 0 ORDER BY attempts DESC, created_at"
+        )
+
+    def listed(self, statuses: Sequence[str] = ("pending", "failed")) -> list[Batch]:
+        """Batches in ``statuses`` (pending includes the open one), oldest first."""
+        unknown = set(statuses) - {"pending", "done", "failed"}
+        if unknown:
+            raise InvalidInputError(f"Unknown batch status {sorted(unknown)[0]!r}.")
+        return self._select("status = ANY(%s) ORDER BY created_at, rowid", (list(statuses),))
+
+    def held(self) -> list[Batch]:
+        """Sealed pending batches some worker (of any device) holds now."""
+        return self._select(
+            "status = 'pending' AND lease_until > %s ORDER BY created_at, rowid",
+            (format_time(self._read(_server_now)),),
+        )
+
+    def _select(self, where: str, params: tuple[object, ...] = ()) -> list[Batch]:
+        rows = self._read(
+            lambda conn: conn.execute(f"SELECT * FROM batches WHERE {where}", params).fetchall()
+        )
+        return [_to_batch(r) for r in rows]
+
+    def _first(self, where: str) -> Batch | None:
+        found = self._select(where)
+        return found[0] if found else None
+
+    # -- the queue by hand ---------------------------------------------------------------
+
+    def give_up(self, batch_id: str) -> Batch:
+        """Take a sealed pending batch out of the queue for good (status failed);
+        ``requeue`` undoes it."""
+
+        def write(conn: Connection) -> None:
+            batch = _waiting(conn, batch_id)
+            if batch.status == "failed":
+                raise InvalidInputError(f"Batch {batch_id} was already given up.")
+            if batch.held(format_time(_server_now(conn))):
+                raise InvalidInputError(
+                    f"Batch {batch_id} is being absorbed right now; try again when that "
+                    "run is over."
+                )
+            conn.execute(
+                "UPDATE batches SET status = 'failed', updated_at = %s WHERE id = %s",
+                (format_time(_server_now(conn)), batch_id),
+            )
+
+        self._write(write)
+        return self.get(batch_id)
+
+    def requeue(self, batch_id: str) -> Batch:
+        """Put a given-up batch back in the queue as if new."""
+
+        def write(conn: Connection) -> None:
+            if _waiting(conn, batch_id).status != "failed":
+                raise InvalidInputError(f"Batch {batch_id} is not given up: it is queued.")
+            conn.execute(
+                "UPDATE batches SET status = 'pending', attempts = 0, retry_at = NULL, "
+                "updated_at = %s WHERE id = %s",
+                (format_time(_server_now(conn)), batch_id),
+            )
+
+        self._write(write)
+        return self.get(batch_id)
+
+    def split(self, batch_id: str, *, owner: str | None = None) -> tuple[Batch, Batch]:
+        """Replace a pending sealed batch by its two halves in one transaction (they
+        keep its creation time and plan, unclaimed, no failed attempts); with
+        ``owner``, only while that worker holds it."""
+
+        def write(conn: Connection) -> tuple[str, str]:
+            batch = _locked(conn, batch_id, owner)
+            if batch.status != "pending" or batch.sealed_at is None:
+                raise InvalidInputError(f"Batch {batch_id} is not waiting for the agents.")
+            if len(batch.items) < 2:
+                raise InvalidInputError(f"Batch {batch_id} has one observation: no halves.")
+            middle = len(batch.items) // 2
+            now = format_time(_server_now(conn))
+            plan = json.dumps(batch.plan, ensure_ascii=False) if batch.plan is not None else None
+            ids = (f"batch_{uuid.uuid4().hex}", f"batch_{uuid.uuid4().hex}")
+            for new_id, half in zip(ids, (batch.items[:middle], batch.items[middle:]), strict=True):
+                conn.execute(
+                    "INSERT INTO batches (id, created_at, updated_at, items, sealed_at, plan) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    (
+                        new_id,
+                        batch.created_at,
+                        now,
+                        json.dumps(list(half), ensure_ascii=False),
+                        now,
+                        plan,
+                    ),
+                )
+            conn.execute("DELETE FROM batches WHERE id = %s", (batch_id,))
+            return ids
+
+        first, second = self._write(write)
+        return self.get(first), self.get(second)
 
     # -- claims ------------------------------------------------------------------------
 
@@ -159,15 +302,7 @@ class BatchRepository(Bound):
 
         def write(conn: Connection) -> dict[str, Any] | None:
             moment = _server_now(conn)
-            now = format_time(moment)
-            sql = (
-                "status = 'pending' AND sealed_at IS NOT NULL "
-                "AND (lease_until IS NULL OR lease_until <= %s) AND NOT (id = ANY(%s))"
-            )
-            params: list[object] = [now, list(skip)]
-            if due_only:
-                sql += " AND (retry_at IS NULL OR retry_at <= %s)"
-                params.append(now)
+            sql, params = _claimable(format_time(moment), due_only=due_only, skip=skip)
             return conn.execute(
                 f"""UPDATE batches SET lease_owner = %s, lease_until = %s
                     WHERE id = (SELECT id FROM batches WHERE {sql}
@@ -178,6 +313,16 @@ class BatchRepository(Bound):
 
         row = self._write(write)
         return _to_batch(row) if row is not None else None
+
+    def claimable(self, *, due_only: bool = False, skip: Sequence[str] = ()) -> int:
+        """How many batches :meth:`claim_next` could claim now (same filters)."""
+
+        def read(conn: Connection) -> int:
+            sql, params = _claimable(format_time(_server_now(conn)), due_only=due_only, skip=skip)
+            row = conn.execute(f"SELECT count(*) AS n FROM batches WHERE {sql}", params).fetchone()
+            return int(row["n"]) if row else 0
+
+        return self._read(read)
 
     def renew(self, batch_id: str, owner: str, *, lease_s: float) -> bool:
         """Extend ``owner``'s lease; False when it no longer holds the batch."""
@@ -246,16 +391,7 @@ class BatchRepository(Bound):
         (the row is locked first, so a takeover cannot slip in between)."""
 
         def write(conn: Connection) -> None:
-            row = conn.execute(
-                "SELECT lease_owner FROM batches WHERE id = %s FOR UPDATE", (batch_id,)
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(f"No batch with id {batch_id}.")
-            if owner is not None and row["lease_owner"] != owner:
-                raise LeaseLostError(
-                    f"Batch {batch_id} was taken over by another run of the memory agents "
-                    "(this run held it past its lease)."
-                )
+            _locked(conn, batch_id, owner)
             moment = _server_now(conn)
             values = params
             if retry_after_s is not None:  # the retry time: the last parameter

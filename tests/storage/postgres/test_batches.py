@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from storage.errors import LeaseLostError
+from storage.errors import InvalidInputError, LeaseLostError, NotFoundError
 from storage.postgres.engine import PostgresEngine
 
 
@@ -51,7 +51,13 @@ def test_two_devices_claiming_at_once_take_every_batch_exactly_once(
     assert set(taken) == made
     assert all(len(holders) == 1 for holders in taken.values())
     assert {h[0].split("-")[0] for h in taken.values()} == {"a", "b"}
-    assert b.repos.batches.counts() == {"done": 40}
+    assert b.repos.batches.counts() == {
+        "pending": 0,
+        "open": 0,
+        "done": 40,
+        "failed": 0,
+        "retrying": 0,
+    }
 
 
 def test_a_batch_held_by_a_device_waits_for_its_lease_then_is_taken_over(
@@ -71,6 +77,8 @@ def test_a_batch_held_by_a_device_waits_for_its_lease_then_is_taken_over(
     failed = b.repos.batches.mark_failed(batch.id, "rate limited", owner="b-run", retry_after_s=300)
     assert (failed.attempts, failed.last_error, failed.lease_owner) == (1, "rate limited", None)
     assert failed.retry_at is not None and failed.retry_at > failed.updated_at
+    assert a.repos.batches.claimable(due_only=True) == 0
+    assert a.repos.batches.claimable() == 1
     assert a.repos.batches.claim_next("a-run", lease_s=60, due_only=True) is None
     assert a.repos.batches.claim_next("a-run", lease_s=60, skip=[batch.id]) is None
     again = a.repos.batches.claim_next("a-run", lease_s=60)
@@ -91,4 +99,36 @@ def test_chat_turns_of_two_devices_fill_one_open_batch(
     assert [p.id for p in b.repos.batches.pending()] == [first]
     b.repos.batches.append([_item(4)], max_items=3)
     assert b.repos.batches.seal_older_than("9999-01-01T00:00:00.000000Z") == 1
-    assert b.repos.batches.counts() == {"pending": 2}
+    assert b.repos.batches.counts() == {
+        "pending": 2,
+        "open": 0,
+        "done": 0,
+        "failed": 0,
+        "retrying": 0,
+    }
+
+
+def test_a_batch_given_up_requeued_and_split_by_hand(
+    devices: tuple[PostgresEngine, PostgresEngine],
+) -> None:
+    a, b = devices
+    batch_id = a.repos.batches.enqueue([_item(n) for n in range(5)])
+    held = b.repos.batches.claim_next("b-run", lease_s=60)
+    assert held is not None and [x.id for x in a.repos.batches.held()] == [batch_id]
+    with pytest.raises(InvalidInputError, match="being absorbed right now"):
+        a.repos.batches.give_up(batch_id)
+    b.repos.batches.mark_failed(batch_id, "refused", owner="b-run")
+    assert [x.id for x in a.repos.batches.retrying()] == [batch_id]
+    assert a.repos.batches.give_up(batch_id).status == "failed"
+    assert a.repos.batches.claim_next("a-run", lease_s=60) is None
+    assert [x.id for x in b.repos.batches.listed(("failed",))] == [batch_id]
+    requeued = b.repos.batches.requeue(batch_id)
+    assert (requeued.status, requeued.attempts) == ("pending", 0)
+    a.repos.batches.save_plan(batch_id, {"semantic": "note the facts"})
+    first, second = a.repos.batches.split(batch_id)
+    assert [len(first.items), len(second.items)] == [2, 3]
+    assert first.plan == second.plan == {"semantic": "note the facts"}
+    assert first.created_at == second.created_at == requeued.created_at
+    with pytest.raises(NotFoundError):
+        a.repos.batches.get(batch_id)
+    assert a.repos.batches.counts()["pending"] == 2
