@@ -36,43 +36,23 @@ from storage.fts import query_terms
 from storage.interface import VectorRequest, Where
 from storage.kinds import MEMORY_TYPE_NAMES, kind_named, validate_fields
 from storage.postgres.engine import PostgresEngine, Repositories
-from tests.bench.search_latency import SHARES, Zipf, fields_for, vocabulary
+from tests.bench.search_latency import Zipf, fields_for, synthetic_batches, vocabulary
 
 DEPTH = 50
 
 
-def build(engine: PostgresEngine, rows: int, seed: int, dim: int, *, chunk: int = 2_000) -> float:
-    rng = random.Random(seed)
-    zipf = Zipf(vocabulary(rng), np.random.default_rng(seed))
-    vec_rng = np.random.default_rng(seed + 1)
+def build(engine: PostgresEngine, rows: int, seed: int, dim: int) -> float:
     started = time.perf_counter()
     done = 0
-    for type_name, share in SHARES.items():
-        kind = kind_named(type_name)
-        target = int(rows * share) if type_name != "knowledge_vault" else rows - done
-        made = 0
-        while made < target:
-            n = min(chunk, target - made)
-            vecs = vec_rng.standard_normal((n, dim)).astype(np.float32)
-            batch = [
-                (
-                    validate_fields(
-                        kind,
-                        fields_for(type_name, zipf.sample(rng.randint(8, 30)), rng.randint(0, 700)),
-                    ),
-                    vecs[i],
-                )
-                for i in range(n)
-            ]
+    for type_name, batch in synthetic_batches(rows, seed, dim, chunk=2_000):
 
-            def write(repos: Repositories, batch=batch, name=type_name) -> None:  # type: ignore[no-untyped-def]
-                for values, vec in batch:
-                    repos.memories[name].insert(values, embedding=vec)
+        def write(repos: Repositories, batch=batch, name=type_name) -> None:  # type: ignore[no-untyped-def]
+            for values, vec in batch:
+                repos.memories[name].insert(values, embedding=vec)
 
-            engine.transaction(write)
-            made += n
-            done += n
-            print(f"\r  built {done:,}/{rows:,} rows", end="", file=sys.stderr)
+        engine.transaction(write)
+        done += len(batch)
+        print(f"\r  built {done:,}/{rows:,} rows", end="", file=sys.stderr)
     print(file=sys.stderr)
     return time.perf_counter() - started
 
