@@ -17,7 +17,7 @@ from storage.kinds import Kind, kind_named, public_value
 from storage.postgres.db import Connection, PostgresDatabase
 from storage.postgres.rows import ProvenanceRepository
 from storage.postgres.text import tsquery_sql
-from storage.postgres.vectors import nearest
+from storage.postgres.vectors import EXACT_WITHIN, nearest
 from storage.records import SourceKind, SourceRef
 
 TERM_COUNT_CAP = 10_000
@@ -63,6 +63,7 @@ class PostgresSearchSession:
                 depth=request.depth,
                 clause=clause,
                 params=tuple(params),
+                exact_within=max(request.exact_within, EXACT_WITHIN),
             )
         return Done(out)
 

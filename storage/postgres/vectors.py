@@ -28,6 +28,9 @@ EF_SEARCH = 100
 """Candidates HNSW keeps while it searches; more for a filtered search, whose
 filter is applied to what the index returns."""
 EF_SEARCH_FILTERED = 400
+EXACT_WITHIN = 20_000
+"""A filtered vector ranking compares up to this many rows exactly (tens of
+milliseconds) rather than filter what HNSW found."""
 
 
 def index_name(kind: Kind, dim: int) -> str:
@@ -63,20 +66,38 @@ def nearest(
     depth: int,
     clause: str = "",
     params: tuple[object, ...] = (),
+    exact_within: int = EXACT_WITHIN,
 ) -> list[tuple[int, float]]:
     """(rowid, cosine similarity) of the ``depth`` live rows nearest ``vector`` among
-    those of its width that pass ``clause`` (SQL over alias ``t``), best first."""
+    those of its width that pass ``clause`` (SQL over alias ``t``), best first.
+
+    HNSW applies a filter to the candidates it found, so a filter that keeps few
+    rows (one day out of years) would leave few or none of them: when at most
+    ``exact_within`` rows pass it, they are compared exactly instead (found by
+    the filter's own indexes; the subquery keeps the planner off the HNSW index)."""
     dim = int(vector.shape[0])
-    cast = f"t.embedding::vector({dim})"
-    extra = f" AND {clause}" if clause else ""
+    live = f"vector_dims(t.embedding) = {dim} AND t.deleted_at IS NULL"
+    where = f"{live} AND {clause}" if clause else live
+    distance = f"t.embedding::vector({dim}) <=> %s::vector({dim})"
+    source = f"{kind.table} t WHERE {where}"
+    if clause and _at_most(conn, source, params, exact_within):
+        source = (
+            f"(SELECT t.rowid, t.embedding FROM {kind.table} t WHERE {where} OFFSET 0) t WHERE true"
+        )
     conn.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH_FILTERED if clause else EF_SEARCH}")
     rows = conn.execute(
-        f"SELECT t.rowid, {cast} <=> %s::vector({dim}) AS distance FROM {kind.table} t "
-        f"WHERE vector_dims(t.embedding) = {dim} AND t.deleted_at IS NULL{extra} "
-        f"ORDER BY distance LIMIT %s",
+        f"SELECT t.rowid, {distance} AS distance FROM {source} ORDER BY distance LIMIT %s",
         (vector, *params, depth),
     ).fetchall()
     return [(int(_get(r, 0, "rowid")), 1.0 - float(_get(r, 1, "distance"))) for r in rows]
+
+
+def _at_most(conn: Any, source: str, params: tuple[object, ...], limit: int) -> bool:
+    """Whether at most ``limit`` rows of ``source`` (FROM ... WHERE ...) pass."""
+    row = conn.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {source} LIMIT %s) m", (*params, limit + 1)
+    ).fetchone()
+    return int(_get(row, 0, "count")) <= limit
 
 
 def _get(row: Any, index: int, name: str) -> Any:
