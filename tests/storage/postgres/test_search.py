@@ -224,3 +224,29 @@ def test_a_narrow_time_filter_still_gets_its_nearest_rows(engine: PostgresEngine
         exact = nearest(conn, kind, query, depth=10, clause=clause, params=tuple(params))
     assert len(through_index) < 10
     assert [r for r, _ in exact] == [rowids[i] for i in expected]
+
+
+def test_what_one_device_stores_the_other_finds_at_once(pg_url: str) -> None:
+    embed = FakeEmbedder(dim=64)
+    with (
+        PostgresEngine.open(pg_url, device="laptop") as laptop,
+        PostgresEngine.open(pg_url, device="desktop") as desktop,
+    ):
+        assert _keywords(desktop, "quarterly") == []  # the desktop has searched before
+        message = laptop.repos.messages.add(
+            {"role": "user", "text": "The quarterly report is due", "at": "2026-05-01T10:00:00Z"},
+            embedding=embed.vector("The quarterly report is due"),
+        )
+        frame = laptop.repos.screenshots.add(
+            {"at": "2026-05-01T10:01:00Z", "app": "LibreOffice", "ocr_text": "Quarterly report Q2"}
+        )
+        (m_row,) = _rowids(desktop, "messages", [message.id])
+        (f_row,) = _rowids(desktop, "screenshots", [frame.id])
+        assert _keywords(desktop, "quarterly") == [m_row]
+        assert _keywords(desktop, "quarterly", kind=SCREENSHOT) == [f_row]
+        with desktop.search.searching() as s:
+            found = s.vector_rankings(
+                {"message": VectorRequest(embed.vector("quarterly report"), Where(), 3)}
+            ).result()
+            assert found["message"][0][0] == m_row
+            assert s.values(SCREENSHOT, [f_row], "device") == {f_row: "laptop"}
