@@ -16,7 +16,7 @@ from storage.interface import FoundRow, Scored, TermCounts, Vector, VectorReques
 from storage.kinds import Kind, kind_named, public_value
 from storage.postgres.db import Connection, PostgresDatabase
 from storage.postgres.rows import ProvenanceRepository
-from storage.postgres.text import tsquery_sql
+from storage.postgres.text import TermBudget, tsquery_sql
 from storage.postgres.vectors import EXACT_WITHIN, nearest
 from storage.records import SourceKind, SourceRef
 
@@ -28,11 +28,12 @@ class PostgresSearch:
 
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
+        self.budget = TermBudget()
 
     @contextlib.contextmanager
     def searching(self) -> Iterator[PostgresSearchSession]:
         with self._db.reading() as conn:
-            yield PostgresSearchSession(self._db, conn)
+            yield PostgresSearchSession(self._db, conn, self.budget)
 
 
 class Done:
@@ -46,9 +47,10 @@ class Done:
 
 
 class PostgresSearchSession:
-    def __init__(self, db: PostgresDatabase, conn: Connection) -> None:
+    def __init__(self, db: PostgresDatabase, conn: Connection, budget: TermBudget) -> None:
         self._db = db
         self._conn = conn
+        self._budget = budget
 
     def vector_rankings(self, requests: Mapping[str, VectorRequest]) -> Done:
         """The server ranks them (HNSW); the filters go into the same query."""
@@ -76,6 +78,7 @@ class PostgresSearchSession:
         depth: int,
         weights: tuple[float, float],
     ) -> Scored:
+        terms = self._budget.plan(self._conn, kind.table, terms)
         if not terms:
             return []
         query, qparams = tsquery_sql(terms)

@@ -16,8 +16,10 @@ treats CJK characters as letters (any UTF-8 locale, ``C.UTF-8`` included).
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 from storage.cjk import index_form
 
@@ -47,3 +49,53 @@ def tsquery_sql(terms: Sequence[str]) -> tuple[str, list[str]]:
     splits, such as ``e-mail``, needs all its parts), with its parameters."""
     parts = " || ".join(f"plainto_tsquery('{CONFIG}', %s)" for _ in terms)
     return f"({parts})", [pg_index_form(t) for t in terms]
+
+
+class TermBudget:
+    """Keeps ``ts_rank`` cheap on large tables by bounding the rows it must rank,
+    as :class:`storage.sqlite.fts.TermBudget` does for BM25: a word found in
+    100,000 rows costs a rank per row while it tells almost nothing. Terms are kept
+    from the rarest up while their matches add up to at most ``budget`` rows (the
+    vector side still sees the whole query); counting stops at the budget (GIN
+    finds the rows), counts are cached until the table grows by 1 %, and tables
+    smaller than the budget are never pruned."""
+
+    def __init__(self, budget: int = 2_000) -> None:
+        self.budget = budget
+        self._counts: dict[tuple[str, str, str], tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def plan(self, conn: Any, table: str, terms: Sequence[str]) -> list[str]:
+        """The terms worth ranking, in their order."""
+        row = conn.execute(f"SELECT coalesce(max(rowid), 0) AS size FROM {table}").fetchone()
+        size = int(row["size"] if isinstance(row, dict) else row[0])
+        if size <= self.budget or not terms:
+            return list(terms)
+        counts = {t: self._count(conn, table, t, size) for t in terms}
+        kept: set[str] = set()
+        total = 0
+        for term in sorted(terms, key=lambda t: counts[t]):
+            if total + counts[term] > self.budget:
+                break
+            kept.add(term)
+            total += counts[term]
+        return [t for t in terms if t in kept]
+
+    def _count(self, conn: Any, table: str, term: str, size: int) -> int:
+        key = (str(conn.info.dbname), table, term)
+        with self._lock:
+            cached = self._counts.get(key)
+        if cached is not None and size <= cached[1] * 1.01:
+            return cached[0]
+        query, params = tsquery_sql([term])
+        row = conn.execute(
+            f"SELECT count(*) AS n FROM (SELECT 1 FROM {table} t, (SELECT {query} AS q) w "
+            "WHERE t.search_tsv @@ w.q AND t.deleted_at IS NULL LIMIT %s) m",
+            (*params, self.budget + 1),
+        ).fetchone()
+        count = int(row["n"] if isinstance(row, dict) else row[0])
+        with self._lock:
+            if len(self._counts) > 100_000:
+                self._counts.clear()
+            self._counts[key] = (count, size)
+        return count

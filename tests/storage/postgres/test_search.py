@@ -16,6 +16,7 @@ from storage.interface import UnitOfWork, VectorRequest, Where
 from storage.kinds import EPISODIC, MESSAGE, SCREENSHOT, Kind, kind_named, validate_fields
 from storage.postgres.engine import PostgresEngine
 from storage.postgres.search import where_sql
+from storage.postgres.text import TermBudget
 from storage.postgres.vectors import nearest
 from storage.records import SourceRef
 from tests.fakes import FakeEmbedder
@@ -250,3 +251,13 @@ def test_what_one_device_stores_the_other_finds_at_once(pg_url: str) -> None:
             ).result()
             assert found["message"][0][0] == m_row
             assert s.values(SCREENSHOT, [f_row], "device") == {f_row: "laptop"}
+
+
+def test_words_too_common_to_rank_are_left_to_the_vectors(engine: PostgresEngine) -> None:
+    ids = [_say(engine, f"common word {'rare' if i < 2 else 'plain'} {i}") for i in range(20)]
+    rowids = _rowids(engine, "messages", ids)
+    engine.search.budget = TermBudget(budget=5)
+    assert sorted(_keywords(engine, "common rare")) == sorted(rowids[:2])
+    assert _keywords(engine, "common") == []
+    engine.search.budget = TermBudget(budget=100)  # a table smaller than the budget
+    assert len(_keywords(engine, "common")) == 10  # the depth asked
