@@ -62,6 +62,9 @@ class PostgresDatabase:
                 min_size=1,
                 max_size=max_connections,
                 configure=register_vector,
+                # A connection the server or the network dropped (a laptop asleep, a
+                # server restarted) is replaced when it is taken, not handed out broken.
+                check=ConnectionPool.check_connection,
                 open=False,
                 name="mirix-app",
             )

@@ -12,6 +12,7 @@ from storage.errors import EnvironmentStorageError, InvalidInputError
 from storage.postgres.engine import PostgresEngine
 from storage.postgres.migrations import MIGRATIONS
 from storage.postgres.url import parse_database_url, without_password
+from tests.postgres import PostgresServer
 
 
 def test_open_migrates_once_and_makes_the_core_blocks(pg_url: str) -> None:
@@ -105,3 +106,17 @@ def test_a_missing_database_is_named(pg_url: str) -> None:
     missing = pg_url.replace("/mirix_test_", "/nothing_here_", 1)
     with pytest.raises(EnvironmentStorageError, match="has no database 'nothing_here_"):
         PostgresEngine.open(missing)
+
+
+def test_connections_the_server_dropped_are_replaced(
+    pg_url: str, postgres_server: PostgresServer
+) -> None:
+    with PostgresEngine.open(pg_url, device="laptop") as engine:
+        assert engine.counts()["message"]["live"] == 0
+        with psycopg.connect(postgres_server.admin_url, autocommit=True) as admin:
+            dropped = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'mirix-app' AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert dropped is not None and dropped[0] >= 1
+        assert engine.counts()["message"]["live"] == 0  # a fresh connection answers
