@@ -539,14 +539,23 @@ class SourceRepository(RowRepository):
         )
         return {r["external_id"] for r in rows}
 
-    def recent(self, *, session: str | None = None, limit: int = 200) -> list[Record]:
-        """The last ``limit`` rows (of ``session``, for messages), oldest first."""
-        where = "deleted_at IS NULL" + (" AND session = %s" if session is not None else "")
-        params: tuple[object, ...] = (session,) if session is not None else ()
+    def recent(
+        self, *, session: str | None = None, external_prefix: str = "", limit: int = 200
+    ) -> list[Record]:
+        """The last ``limit`` rows (of ``session``, for messages; whose external id
+        starts with ``external_prefix``), oldest first."""
+        where = ["deleted_at IS NULL"]
+        params: list[object] = []
+        if session is not None:
+            where.append("session = %s")
+            params.append(session)
+        if external_prefix:
+            where.append("starts_with(external_id, %s)")
+            params.append(external_prefix)
         time = self.kind.time_column
         rows = self._read(
             lambda conn: conn.execute(
-                f"SELECT * FROM {self.kind.table} WHERE {where} "
+                f"SELECT * FROM {self.kind.table} WHERE {' AND '.join(where)} "
                 f"ORDER BY {time} DESC, rowid DESC LIMIT %s",
                 (*params, limit),
             ).fetchall()

@@ -70,6 +70,10 @@ def test_records_read_like_sqlite_ones(engine: PostgresEngine) -> None:
     assert got.fields["text"] == "Miso's vaccination is on Friday"
     assert got.sources == (SourceRef("message", msg, "m1"),)
     assert engine.repos.messages.existing_external_ids(["m1", "m2"]) == {"m1"}
+    _message(engine, "a question", "chat:1")
+    _message(engine, "its answer", "chat:2")
+    recent = engine.repos.messages.recent(external_prefix="chat:", limit=5)
+    assert [r.fields["text"] for r in recent] == ["a question", "its answer"]
 
 
 def test_unknown_rows_and_sources_are_clear_errors(engine: PostgresEngine) -> None:
