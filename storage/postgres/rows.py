@@ -209,9 +209,11 @@ class RowRepository(Bound):
     # -- reads -------------------------------------------------------------------------
 
     def row(self, item_id: str, *, lock: bool = False) -> dict[str, Any]:
-        """The stored row (``lock``: held against other writers until commit)."""
+        """The stored row (``lock``: held against other writers until commit, so
+        only in a writing transaction)."""
         suffix = " FOR UPDATE" if lock else ""
-        found = self._read(
+        run = self._write if lock else self._read
+        found = run(
             lambda conn: conn.execute(
                 f"SELECT * FROM {self.kind.table} WHERE id = %s{suffix}", (item_id,)
             ).fetchone()

@@ -45,6 +45,7 @@ def test_a_memory_keeps_its_id_and_history_through_edits(engine: PostgresEngine)
     restored = semantic.restore(added.id)
     assert {edited.id, deleted.id, restored.id} == {added.id}
     assert restored.version == 4 and restored.deleted_at is None
+    assert semantic.row(added.id, lock=True)["version"] == 4  # its own writing transaction
     history = semantic.history(added.id)
     assert [(h.version, h.change) for h in history] == [
         (1, "update"),
