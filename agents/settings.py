@@ -107,7 +107,7 @@ class Setting:
             value: float | int = int(raw) if kind is int else float(raw)
         except (ValueError, OverflowError):
             raise SettingsError(f"{self.name} must be {what}{self._got(raw)}.") from None
-        if not math.isfinite(value):  # nan, inf
+        if isinstance(value, float) and not math.isfinite(value):  # nan, inf
             raise SettingsError(f"{self.name} must be a finite number{self._got(raw)}.")
         if abs(value) > MAX_NUMBER:
             raise SettingsError(f"{self.name} is too large a number: {str(raw)[:40]!r}.")
