@@ -22,6 +22,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from agents.chat.topic import TOPIC_MODES
+from agents.database_url import check_database_url, keep_password
 from agents.errors import AgentError
 from agents.llm import LLMSettings, LocalModelCheck, check_local_model
 from agents.privacy import redact
@@ -62,6 +63,9 @@ class Setting:
     """A rule of this setting's own (a valid pattern, a variable name, ...)."""
     private: bool = False
     """An error never quotes the value (a key pasted in the wrong place)."""
+    keep_secret: Callable[[Path, str], str] | None = None
+    """Takes a secret out of a value being saved (a password in a database URL), keeps
+    it elsewhere (the OS keyring) and returns what ``settings.json`` may hold."""
 
     @property
     def env_var(self) -> str:
@@ -103,7 +107,7 @@ class Setting:
             value: float | int = int(raw) if kind is int else float(raw)
         except (ValueError, OverflowError):
             raise SettingsError(f"{self.name} must be {what}{self._got(raw)}.") from None
-        if not math.isfinite(value):  # nan, inf
+        if isinstance(value, float) and not math.isfinite(value):  # nan, inf
             raise SettingsError(f"{self.name} must be a finite number{self._got(raw)}.")
         if abs(value) > MAX_NUMBER:
             raise SettingsError(f"{self.name} is too large a number: {str(raw)[:40]!r}.")
@@ -414,6 +418,18 @@ SETTINGS: tuple[Setting, ...] = (
         "(their text, embeddings and memories stay).",
     ),
     Setting(
+        "database_url",
+        "",
+        "Where the memory lives: empty for the SQLite database in the data folder, or a "
+        "PostgreSQL server with pgvector that several devices share, as "
+        "postgresql://USER@HOST:5432/DATABASE (a socket: ?host=/run/postgresql). A password "
+        "in the URL goes to the OS keyring (or DATA_DIR/pgpass, 0600, where there is none), "
+        "never into settings.json. See 'Sharing one memory between devices'.",
+        check=check_database_url,
+        private=True,
+        keep_secret=keep_password,
+    ),
+    Setting(
         "clip_checkpoint",
         "",
         "Path of an open_clip checkpoint for text-to-image screenshot search; empty: "
@@ -611,6 +627,8 @@ def save_setting(data_dir: Path, name: str, raw: str) -> Value:
     """Validate and store one setting (atomically; the file is user-only)."""
     setting = setting_named(name)
     value = setting.parse(raw)
+    if setting.keep_secret is not None:
+        value = setting.keep_secret(data_dir, str(value))
     path = data_dir / SETTINGS_FILE
     stored = _read_file(path)
     stored[name] = value

@@ -18,6 +18,7 @@ Where the key lives:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from dataclasses import dataclass
@@ -61,6 +62,10 @@ class KeySource(Protocol):
         """The key, created where it belongs if there is none yet."""
         ...
 
+    def store(self, data_dir: Path, key: bytes) -> VaultKey:
+        """Keep ``key`` (imported from another device) where :meth:`load` finds it."""
+        ...
+
 
 def _checked(raw: bytes | str, where: str) -> bytes:
     key = raw.strip().encode("ascii") if isinstance(raw, str) else raw.strip()
@@ -101,6 +106,22 @@ class KeyFileSource:
             ) from None
         return VaultKey(key, "key-file", str(path))
 
+    def store(self, data_dir: Path, key: bytes) -> VaultKey:
+        path = self.path(data_dir)
+        checked = _checked(key, "the imported key")
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(KEY_FILENAME + ".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(checked + b"\n")
+            tmp.replace(path)
+        except OSError as exc:
+            raise VaultKeyError(
+                f"Cannot write the vault key file {path}: {exc.strerror or exc}."
+            ) from None
+        return VaultKey(checked, "key-file", str(path))
+
 
 class KeyringSource:
     """The key in the OS keyring, falling back to a key file where there is none."""
@@ -112,21 +133,7 @@ class KeyringSource:
         self.fallback = fallback or KeyFileSource()
 
     def _backend(self) -> tuple[KeyringAccess, str] | None:
-        """The keyring to use and its name, or None where no backend exists."""
-        if self._keyring is not None:
-            return self._keyring, type(self._keyring).__name__
-        import keyring
-        import keyring.errors
-        from keyring.backends import fail, null
-
-        try:
-            backend = keyring.get_keyring()
-        except (keyring.errors.KeyringError, RuntimeError, OSError):
-            return None
-        if isinstance(backend, (fail.Keyring, null.Keyring)):
-            return None
-        name = getattr(backend, "name", None) or type(backend).__name__
-        return keyring, str(name)
+        return keyring_backend(self._keyring)
 
     def describe(self, data_dir: Path) -> dict[str, str]:
         found = None if self.fallback.path(data_dir).exists() else self._backend()
@@ -150,12 +157,58 @@ class KeyringSource:
             return self.fallback.load(data_dir)
         return VaultKey(_checked(stored, where), "keyring", name)
 
+    def store(self, data_dir: Path, key: bytes) -> VaultKey:
+        checked = _checked(key, "the imported key")
+        found = None if self.fallback.path(data_dir).exists() else self._backend()
+        if found is not None:
+            access, name = found
+            try:
+                access.set_password(KEYRING_SERVICE, KEYRING_USERNAME, checked.decode("ascii"))
+                return VaultKey(checked, "keyring", name)
+            except Exception:  # an unusable keyring: the key file instead
+                pass
+        return self.fallback.store(data_dir, checked)
+
+
+def keyring_backend(injected: KeyringAccess | None = None) -> tuple[KeyringAccess, str] | None:
+    """The keyring to use (``injected``, else the OS one) and its name, or None where
+    no backend exists."""
+    if injected is not None:
+        return injected, type(injected).__name__
+    import keyring
+    import keyring.errors
+    from keyring.backends import fail, null
+
+    try:
+        backend = keyring.get_keyring()
+    except (keyring.errors.KeyringError, RuntimeError, OSError):
+        return None
+    if isinstance(backend, (fail.Keyring, null.Keyring)):
+        return None
+    name = getattr(backend, "name", None) or type(backend).__name__
+    return keyring, str(name)
+
+
+def keyring_wanted() -> bool:
+    """False where ``MIRIX_APP_KEYRING`` is off (tests, headless machines)."""
+    return os.environ.get(KEYRING_ENV, "").strip().lower() not in ("off", "0", "false", "no")
+
 
 def default_key_source() -> KeySource:
     """The keyring, unless ``MIRIX_APP_KEYRING`` is off (then the key file)."""
-    if os.environ.get(KEYRING_ENV, "").strip().lower() in ("off", "0", "false", "no"):
-        return KeyFileSource()
-    return KeyringSource()
+    return KeyringSource() if keyring_wanted() else KeyFileSource()
+
+
+def key_check(key: bytes) -> str:
+    return hashlib.sha256(b"mirix-app vault key check\0" + key.strip()).hexdigest()[:32]
+
+
+def parse_key(text: str) -> bytes:
+    """A key as :meth:`VaultCipher.replace_key` takes it, from an exported key's text."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+    if len(lines) != 1:
+        raise VaultKeyError("That is not an exported vault key (one line of 44 characters).")
+    return _checked(lines[0], "the file given")
 
 
 class VaultCipher:
@@ -184,6 +237,17 @@ class VaultCipher:
         if self._key is not None:
             return {"backend": self._key.backend, "location": self._key.location}
         return self.source.describe(self.data_dir)
+
+    def replace_key(self, key: bytes) -> VaultKey:
+        """Use ``key`` from now on (kept where this device keeps its key)."""
+        self._key = self.source.store(self.data_dir, key)
+        self._fernet = Fernet(self._key.key)
+        return self._key
+
+    def check_value(self) -> str:
+        """What shows whether two devices hold the same key without showing the key:
+        a hash of it (the key is 256 random bits, so the hash gives nothing away)."""
+        return key_check(self.key.key)
 
     def encrypt(self, plaintext: str) -> str:
         return self._cipher().encrypt(plaintext.encode("utf-8")).decode("ascii")

@@ -985,7 +985,8 @@ def _progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], Non
 import mirix_app.cli_capture  # noqa: E402  (registers the capture commands)
 import mirix_app.cli_forget  # noqa: E402  (registers the forget command)
 import mirix_app.cli_mcp  # noqa: E402  (registers the mcp commands)
-import mirix_app.cli_screens  # noqa: E402, F401  (registers the screens commands)
+import mirix_app.cli_screens  # noqa: E402  (registers the screens commands)
+import mirix_app.cli_sharing  # noqa: E402, F401  (registers the database and vault commands)
 
 
 @functools.wraps(cli)

@@ -105,6 +105,17 @@ def check_items(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return checked
 
 
+def waiting(batch: Batch) -> Batch:
+    """``batch``, if it is sealed and not done (what giving up and requeueing take)."""
+    if batch.status == "done":
+        raise InvalidInputError(f"Batch {batch.id} is done: the memory agents took it.")
+    if batch.sealed_at is None:
+        raise InvalidInputError(
+            f"Batch {batch.id} is still filling with chat turns; it is sealed when full or old."
+        )
+    return batch
+
+
 class BatchStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -318,14 +329,7 @@ class BatchStore:
         row = conn.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"No batch with id {batch_id}.")
-        batch = _batch(row)
-        if batch.status == "done":
-            raise InvalidInputError(f"Batch {batch_id} is done: the memory agents took it.")
-        if batch.sealed_at is None:
-            raise InvalidInputError(
-                f"Batch {batch_id} is still filling with chat turns; it is sealed when full or old."
-            )
-        return batch
+        return waiting(_batch(row))
 
     # -- claims ------------------------------------------------------------------------
 

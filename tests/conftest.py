@@ -20,12 +20,14 @@ os.environ["MIRIX_APP_LOCAL_SERVER_PORTS"] = ""
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 
 from agents import Assistant, open_assistant
 from storage import Storage
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, MemoryKeyring
 from tests.llm_server import ScriptedLLMServer
+from tests.postgres import PostgresServer, start_server
 
 WAYLAND_SESSION = (
     "WAYLAND_DISPLAY",
@@ -83,3 +85,30 @@ def llm_server() -> Iterator[ScriptedLLMServer]:
     """A scripted OpenAI-compatible server on 127.0.0.1 (see tests/llm_server.py)."""
     with ScriptedLLMServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL (with pgvector) for the whole test session."""
+    yield from start_server()
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped after it."""
+    url = postgres_server.create_database()
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """An OS keyring held in memory, in use for the test (MIRIX_APP_KEYRING on)."""
+    monkeypatch.setenv("MIRIX_APP_KEYRING", "on")
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

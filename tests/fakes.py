@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from keyring.backend import KeyringBackend
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -205,3 +206,23 @@ BODIES: dict[str, dict[str, Any]] = {
         "caption": "GitHub token for CI",
     },
 }
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend held in a dict: the tests' own, never the user's (installed
+    by the ``memory_keyring`` fixture)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.stored.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.stored[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.stored.pop((service, username), None)

@@ -10,7 +10,14 @@ import pytest
 
 from agents import AgentError, open_assistant
 from agents.errors import LLMAuthError
-from agents.settings import SETTINGS, LiveSettings, SettingsError, load_settings, save_setting
+from agents.settings import (
+    SETTINGS,
+    LiveSettings,
+    SettingsError,
+    load_settings,
+    save_setting,
+    setting_named,
+)
 from tests.fakes import FakeEmbedder
 from tests.llm_server import ScriptedLLMServer
 
@@ -52,6 +59,11 @@ def test_key_frames_are_off_by_default_and_zero_is_a_valid_value(tmp_path: Path)
     assert save_setting(tmp_path, "vision_key_frames", "4") == 4
     assert save_setting(tmp_path, "vision_key_frames", "0") == 0
     assert load_settings(tmp_path).sources["vision_key_frames"] == "file"
+
+
+def test_a_whole_number_of_thousands_of_digits_is_refused_not_a_crash() -> None:
+    with pytest.raises(SettingsError, match="too large a number"):
+        setting_named("batch_items").parse("9" * 4000)
 
 
 def test_a_damaged_settings_file_is_a_clear_error(tmp_path: Path) -> None:

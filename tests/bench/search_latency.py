@@ -23,9 +23,12 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from storage import MEMORY_TYPE_NAMES, Query, Storage, kind_named
 from storage.kinds import validate_fields
@@ -77,39 +80,54 @@ def fields_for(type_name: str, words: list[str], day: int) -> dict[str, object]:
     return {"entry_type": "note", "sensitivity": "low", "caption": text}
 
 
-def build(storage: Storage, rows: int, seed: int, dim: int) -> float:
+def synthetic_batches(
+    rows: int, seed: int, dim: int, *, chunk: int = 20_000
+) -> Iterator[tuple[str, list[tuple[dict[str, Any], npt.NDArray[np.float32]]]]]:
+    """(memory type, [(validated values, vector)]) batches adding up to ``rows``,
+    spread over the types by SHARES (the vault takes what is left)."""
     rng = random.Random(seed)
     zipf = Zipf(vocabulary(rng), np.random.default_rng(seed))
     vec_rng = np.random.default_rng(seed + 1)
-    started = time.perf_counter()
     done = 0
     for type_name, share in SHARES.items():
         kind = kind_named(type_name)
-        store = storage.memories[type_name]
         target = int(rows * share) if type_name != "knowledge_vault" else rows - done
         made = 0
         while made < target:
-            n = min(20_000, target - made)
+            n = min(chunk, target - made)
             vecs = vec_rng.standard_normal((n, dim)).astype(np.float32)
-            batch = [
-                (
-                    validate_fields(
-                        kind,
-                        fields_for(type_name, zipf.sample(rng.randint(8, 30)), rng.randint(0, 700)),
-                    ),
-                    vecs[i],
-                )
-                for i in range(n)
-            ]
-
-            def write(conn, batch=batch, store=store):  # type: ignore[no-untyped-def]
-                for values, vec in batch:
-                    store.insert(conn, values, embedding=encode_vector(vec))
-
-            storage._db.write(write)
+            yield (
+                type_name,
+                [
+                    (
+                        validate_fields(
+                            kind,
+                            fields_for(
+                                type_name, zipf.sample(rng.randint(8, 30)), rng.randint(0, 700)
+                            ),
+                        ),
+                        vecs[i],
+                    )
+                    for i in range(n)
+                ],
+            )
             made += n
             done += n
-            print(f"\r  built {done:,}/{rows:,} rows", end="", file=sys.stderr)
+
+
+def build(storage: Storage, rows: int, seed: int, dim: int) -> float:
+    started = time.perf_counter()
+    done = 0
+    for type_name, batch in synthetic_batches(rows, seed, dim):
+        store = storage.memories[type_name]
+
+        def write(conn, batch=batch, store=store):  # type: ignore[no-untyped-def]
+            for values, vec in batch:
+                store.insert(conn, values, embedding=encode_vector(vec))
+
+        storage._db.write(write)
+        done += len(batch)
+        print(f"\r  built {done:,}/{rows:,} rows", end="", file=sys.stderr)
     print(file=sys.stderr)
     return time.perf_counter() - started
 

@@ -26,9 +26,8 @@ from PySide6.QtWidgets import (
 from agents import Assistant, open_assistant
 from agents.settings import SETTINGS
 from mirix_app.gui.settings_dialog import HIDDEN, SettingsDialog
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, MemoryKeyring
 from tests.llm_server import ScriptedLLMServer
-from tests.mirix_app.gui.conftest import MemoryKeyring
 
 WAIT = 10_000
 LLM_WAIT = 90_000  # the first call imports litellm, slow on a busy machine

@@ -1,0 +1,125 @@
+"""What sharing one memory between devices needs: ``mirix-app database check``
+(the PostgreSQL server of ``database_url``) and ``mirix-app vault export-key`` /
+``import-key`` (one vault key per user, carried from device to device by hand,
+never through the database)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from agents import AgentError
+from agents.database_url import open_shared_database
+from agents.settings import SettingsError, load_settings
+from agents.vault_key import VaultCipher, parse_key
+from mirix_app.cli import assistant, cli, common_options, emit, fail
+from storage import StorageError, resolve_data_dir
+from storage.paths import ensure_data_dir
+
+
+@cli.group("database")
+def database() -> None:
+    """The PostgreSQL database that database_url names (see "Sharing one memory")."""
+
+
+@database.command("check")
+@common_options
+def database_check(data_dir: Path | None, as_json: bool) -> None:
+    """Reach the server, bring its schema up to date, check that this device holds
+    the shared vault key, and count what the database holds."""
+    try:
+        directory = ensure_data_dir(resolve_data_dir(data_dir))
+        url = load_settings(directory).text("database_url")
+        if not url:
+            fail(
+                "database_url is not set: the memory is the SQLite database in the data "
+                "folder (mirix-app config set database_url postgresql://USER@HOST/DB)."
+            )
+        with open_shared_database(directory, url, cipher=VaultCipher(directory)) as engine:
+            version, device, counts = engine.schema_version(), engine.device, engine.counts()
+            where = engine.db.url.url
+    except (StorageError, AgentError, SettingsError) as exc:
+        fail(str(exc))
+    info = {"database": where, "schema_version": version, "device": device, "counts": counts}
+
+    def human() -> None:
+        click.echo(f"{where}: schema version {version}, reachable")
+        click.echo(f"this device: {device}; its vault key is the shared one")
+        for name, count in counts.items():
+            deleted = f" ({count['deleted']} deleted)" if count["deleted"] else ""
+            click.echo(f"  {name}: {count['live']}{deleted}")
+
+    emit(as_json, info, human)
+
+
+@cli.group("vault")
+def vault() -> None:
+    """The vault key: one per user, the same on every device sharing a memory."""
+
+
+@vault.command("export-key")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@common_options
+def export_key(file: Path, data_dir: Path | None, as_json: bool) -> None:
+    """Write this device's vault key to FILE (readable by you only; - for the
+    terminal), to import on your other devices. Whoever holds it can read your
+    vault secrets: carry it yourself and delete the copy."""
+    with assistant(data_dir) as app:
+        assert app.vault is not None
+        key = app.vault.key.key.decode("ascii")
+        check = app.vault.check_value()
+    text = f"# mirix-app vault key (check {check})\n{key}\n"
+    if str(file) == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(text)
+    except FileExistsError:
+        fail(f"{file} exists; give a new file (the key is never written over a file).")
+    except OSError as exc:
+        fail(f"Cannot write {file}: {exc.strerror or exc}.")
+    emit(
+        as_json,
+        {"file": str(file), "check": check},
+        lambda: click.echo(f"Vault key written to {file}."),
+    )
+
+
+@vault.command("import-key")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@common_options
+def import_key(file: Path, data_dir: Path | None, as_json: bool) -> None:
+    """Use the vault key exported on another device (FILE; - reads it from the
+    terminal) from now on, kept in this device's keyring (or its key file). Refused
+    where this data folder already holds vault items sealed with another key."""
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="ascii")
+    except (OSError, UnicodeError) as exc:
+        fail(f"Cannot read {file}: {getattr(exc, 'strerror', None) or exc}.")
+    with assistant(data_dir) as app:
+        assert app.vault is not None
+        try:
+            key = parse_key(text)
+        except StorageError as exc:
+            fail(str(exc))
+        if app.vault.key.key == key:
+            said = "This device already uses that vault key."
+        else:
+            items = app.stats()["counts"]["knowledge_vault"]
+            held = items["live"] + items["deleted"]
+            if held:
+                fail(
+                    f"This data folder holds {held} vault item(s) sealed with its own key; "
+                    "importing another key would make their secrets unreadable. Export them "
+                    "(mirix-app export FILE), import the key into a new data folder, then "
+                    "import them there."
+                )
+            app.vault.replace_key(key)
+            said = f"Vault key imported ({app.vault.describe()['backend']})."
+        check = app.vault.check_value()
+    emit(as_json, {"check": check}, lambda: click.echo(said))

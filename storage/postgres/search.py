@@ -1,0 +1,225 @@
+"""The PostgreSQL engine's search primitives
+(:class:`storage.interface.SearchPrimitives`): ``ts_rank`` over the weighted
+``search_tsv`` for keywords, pgvector's HNSW indexes for meaning, and row reads,
+all on one read-only snapshot. The fusion on top is the engines' shared one
+(:mod:`storage.search`)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from storage.interface import FoundRow, Scored, TermCounts, Vector, VectorRequest, Where
+from storage.kinds import Kind, kind_named, public_value
+from storage.postgres.db import Connection, PostgresDatabase
+from storage.postgres.rows import ProvenanceRepository
+from storage.postgres.text import TermBudget, tsquery_sql
+from storage.postgres.vectors import EXACT_WITHIN, nearest
+from storage.records import SourceKind, SourceRef
+
+TERM_COUNT_CAP = 10_000
+
+
+class PostgresSearch:
+    """Search primitives, each search on a read snapshot of its own."""
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+        self.budget = TermBudget()
+
+    @contextlib.contextmanager
+    def searching(self) -> Iterator[PostgresSearchSession]:
+        with self._db.reading() as conn:
+            yield PostgresSearchSession(self._db, conn, self.budget)
+
+
+class Done:
+    """A result already computed (:class:`storage.interface.Pending`)."""
+
+    def __init__(self, value: dict[str, Scored]) -> None:
+        self._value = value
+
+    def result(self) -> dict[str, Scored]:
+        return self._value
+
+
+class PostgresSearchSession:
+    def __init__(self, db: PostgresDatabase, conn: Connection, budget: TermBudget) -> None:
+        self._db = db
+        self._conn = conn
+        self._budget = budget
+
+    def vector_rankings(self, requests: Mapping[str, VectorRequest]) -> Done:
+        """The server ranks them (HNSW); the filters go into the same query."""
+        out: dict[str, Scored] = {}
+        for name, request in requests.items():
+            kind = kind_named(name)
+            clause, params = where_sql(kind, request.where)
+            out[name] = nearest(
+                self._conn,
+                kind,
+                np.asarray(request.vector, dtype=np.float32),
+                depth=request.depth,
+                clause=clause,
+                params=tuple(params),
+                exact_within=max(request.exact_within, EXACT_WITHIN),
+            )
+        return Done(out)
+
+    def keyword_ranking(
+        self,
+        kind: Kind,
+        terms: Sequence[str],
+        *,
+        where: Where,
+        depth: int,
+        weights: tuple[float, float],
+    ) -> Scored:
+        terms = self._budget.plan(self._conn, kind.table, terms)
+        if not terms:
+            return []
+        query, qparams = tsquery_sql(terms)
+        clause, params = where_sql(kind, where)
+        extra = f" AND {clause}" if clause else ""
+        # ts_rank's weights are {D, C, B, A}, each at most 1: the context is in D, the
+        # row's own text in A, their ratio as asked.
+        top = max(*weights, 1e-9)
+        own, context = (min(w / top, 1.0) for w in weights)
+        rows = self._conn.execute(
+            f"""SELECT t.rowid, ts_rank(%s::float4[], t.search_tsv, w.q) AS rank
+                FROM {kind.table} t, (SELECT {query} AS q) w
+                WHERE t.search_tsv @@ w.q AND t.deleted_at IS NULL{extra}
+                ORDER BY rank DESC, t.rowid LIMIT %s""",
+            ([context, 0.0, 0.0, own], *qparams, *params, depth),
+        ).fetchall()
+        return [(int(r["rowid"]), float(r["rank"])) for r in rows]
+
+    def term_counts(self, kind: Kind, terms: Sequence[str], rowids: Sequence[int]) -> TermCounts:
+        total = self._scalar(f"SELECT count(*) FROM {kind.table}")
+        docs: dict[str, int] = {}
+        holders: dict[str, set[int]] = {}
+        for term in terms:
+            query, qparams = tsquery_sql([term])
+            docs[term] = self._scalar(
+                f"SELECT count(*) FROM (SELECT 1 FROM {kind.table} t, (SELECT {query} AS q) w "
+                f"WHERE t.search_tsv @@ w.q AND t.deleted_at IS NULL LIMIT {TERM_COUNT_CAP}) m",
+                qparams,
+            )
+            holders[term] = {
+                int(r["rowid"])
+                for r in self._conn.execute(
+                    f"SELECT t.rowid FROM {kind.table} t, (SELECT {query} AS q) w "
+                    "WHERE t.search_tsv @@ w.q AND t.rowid = ANY(%s)",
+                    (*qparams, list(rowids)),
+                )
+            }
+        return TermCounts(total, docs, holders)
+
+    def chunk_vectors(self, kind: Kind, rowids: Sequence[int], dim: int) -> dict[int, Vector]:
+        if kind.name != "screenshot" or dim <= 0:
+            return {}
+        out: dict[int, Vector] = {}
+        for r in self._conn.execute(
+            f"SELECT rowid, chunk_embeddings FROM {kind.table} "
+            "WHERE chunk_embeddings IS NOT NULL AND rowid = ANY(%s)",
+            (sorted(set(rowids)),),
+        ):
+            blob = bytes(r["chunk_embeddings"])
+            if blob and len(blob) % (2 * dim) == 0:
+                out[int(r["rowid"])] = (
+                    np.frombuffer(blob, dtype="<f2").reshape(-1, dim).astype(np.float32)
+                )
+        return out
+
+    def image_ranking(self, kind: Kind, vector: Vector, *, where: Where, depth: int) -> Scored:
+        """Exact cosine over the image embeddings of the same width (CLIP vectors are
+        few: only frames embedded with a CLIP checkpoint have one)."""
+        if kind.name != "screenshot":
+            return []
+        clause, params = where_sql(kind, where)
+        extra = f" AND {clause}" if clause else ""
+        width = int(vector.shape[0]) * 4
+        rows = self._conn.execute(
+            f"SELECT t.rowid, t.image_embedding FROM {kind.table} t "
+            f"WHERE t.image_embedding IS NOT NULL AND length(t.image_embedding) = %s "
+            f"AND t.deleted_at IS NULL{extra} ORDER BY t.rowid",
+            (width, *params),
+        ).fetchall()
+        if not rows:
+            return []
+        matrix = np.frombuffer(b"".join(bytes(r["image_embedding"]) for r in rows), np.float32)
+        scores = matrix.reshape(len(rows), -1) @ vector
+        order = np.argsort(-scores, kind="stable")[:depth]
+        return [(int(rows[i]["rowid"]), float(scores[i])) for i in order]
+
+    def values(self, kind: Kind, rowids: Sequence[int], column: str) -> dict[int, Any]:
+        if column not in kind.field_names and column not in ("id", "device"):
+            raise KeyError(column)
+        return {
+            int(r["rowid"]): r["value"]
+            for r in self._conn.execute(
+                f"SELECT rowid, {column} AS value FROM {kind.table} WHERE rowid = ANY(%s)",
+                (sorted(set(rowids)),),
+            )
+        }
+
+    def known_actors(self) -> frozenset[str]:
+        rows = self._conn.execute(
+            "SELECT speaker AS name FROM messages WHERE speaker IS NOT NULL "
+            "UNION SELECT actor FROM episodic WHERE actor IS NOT NULL"
+        ).fetchall()
+        return frozenset(str(r["name"]).casefold() for r in rows if str(r["name"]).strip())
+
+    def rows(self, kind: Kind, rowids: Sequence[int]) -> dict[int, FoundRow]:
+        found = {
+            int(r["rowid"]): r
+            for r in self._conn.execute(
+                f"SELECT * FROM {kind.table} WHERE rowid = ANY(%s) AND deleted_at IS NULL",
+                (sorted(set(rowids)),),
+            )
+        }
+        ids = [r["id"] for r in found.values()]
+        if kind.is_memory:
+            sources = ProvenanceRepository(self._db, self._conn).sources_of(ids)
+        else:
+            source_kind: SourceKind = "message" if kind.name == "message" else "screenshot"
+            sources = {
+                r["id"]: (SourceRef(source_kind, r["id"], r["external_id"]),)
+                for r in found.values()
+            }
+        secret = set(kind.secret_fields)
+        return {
+            rowid: FoundRow(
+                id=r["id"],
+                at=r[kind.time_column],
+                fields={
+                    f.name: public_value(f, r[f.name]) for f in kind.fields if f.name not in secret
+                },
+                sources=sources.get(r["id"], ()),
+            )
+            for rowid, r in found.items()
+        }
+
+    def _scalar(self, sql: str, params: Sequence[object] = ()) -> int:
+        row = self._conn.execute(sql, tuple(params)).fetchone()
+        assert row is not None
+        return int(next(iter(row.values())))
+
+
+def where_sql(kind: Kind, where: Where) -> tuple[str, list[object]]:
+    """The SQL of a search filter over alias ``t``, or ``""``."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if where.since is not None:
+        clauses.append(f"t.{kind.time_column} >= %s")
+        params.append(where.since)
+    if where.until is not None:
+        clauses.append(f"t.{kind.time_column} <= %s")
+        params.append(where.until)
+    if where.app:
+        clauses.append("strpos(lower(coalesce(t.app, '')), %s) > 0")
+        params.append(where.app.lower())
+    return " AND ".join(clauses), params
