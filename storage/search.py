@@ -374,9 +374,10 @@ class ScoreFusion:
         if query.image_vector is not None:
             image = prims.image_ranking(kind, query.image_vector, where=query.where, depth=depth)
         text = [(r, coverage[r] * s / best) for r, s in keywords if best > 0]
-        # A screen only the vector list holds must be close enough by meaning.
+        # A screen only the vector list holds must be close enough by meaning (the
+        # list is scaled whole first: the weakest candidate sets its zero).
         others = {r for r, _ in text} | {r for r, _ in image}
-        meaning = [(r, v) for r, v in meaning if v >= p.min_meaning or r in others]
+        far = {r for r, v in meaning if v < p.min_meaning and r not in others}
         lists = [("text", p.text_weight, text), ("vector", p.vector_weight, _scaled(meaning))]
         if query.image_vector is not None:
             lists.append(("image", p.image_weight, _scaled(image)))
@@ -385,12 +386,15 @@ class ScoreFusion:
             for rowid, value in scored:
                 total, via = fused.get(rowid, (0.0, ()))
                 fused[rowid] = (total + weight * value, (*via, name))
-        order = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))
+        order = sorted(
+            ((r, v) for r, v in fused.items() if r not in far),
+            key=lambda item: (-item[1][0], item[0]),
+        )
         # Comparable with other kinds: the scores rank fusion gives these lists,
         # handed out in this strategy's order.
         by_text = sorted(text, key=lambda item: (-item[1], item[0]))
         common = self.rank.fuse_ranks(
-            [r for r, _ in by_text], [r for r, _ in meaning], [r for r, _ in image]
+            [r for r, _ in by_text], [r for r, _ in meaning if r not in far], [r for r, _ in image]
         )
         scores = sorted((score for score, _ in common.values()), reverse=True)
         return [
