@@ -22,9 +22,8 @@ from mirix_app.gui.browser import MemoryBrowser
 from mirix_app.gui.first_run import FirstRunDialog
 from mirix_app.gui.quick_search import QuickSearch
 from mirix_app.gui.settings_dialog import SettingsDialog
-from tests.fakes import SAMPLE_MESSAGES, message, write_jsonl
+from tests.fakes import SAMPLE_MESSAGES, MemoryKeyring, message, write_jsonl
 from tests.llm_server import MODEL, ScriptedLLMServer
-from tests.mirix_app.gui.conftest import MemoryKeyring
 
 ROOT = Path(__file__).resolve().parents[3]
 WAIT = 10_000
