@@ -1227,6 +1227,10 @@
         <translation>MCP 服务器：仅提供读取工具</translation>
     </message>
     <message>
+        <source>Shared database (PostgreSQL)</source>
+        <translation>共享数据库（PostgreSQL）</translation>
+    </message>
+    <message>
         <source>First run done</source>
         <translation>已完成首次设置</translation>
     </message>

@@ -129,6 +129,11 @@
             <translation>截图图片文件可占用的磁盘空间；超出后删除最旧的图片（其文字、嵌入向量和记忆会保留）。</translation>
         </message>
         <message>
+            <source>Where the memory lives: empty for the SQLite database in the data folder, or a PostgreSQL server with pgvector that several devices share, as postgresql://USER@HOST:5432/DATABASE (a socket: ?host=/run/postgresql). A password in the URL goes to the OS keyring (or DATA_DIR/pgpass, 0600, where there is none), never into settings.json. See 'Sharing one memory between devices'.</source>
+            <extracomment>the setting database_url</extracomment>
+            <translation>记忆存放的位置：留空则使用数据文件夹中的 SQLite 数据库；或填写多台设备共享的、带 pgvector 的 PostgreSQL 服务器，格式为 postgresql://USER@HOST:5432/DATABASE（使用套接字：?host=/run/postgresql）。URL 中的密码会存入系统密钥环（没有密钥环时存入 DATA_DIR/pgpass，权限 0600），绝不写入 settings.json。参见“Sharing one memory between devices”。</translation>
+        </message>
+        <message>
             <source>Path of an open_clip checkpoint for text-to-image screenshot search; empty: image search is unavailable and search uses the screen text.</source>
             <extracomment>the setting clip_checkpoint</extracomment>
             <translation>用于以文字搜索截图图像的 open_clip 检查点文件路径；留空：不提供图像搜索，搜索使用屏幕文字。</translation>

@@ -128,6 +128,7 @@ SETTINGS: dict[str, str] = {
     "theme": QT_TRANSLATE_NOOP("Settings", "Appearance"),
     "language": QT_TRANSLATE_NOOP("Settings", "Language"),
     "mcp_read_only": QT_TRANSLATE_NOOP("Settings", "MCP server: reading tools only"),
+    "database_url": QT_TRANSLATE_NOOP("Settings", "Shared database (PostgreSQL)"),
     "first_run_done": QT_TRANSLATE_NOOP("Settings", "First run done"),
 }
 CHOICES: dict[str, str] = {
