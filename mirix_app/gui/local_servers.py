@@ -54,6 +54,7 @@ class LocalServersBox(QGroupBox):
         self.again.clicked.connect(self.look)
         row.addWidget(self.models, 1)
         row.addWidget(self.again)
+        row.addStretch()  # the buttons keep their width while no model is listed
         layout.addLayout(row)
         self.key_frames = QCheckBox(
             self.tr("Let it see key frames of the screen (the images stay on this computer)")
@@ -66,7 +67,7 @@ class LocalServersBox(QGroupBox):
 
     def add_action(self, widget: QWidget) -> None:
         """A button acting on the chosen model, beside Look again."""
-        self._row.addWidget(widget)
+        self._row.insertWidget(self._row.count() - 1, widget)
 
     def look(self) -> None:
         self.status.setText(self.tr("Looking for model servers on this computer…"))
