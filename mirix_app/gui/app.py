@@ -8,18 +8,19 @@ later the models, which load lazily on first use) opens on a worker.
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
-from agents.capture.own import OwnWindows
-from agents.settings import SettingsError, load_settings
 from mirix_app.gui import assets, theme
 from mirix_app.gui.errors import describe
 from mirix_app.gui.forget import Forgetter, forgot_text
@@ -27,7 +28,6 @@ from mirix_app.gui.i18n import QT_TRANSLATE_NOOP, install_language
 from mirix_app.gui.launcher import LauncherWindow
 from mirix_app.gui.worker import Jobs
 from mirix_app.syslibs import limit_malloc_arenas
-from storage import resolve_data_dir
 
 AssistantFactory = Callable[[], Any]
 log = logging.getLogger(__name__)
@@ -83,10 +83,9 @@ class Desktop(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        # Capture (here, or a `capture run` of any data folder) never records the
-        # windows of a process registered as mirix-app's own.
-        self._own = OwnWindows()
-        self._own.register()
+        self._own: Any = None
+        """This process registered as showing mirix-app's windows (on the worker that
+        opens the assistant: the agents layer loads there, after the icon is up)."""
         self.jobs = Jobs(self)
         self.assistant: Any = None
         self.capture: Any = None
@@ -119,8 +118,12 @@ class Desktop(QObject):
         QTimer.singleShot(OPEN_DELAY_MS, self._start_opening)
 
     def _start_opening(self) -> None:
+        def open_registered(_emit: Any) -> Any:
+            self._register_own()
+            return self._open_assistant()
+
         self.jobs.submit(
-            lambda _emit: self._open_assistant(),
+            open_registered,
             on_done=self._on_opened,
             on_error=self._on_open_failed,
         )
@@ -458,11 +461,22 @@ class Desktop(QObject):
         if app is not None:
             app.quit()
 
+    def _register_own(self) -> None:
+        """Capture (here, or a `capture run` of any data folder) never records the
+        windows of a process registered as mirix-app's own; done before the assistant
+        opens, so before any window but the launcher shows."""
+        from agents.capture.own import OwnWindows
+
+        own = OwnWindows()
+        own.register()
+        self._own = own
+
     def shut_down(self) -> None:
         """Close every window, stop capture and close the data; the event loop goes on
         (quit ends it too)."""
         self.absorb_timer.stop()
-        self._own.unregister()
+        if self._own is not None:
+            self._own.unregister()
         for window in list(self.windows.values()):
             window.close()
         if self.capture is not None:
@@ -493,13 +507,27 @@ def prepare_application(app: QApplication) -> None:
 
 
 def language_setting(data_dir: Path | None) -> str:
-    """The ``language`` setting, read before the data opens (a broken value in the
-    environment is the assistant's error to report, a moment later: follow the
-    system meanwhile)."""
+    """The ``language`` setting, read before the data opens and before the tray menu
+    is built: ``MIRIX_APP_LANGUAGE``, else ``settings.json`` in the data folder
+    (found as storage.paths.resolve_data_dir finds it), else ``system``. Read here
+    without loading the storage and agents layers (0.5 s more before the icon); a
+    value the schema refuses is the assistant's to report a moment later, and shows
+    English meanwhile."""
+    env = os.environ.get("MIRIX_APP_LANGUAGE")
+    if env is not None:
+        return env.strip() or "system"
+    if data_dir is None:
+        home = os.environ.get("MIRIX_APP_HOME")
+        data_dir = (
+            Path(home).expanduser()
+            if home
+            else Path(platformdirs.user_data_dir("mirix-app", appauthor=False))
+        )
     try:
-        return load_settings(resolve_data_dir(data_dir)).text("language")
-    except SettingsError:
+        value = json.loads((data_dir / "settings.json").read_text(encoding="utf-8"))["language"]
+    except (OSError, ValueError, KeyError, TypeError):
         return "system"
+    return value if isinstance(value, str) else "system"
 
 
 def run(data_dir: Path | None = None) -> int:
