@@ -214,7 +214,8 @@ class LocalLLMClient(LLMClient):
                 import llama_cpp
             except ImportError as exc:
                 raise LLMUnavailableError(
-                    "llama-cpp-python is not installed: pip install 'mirix-app[local]'."
+                    "llama-cpp-python is not installed: "
+                    "pip install -e '.[local]' (in the mirix-app checkout)."
                 ) from exc
             if not _models:
                 atexit.register(_close_models)

