@@ -292,7 +292,7 @@ def search(
                 {"query": query, "hits": [h.to_dict() for h in hits]},
                 lambda: print_hits(hits),
             )
-        left_out = app.storage.vectors.left_out()
+        left_out = app.storage.left_out_of_meaning_search()
         if left_out:
             click.echo(
                 f"Note: {left_out} rows were embedded by another model and are left out of "

@@ -9,14 +9,10 @@ The database itself is private: no SQL and no connection leaves this package.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from storage.batches import BatchStore
-from storage.core import CoreStore
 from storage.errors import (
     CorruptDatabaseError,
     DatabaseLockedError,
@@ -26,41 +22,32 @@ from storage.errors import (
     NotFoundError,
     StorageError,
 )
-from storage.forget import ForgetPlan, ForgetReport, ForgetScope, plan_forget
-from storage.forget import forget as forget_sources
+from storage.forget import ForgetPlan, ForgetReport, ForgetScope
 from storage.frames import FrameFiles
-from storage.interface import UnitOfWork
-from storage.kinds import (
-    ALL_KINDS,
-    CORE,
-    MEMORY_KINDS,
-    MEMORY_TYPE_NAMES,
-    Kind,
-    kind_named,
-    kind_of_id,
+from storage.interface import (
+    Batches,
+    CoreBlocks,
+    Memories,
+    Messages,
+    Records,
+    Screenshots,
+    StorageEngine,
+    UnitOfWork,
 )
-from storage.memories import MemoryStore
-from storage.paths import DB_FILENAME, ensure_data_dir, resolve_data_dir
+from storage.kinds import MEMORY_TYPE_NAMES, Kind, kind_named, kind_of_id
+from storage.paths import ensure_data_dir, resolve_data_dir
 from storage.records import HistoryEntry, Hit, Record, SourceRef
-from storage.rows import RowStore
 from storage.search import HybridSearch, Query, ScreenSearchParams, SearchParams
 from storage.secrets import SecretCipher
-from storage.sources import MessageStore, ScreenshotStore, message_store, screenshot_store
 from storage.sqlite.db import Database
-from storage.sqlite.search import SqliteSearch
-from storage.sqlite.vector_rows import count_other_width, other_width_rows, replace_embeddings
-from storage.sqlite.vectors import VectorIndexes
-from storage.sqlite.work import SqliteUnitOfWork
-from storage.timeline import Span, counts_between, rows_between
-from storage.transfer import export_to, import_file
+from storage.sqlite.engine import SqliteEngine
+from storage.timeline import Span
 
 T = TypeVar("T")
 
 __all__ = [
     "MEMORY_TYPE_NAMES",
-    "CoreStore",
     "CorruptDatabaseError",
-    "Database",
     "DatabaseLockedError",
     "DiskFullError",
     "EnvironmentStorageError",
@@ -71,13 +58,10 @@ __all__ = [
     "Hit",
     "InvalidInputError",
     "Kind",
-    "MemoryStore",
-    "MessageStore",
     "NotFoundError",
     "Query",
     "Record",
     "ScreenSearchParams",
-    "ScreenshotStore",
     "SearchParams",
     "SourceRef",
     "Storage",
@@ -88,18 +72,19 @@ __all__ = [
 ]
 
 
-@dataclass
 class Storage:
-    """Everything stored in one data directory."""
+    """One user's memory: the facade the layers above use, over one engine.
 
-    data_dir: Path
-    _db: Database
-    memories: dict[str, MemoryStore]
-    messages: MessageStore
-    screenshots: ScreenshotStore
-    search: HybridSearch
-    vectors: VectorIndexes
-    cipher: SecretCipher | None = None
+    The engine is SQLite (a file in the data directory, the default) or, given a
+    ``postgresql://`` database URL, a PostgreSQL server with pgvector that several
+    devices share (:mod:`storage.postgres`). Either way the data directory holds
+    this device's screenshot image files and its settings.
+    """
+
+    def __init__(self, data_dir: Path, engine: StorageEngine, params: SearchParams | None) -> None:
+        self.data_dir = data_dir
+        self._engine = engine
+        self.search = HybridSearch(engine.search_backend, params)
 
     @classmethod
     def open(
@@ -108,112 +93,121 @@ class Storage:
         *,
         params: SearchParams | None = None,
         cipher: SecretCipher | None = None,
+        database_url: str | None = None,
+        password: str | None = None,
+        device: str | None = None,
     ) -> Storage:
-        """Open (creating if needed) the data directory.
+        """Open (creating if needed) the data directory and its memory.
 
         ``cipher`` encrypts the knowledge vault's secrets at rest (the app always
         passes one); secrets stored in plaintext earlier are encrypted on open.
         Without it, secrets are stored as given and encrypted ones cannot be read.
+
+        ``database_url`` (``postgresql://user@host:port/database``) keeps the memory
+        in that PostgreSQL database instead of ``mirix.db`` (``password`` for its
+        user; ``device`` names this device on its screenshots, default the host
+        name); None or ``sqlite`` is the data directory's own file.
         """
         directory = ensure_data_dir(resolve_data_dir(data_dir))
-        db = Database(directory / DB_FILENAME)
-        os.chmod(directory / DB_FILENAME, 0o600)
-        memories: dict[str, MemoryStore] = {
-            k.name: (CoreStore(db, k, cipher) if k is CORE else MemoryStore(db, k, cipher))
-            for k in MEMORY_KINDS
-        }
-        core = memories["core"]
-        assert isinstance(core, CoreStore)
-        try:
-            core.ensure_blocks()
-            for store in memories.values():
-                store.seal_plaintext_secrets()
-        except BaseException:
-            db.close()
-            raise
-        messages, screenshots = message_store(db), screenshot_store(db)
-        # Graphs for large kinds are built in the background (the exact matrix
-        # answers meanwhile); close() waits for them or stops them.
-        vectors = VectorIndexes(directory / "index", reading=db.reading)
-        search = HybridSearch(SqliteSearch(db, vectors), params)
-        return cls(directory, db, memories, messages, screenshots, search, vectors, cipher)
+        engine: StorageEngine
+        if database_url and database_url.strip().lower() != "sqlite":
+            from storage.postgres.engine import PostgresEngine
+
+            engine = PostgresEngine.open(
+                database_url, password=password, device=device, cipher=cipher, data_dir=directory
+            )
+        else:
+            engine = SqliteEngine(directory, cipher)
+        return cls(directory, engine, params)
 
     @property
-    def batches(self) -> BatchStore:
+    def engine(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.name
+
+    @property
+    def _db(self) -> Database:
+        """The SQLite engine's database (for tests that look inside the file)."""
+        if not isinstance(self._engine, SqliteEngine):
+            raise AttributeError(f"The {self.engine} engine has no SQLite database.")
+        return self._engine.db
+
+    @property
+    def cipher(self) -> SecretCipher | None:
+        return self._engine.cipher
+
+    @property
+    def memories(self) -> Mapping[str, Memories]:
+        return self._engine.memories
+
+    @property
+    def core(self) -> CoreBlocks:
+        return self._engine.core
+
+    @property
+    def messages(self) -> Messages:
+        return self._engine.messages
+
+    @property
+    def screenshots(self) -> Screenshots:
+        return self._engine.screenshots
+
+    @property
+    def batches(self) -> Batches:
         """Observation batches waiting for the memory agents."""
-        return BatchStore(self._db)
-
-    @property
-    def core(self) -> CoreStore:
-        store = self.memories["core"]
-        assert isinstance(store, CoreStore)
-        return store
+        return self._engine.batches
 
     def transaction(self, work: Callable[[UnitOfWork], T]) -> T:
         """Run ``work`` in one write transaction: everything it writes through the
         unit of work it is handed is stored together, or nothing if it raises."""
-        return self._db.write(
-            lambda conn: work(
-                SqliteUnitOfWork(
-                    conn,
-                    memories=self.memories,
-                    messages=self.messages,
-                    screenshots=self.screenshots,
-                    batches=self.batches,
-                )
-            )
-        )
+        return self._engine.transaction(work)
 
     def frame_files(self) -> FrameFiles:
-        """The screenshot image files of this data directory."""
-        return FrameFiles(self.data_dir, self._db)
+        """This device's screenshot image files (in the data directory)."""
+        return self._engine.frame_files()
 
     def between(self, span: Span, *, frames: int, limit: int) -> dict[str, Any]:
         """What was stored in ``span``, oldest first, on one snapshot: up to
         ``frames`` screenshots and ``limit`` messages and events (episodic
         memories) as dicts, and how many of each the span holds (``counts``)."""
-        with self._db.reading() as conn:
-            return {
-                "screenshots": [dict(r) for r in rows_between(conn, "screenshots", span, frames)],
-                "messages": [dict(r) for r in rows_between(conn, "messages", span, limit)],
-                "events": [dict(r) for r in rows_between(conn, "events", span, limit)],
-                "counts": counts_between(conn, span),
-            }
+        return self._engine.between(span, frames=frames, limit=limit)
 
     def export_to(self, out: IO[str], *, reveal_secrets: bool = True) -> int:
         """Write every row and version as JSON lines (see :mod:`storage.transfer`)."""
-        return export_to(self._db, out, cipher=self.cipher, reveal_secrets=reveal_secrets)
+        return self._engine.export_to(out, reveal_secrets=reveal_secrets)
 
     def import_file(self, path: Path, *, replace: bool = False) -> dict[str, int]:
         """Import an export file in one transaction; counts by record type."""
-        return import_file(self._db, path, replace=replace, cipher=self.cipher)
+        return self._engine.import_file(path, replace=replace)
 
     # -- re-embedding upkeep -----------------------------------------------------------
 
     def count_other_width(self, dim: int) -> int:
         """Rows whose embedding is not ``dim`` wide (made by another model)."""
-        with self._db.reading() as conn:
-            return sum(count_other_width(conn, kind, dim) for kind in ALL_KINDS)
+        return self._engine.count_other_width(dim)
 
     def other_width_rows(
         self, kind: Kind, dim: int, after_rowid: int, limit: int
     ) -> list[dict[str, Any]]:
         """Up to ``limit`` rows of ``kind`` after ``after_rowid`` (rowid order) whose
         embedding another model made, whole, each with its ``rowid``."""
-        with self._db.reading() as conn:
-            return [dict(r) for r in other_width_rows(conn, kind, dim, after_rowid, limit)]
+        return self._engine.other_width_rows(kind, dim, after_rowid, limit)
 
     def replace_embeddings(
         self, kind: Kind, rows: Sequence[tuple[int, bytes, bytes | None]]
     ) -> None:
         """(rowid, embedding, chunk embeddings or None) of re-embedded rows; not an
         edit (no version or history)."""
-        self._db.write(lambda conn: replace_embeddings(conn, kind=kind, rows=list(rows)))
+        self._engine.replace_embeddings(kind, rows)
 
-    def store_for_id(self, item_id: str) -> RowStore:
+    def left_out_of_meaning_search(self) -> int:
+        """Rows the searches so far left out because another model embedded them."""
+        return self._engine.left_out_of_meaning_search()
+
+    def store_for_id(self, item_id: str) -> Records:
         return self.store_for_kind(kind_of_id(item_id).name)
 
-    def store_for_kind(self, name: str) -> RowStore:
+    def store_for_kind(self, name: str) -> Records:
         kind = kind_named(name)
         if kind.name == "message":
             return self.messages
@@ -221,64 +215,39 @@ class Storage:
             return self.screenshots
         return self.memories[kind.name]
 
-    def memory_store_for_id(self, item_id: str) -> MemoryStore:
-        store = self.store_for_id(item_id)
-        if not isinstance(store, MemoryStore):
+    def memory_store_for_id(self, item_id: str) -> Memories:
+        kind = kind_of_id(item_id)
+        if kind.name in ("message", "screenshot"):
             raise InvalidInputError(
-                f"{item_id} is a raw {store.kind.name}, not a memory: it is kept as it came, "
+                f"{item_id} is a raw {kind.name}, not a memory: it is kept as it came, "
                 f"or forgotten for good (mirix-app delete {item_id})."
             )
-        return store
+        return self.memories[kind.name]
 
     def forget_plan(self, scope: ForgetScope) -> ForgetPlan:
         """What :meth:`forget` would delete and unlink (for a confirmation)."""
-        return plan_forget(self._db, scope)
+        return self._engine.forget_plan(scope)
 
     def forget(self, scope: ForgetScope, *, files: FrameFiles | None = None) -> ForgetReport:
         """Forget the raw sources ``scope`` names, for good, with everything made
         from them (see :mod:`storage.forget`): rows, index entries, memories made
         only from them, batch items, image files (through ``files``, the screen
         pipeline's when it runs) and the saved search graphs of the kinds touched."""
-        report = forget_sources(self._db, scope)
-        plan = report.plan
-        if not plan.items:
-            return report
-        kinds = {kind_of_id(i) for i in (*plan.messages, *plan.screenshots)}
-        kinds |= {kind_of_id(i) for i in plan.memories_deleted}
-        self.vectors.drop_saved(kinds)
-        remover = files or FrameFiles(self.data_dir, self._db)
+        report = self._engine.forget(scope)
+        remover = files or self.frame_files()
         for relative in report.files:
             remover.remove(relative)
         return report
 
     def stats(self) -> dict[str, Any]:
-        counts: dict[str, Any] = {}
-        with self._db.reading() as conn:
-            for kind in ALL_KINDS:
-                store = self.memories.get(kind.name) or (
-                    self.messages if kind.name == "message" else self.screenshots
-                )
-                live, deleted = store.count(conn)
-                counts[kind.name] = {"live": live, "deleted": deleted}
-            history = conn.execute("SELECT count(*) FROM memory_history").fetchone()[0]
-            links = conn.execute("SELECT count(*) FROM provenance").fetchone()[0]
-        files = [self._db.path, Path(f"{self._db.path}-wal"), Path(f"{self._db.path}-shm")]
-        size = sum(f.stat().st_size for f in files if f.exists())
-        return {
-            "data_dir": str(self.data_dir),
-            "database": str(self._db.path),
-            "database_bytes": size,
-            "counts": counts,
-            "history_entries": history,
-            "provenance_links": links,
-        }
+        """Rows per kind, the database and its size (``engine``: sqlite or postgresql)."""
+        return {"data_dir": str(self.data_dir), **self._engine.stats()}
 
     def close(self, *, finish_builds: bool = True) -> None:
         """Save the search indexes and close the database. A search graph still
         being built is finished first (it is saved for the next start), or, with
         ``finish_builds`` False (an app quitting), dropped and built again later."""
-        self.vectors.close(finish_builds=finish_builds)
-        self._db.close()
+        self._engine.close(finish_builds=finish_builds)
 
     def __enter__(self) -> Storage:
         return self

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.errors import InvalidInputError, NotFoundError
-from storage.kinds import MESSAGE, SCREENSHOT, kind_of_id
+from storage.kinds import MESSAGE, SCREENSHOT, Kind, kind_of_id
 from storage.sources import context_line
 from storage.sqlite.db import Database, in_chunks
 
@@ -80,6 +80,10 @@ class ForgetPlan:
     @property
     def items(self) -> int:
         return len(self.messages) + len(self.screenshots)
+
+    def kinds_touched(self) -> set[Kind]:
+        """The kinds that lose rows (their saved search graphs are stale)."""
+        return {kind_of_id(i) for i in (*self.messages, *self.screenshots, *self.memories_deleted)}
 
     def describe(self) -> str:
         """What forgetting takes away, in a sentence part ("2 screenshots (Firefox 2)

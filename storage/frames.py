@@ -11,15 +11,13 @@ embeddings, provenance) stay, with ``image_path`` and ``thumb_path`` set to NULL
 
 from __future__ import annotations
 
-import functools
 import os
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from storage.errors import DiskFullError
-from storage.sqlite.db import Database
 
 FRAMES_DIR = "frames"
 
@@ -33,13 +31,30 @@ class FrameUsage:
     budget_bytes: int
 
 
+class FrameRows(Protocol):
+    """The screenshot rows of this device's frame files."""
+
+    def oldest_with_images(self, limit: int) -> list[dict[str, Any]]:
+        """``id``, ``image_path`` and ``thumb_path`` of the oldest screenshots taken
+        here that still name an image or thumbnail file."""
+        ...
+
+    def forget_images(self, screenshot_id: str) -> None:
+        """The row no longer names its image files (they are about to go)."""
+        ...
+
+    def image_counts(self) -> tuple[int, int]:
+        """(screenshots taken here with their image kept, without it)."""
+        ...
+
+
 class FrameFiles:
     """The frames directory of one data directory."""
 
-    def __init__(self, data_dir: Path, db: Database) -> None:
+    def __init__(self, data_dir: Path, rows: FrameRows) -> None:
         self.data_dir = data_dir
         self.root = data_dir / FRAMES_DIR
-        self._db = db
+        self._rows = rows
         self._lock = threading.Lock()
         self._used: int | None = None  # bytes, measured on first use
 
@@ -97,17 +112,13 @@ class FrameFiles:
         many screenshots lost their image files."""
         evicted = 0
         while self.used_bytes() > budget_bytes:
-            rows = self._db.query(
-                "SELECT id, image_path, thumb_path FROM screenshots "
-                "WHERE image_path IS NOT NULL OR thumb_path IS NOT NULL "
-                "ORDER BY at, rowid LIMIT 64"
-            )
+            rows = self._rows.oldest_with_images(64)
             if not rows:
                 return evicted
             for row in rows:
                 # The row first: a crash in between leaves an orphan file, never a
                 # row that points to a missing file.
-                self._db.write(functools.partial(_forget_images, screenshot_id=row["id"]))
+                self._rows.forget_images(row["id"])
                 self.remove(row["image_path"])
                 self.remove(row["thumb_path"])
                 evicted += 1
@@ -116,18 +127,8 @@ class FrameFiles:
         return evicted
 
     def usage(self, budget_bytes: int) -> FrameUsage:
-        with self._db.reading() as conn:
-            images, evicted = conn.execute(
-                "SELECT count(image_path), count(*) - count(image_path) FROM screenshots"
-            ).fetchone()
-        return FrameUsage(self.used_bytes(), int(images), int(evicted), budget_bytes)
-
-
-def _forget_images(conn: sqlite3.Connection, screenshot_id: str) -> None:
-    conn.execute(
-        "UPDATE screenshots SET image_path = NULL, thumb_path = NULL WHERE id = ?",
-        (screenshot_id,),
-    )
+        images, evicted = self._rows.image_counts()
+        return FrameUsage(self.used_bytes(), images, evicted, budget_bytes)
 
 
 def _tree_size(root: Path) -> int:

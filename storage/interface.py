@@ -28,19 +28,26 @@ stored form of :func:`storage.kinds.parse_time`; vectors are float32 arrays.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from pathlib import Path
+from typing import IO, Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from storage.batches import Batch
+from storage.forget import ForgetPlan, ForgetReport, ForgetScope
+from storage.frames import FrameFiles
 from storage.kinds import Kind
-from storage.records import SourceRef
-from storage.screens import Box
+from storage.records import HistoryEntry, Record, SourceRef
+from storage.screens import Box, FrameImage
+from storage.secrets import SecretCipher
 from storage.sources import NewSource
+from storage.timeline import Span
 
+T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 Vector = npt.NDArray[np.float32]
@@ -241,3 +248,255 @@ class UnitOfWork(Protocol):
 
     @property
     def provenance(self) -> ProvenanceWrites: ...
+
+
+# -- repositories with a transaction of their own -------------------------------------
+
+
+class Records(Protocol):
+    """Rows of one kind, each call its own transaction."""
+
+    @property
+    def kind(self) -> Kind: ...
+
+    def get(self, item_id: str) -> Record:
+        """The row (NotFoundError if there is none), with its sources."""
+        ...
+
+    def list(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        include_deleted: bool = False,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Record]:
+        """Newest first; ``since`` / ``until`` (stored-form times) bound the kind's time."""
+        ...
+
+
+class Memories(Records, Protocol):
+    """The table of one memory type: versions with history, soft delete."""
+
+    def add(
+        self,
+        values: dict[str, Any],
+        *,
+        embedding: Vector | None = None,
+        sources: Sequence[SourceRef] = (),
+        context: str = "",
+        by: str | None = None,
+    ) -> Record: ...
+
+    def update(
+        self,
+        item_id: str,
+        changes: dict[str, Any],
+        *,
+        embedding: Vector | None = None,
+        sources: Sequence[SourceRef] = (),
+        by: str | None = None,
+    ) -> Record:
+        """Change some fields: the id stays, the old version goes to history."""
+        ...
+
+    def delete(self, item_id: str, *, by: str | None = None) -> Record: ...
+
+    def restore(self, item_id: str, *, by: str | None = None) -> Record: ...
+
+    def history(self, item_id: str) -> list[HistoryEntry]:
+        """Every previous version, oldest first."""
+        ...
+
+
+class CoreBlocks(Memories, Protocol):
+    """Core memory: two fixed blocks of lines (persona, human)."""
+
+    def block(self, label: str) -> Record: ...
+
+    def lines(self, label: str) -> list[str]: ...
+
+    def append(self, label: str, line: str) -> Record: ...
+
+    def replace_line(self, label: str, number: int, line: str) -> Record: ...
+
+    def rewrite(self, label: str, text: str) -> Record: ...
+
+    def set_embedding(self, item_id: str, vector: Any) -> None:
+        """A block's vector, stored without a new version (derived data)."""
+        ...
+
+
+class Sources(Records, Protocol):
+    """Raw sources, kept as they came."""
+
+    def prepare(
+        self, values: dict[str, Any], *, embedding: Vector | None = None, context: str = ""
+    ) -> NewSource:
+        """Validate one source without writing it (InvalidInputError)."""
+        ...
+
+    def add(
+        self, values: dict[str, Any], *, embedding: Vector | None = None, context: str = ""
+    ) -> Record: ...
+
+    def existing_external_ids(self, external_ids: Sequence[str]) -> set[str]: ...
+
+
+class Messages(Sources, Protocol):
+    def recent(
+        self, *, session: str | None = None, external_prefix: str = "", limit: int = 200
+    ) -> list[Record]:
+        """The last ``limit`` messages, oldest first."""
+        ...
+
+
+class Screenshots(Sources, Protocol):
+    """Screenshot rows and the reads the screen pipeline and its batches need."""
+
+    def activity(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
+        """(hour "YYYY-MM-DDTHH", app, screenshots kept) in time order."""
+        ...
+
+    def frame_images(self, screenshot_ids: Sequence[str]) -> dict[str, FrameImage]:
+        """The frames among ``screenshot_ids`` that may be shown."""
+        ...
+
+    def last_kept_on(self, monitor: int) -> dict[str, Any] | None:
+        """``at`` and ``image_path`` of the monitor's newest frame whose image is kept."""
+        ...
+
+    def unbatched(self, after_rowid: int | None, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Screenshots with text that no batch holds yet, oldest first (each with its
+        ``rowid``), and the rowid they follow."""
+        ...
+
+    def count_without_chunk_vectors(self) -> int: ...
+
+    def without_chunk_vectors(self, after_rowid: int, limit: int) -> list[dict[str, Any]]: ...
+
+
+class Batches(Protocol):
+    """Observation batches waiting for the memory agents, claimed under a lease
+    (see :mod:`storage.batches`)."""
+
+    def enqueue(self, items: Sequence[dict[str, Any]]) -> Batch: ...
+
+    def append(self, items: Sequence[dict[str, Any]], *, max_items: int) -> Batch: ...
+
+    def seal_older_than(self, cutoff: str) -> int: ...
+
+    def open_batch(self) -> Batch | None: ...
+
+    def get(self, batch_id: str) -> Batch: ...
+
+    def pending(self) -> list[Batch]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def retrying(self) -> list[Batch]: ...
+
+    def listed(self, statuses: Sequence[str] = ("pending", "failed")) -> list[Batch]: ...
+
+    def held(self) -> list[Batch]: ...
+
+    def give_up(self, batch_id: str) -> Batch: ...
+
+    def requeue(self, batch_id: str) -> Batch: ...
+
+    def split(self, batch_id: str, *, owner: str | None = None) -> tuple[Batch, Batch]: ...
+
+    def claim_next(
+        self,
+        owner: str,
+        *,
+        lease_s: float,
+        due_only: bool = False,
+        skip: Sequence[str] = (),
+    ) -> Batch | None: ...
+
+    def claimable(self, *, due_only: bool = False, skip: Sequence[str] = ()) -> int: ...
+
+    def renew(self, batch_id: str, owner: str, *, lease_s: float) -> bool: ...
+
+    def release(self, batch_id: str, owner: str) -> bool: ...
+
+    def save_plan(
+        self, batch_id: str, plan: dict[str, str], *, owner: str | None = None
+    ) -> None: ...
+
+    def mark_done(self, batch_id: str, *, owner: str | None = None) -> Batch: ...
+
+    def mark_failed(
+        self, batch_id: str, error: str, *, owner: str | None = None, retry_after_s: float = 0.0
+    ) -> Batch: ...
+
+
+# -- the engine ----------------------------------------------------------------------
+
+
+class StorageEngine(Protocol):
+    """One memory in one database: what :class:`storage.Storage` delegates to
+    (:class:`storage.sqlite.engine.SqliteEngine`, a file in the data directory;
+    :class:`storage.postgres.engine.PostgresEngine`, a server several devices share)."""
+
+    name: str
+    """``sqlite`` or ``postgresql``."""
+
+    cipher: SecretCipher | None
+
+    @property
+    def memories(self) -> Mapping[str, Memories]: ...
+
+    @property
+    def core(self) -> CoreBlocks: ...
+
+    @property
+    def messages(self) -> Messages: ...
+
+    @property
+    def screenshots(self) -> Screenshots: ...
+
+    @property
+    def batches(self) -> Batches: ...
+
+    @property
+    def search_backend(self) -> SearchBackend: ...
+
+    def transaction(self, work: Callable[[UnitOfWork], T]) -> T: ...
+
+    def frame_files(self) -> FrameFiles:
+        """This device's screenshot image files."""
+        ...
+
+    def between(self, span: Span, *, frames: int, limit: int) -> dict[str, Any]: ...
+
+    def export_to(self, out: IO[str], *, reveal_secrets: bool = True) -> int: ...
+
+    def import_file(self, path: Path, *, replace: bool = False) -> dict[str, int]: ...
+
+    def count_other_width(self, dim: int) -> int: ...
+
+    def other_width_rows(
+        self, kind: Kind, dim: int, after_rowid: int, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    def replace_embeddings(
+        self, kind: Kind, rows: Sequence[tuple[int, bytes, bytes | None]]
+    ) -> None: ...
+
+    def left_out_of_meaning_search(self) -> int:
+        """Rows the last searches left out because another model embedded them."""
+        ...
+
+    def forget_plan(self, scope: ForgetScope) -> ForgetPlan: ...
+
+    def forget(self, scope: ForgetScope) -> ForgetReport:
+        """Forget the scope's rows and all made from them; the report names the image
+        files to remove."""
+        ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+    def close(self, *, finish_builds: bool = True) -> None: ...

@@ -158,6 +158,32 @@ class ScreenshotStore(SourceStore):
         with self.db.reading() as conn:
             return [dict(r) for r in without_chunk_vectors(conn, after_rowid, limit)]
 
+    # -- the frame files' rows (storage.frames.FrameRows) ------------------------------
+
+    def oldest_with_images(self, limit: int) -> list[dict[str, Any]]:
+        rows = self.db.query(
+            "SELECT id, image_path, thumb_path FROM screenshots "
+            "WHERE image_path IS NOT NULL OR thumb_path IS NOT NULL "
+            "ORDER BY at, rowid LIMIT ?",
+            (limit,),
+        )
+        return [dict(r) for r in rows]
+
+    def forget_images(self, screenshot_id: str) -> None:
+        self.db.write(
+            lambda conn: conn.execute(
+                "UPDATE screenshots SET image_path = NULL, thumb_path = NULL WHERE id = ?",
+                (screenshot_id,),
+            )
+        )
+
+    def image_counts(self) -> tuple[int, int]:
+        with self.db.reading() as conn:
+            images, without = conn.execute(
+                "SELECT count(image_path), count(*) - count(image_path) FROM screenshots"
+            ).fetchone()
+        return int(images), int(without)
+
 
 def message_store(db: Any) -> MessageStore:
     return MessageStore(db, MESSAGE)

@@ -12,7 +12,6 @@ from PIL import Image, ImageDraw, ImageFont
 from agents import Assistant
 from agents.screens import Frame
 from agents.screens.store import embed_screen, keep_frame
-from storage.frames import FrameFiles
 
 
 def screen(
@@ -54,7 +53,7 @@ def keep_text_frame(
     frame = Frame(Image.new("RGB", (64, 48), "white"), at, 0, app, title, external_id=name)
     return keep_frame(
         assistant.storage,
-        FrameFiles(assistant.storage.data_dir, assistant.storage._db),
+        assistant.storage.frame_files(),
         frame,
         text=text,
         text_vectors=embed_screen(assistant.embedder, app, title, text),

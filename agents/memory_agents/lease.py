@@ -17,7 +17,7 @@ import uuid
 from types import TracebackType
 
 from storage import StorageError
-from storage.batches import BatchStore
+from storage.interface import Batches
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def holder_is_gone(owner: str) -> bool:
     return False
 
 
-def release_abandoned(batches: BatchStore) -> int:
+def release_abandoned(batches: Batches) -> int:
     """Release the batches held by workers of this machine that were killed (or
     crashed) holding them; returns how many."""
     released = 0
@@ -68,7 +68,7 @@ class Heartbeat:
     """Renews ``owner``'s lease on a batch from a thread until the block ends;
     ``lost`` tells that a renewal found the batch taken over."""
 
-    def __init__(self, batches: BatchStore, batch_id: str, owner: str, *, lease_s: float) -> None:
+    def __init__(self, batches: Batches, batch_id: str, owner: str, *, lease_s: float) -> None:
         self._batches = batches
         self._batch_id = batch_id
         self._owner = owner

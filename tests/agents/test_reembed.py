@@ -41,7 +41,7 @@ def test_reindex_embeds_every_row_of_another_width_and_search_finds_them(tmp_pat
         cat = "Lin: 周末去救助站领养了一只橘猫"
         query = Query(text="", vector=NEW.vector(cat), kinds=(BY_NAME["message"],))
         assert storage.search.run(query) == []
-        assert storage.vectors.left_out() == 6
+        assert storage.left_out_of_meaning_search() == 6
         seen: list[tuple[int, int]] = []
         assert reembed(storage, NEW, lambda done, total: seen.append((done, total))) == stale
         assert seen[0] == (0, stale) and seen[-1] == (stale, stale)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import CorruptDatabaseError, Database, DatabaseLockedError, StorageError
+from storage import CorruptDatabaseError, DatabaseLockedError, StorageError
+from storage.sqlite.db import Database
 from storage.sqlite.migrations import MIGRATIONS
 
 

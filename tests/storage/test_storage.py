@@ -18,9 +18,7 @@ def test_public_surface_is_pinned() -> None:
     assert sorted(storage_pkg.__all__) == sorted(
         [
             "MEMORY_TYPE_NAMES",
-            "CoreStore",
             "CorruptDatabaseError",
-            "Database",
             "DatabaseLockedError",
             "DiskFullError",
             "EnvironmentStorageError",
@@ -31,13 +29,10 @@ def test_public_surface_is_pinned() -> None:
             "Hit",
             "InvalidInputError",
             "Kind",
-            "MemoryStore",
-            "MessageStore",
             "NotFoundError",
             "Query",
             "Record",
             "ScreenSearchParams",
-            "ScreenshotStore",
             "SearchParams",
             "SourceRef",
             "Storage",

@@ -26,7 +26,6 @@ from agents.screens.batching import UNCHANGED
 from agents.screens.key_frames import MAX_SIDE, preference_order
 from agents.screens.ocr import OcrEngine, OcrLine, RapidOcr
 from agents.screens.service import ScreenService
-from storage.frames import FrameFiles
 from storage.screens import decode_boxes
 from tests.llm_server import MODEL, ScriptedLLMServer
 
@@ -257,7 +256,7 @@ def test_frames_whose_image_is_gone_are_skipped_without_error(
     screens.assistant.set_config("vision_key_frames", "4")
     deploy, guide, later = three_frames(screens)
     storage = screens.assistant.storage
-    files = FrameFiles(storage.data_dir, storage._db)
+    files = storage.frame_files()
     # The storage budget deletes the oldest image (its row forgets the file) ...
     assert files.enforce_budget(files.used_bytes() - 1) == 1
     assert storage.screenshots.get(deploy).fields["image_path"] is None
