@@ -26,6 +26,7 @@ from agents.capture.service import CaptureService, EventHandler
 from agents.capture.session import OPT_IN_SETTING, check_windows_known, open_backend
 from agents.chat import ChatAgent, ChatAnswer
 from agents.chat.topic import check_mode
+from agents.database_url import database_url_of, open_storage
 from agents.embeddings import TextEmbedder, embed_queries, text_embedder
 from agents.errors import AgentError
 from agents.ingest import ImportReport, Progress, import_messages
@@ -651,7 +652,9 @@ def open_assistant(
     directory = ensure_data_dir(resolve_data_dir(data_dir))
     live = LiveSettings(directory)
     vault = VaultCipher(directory, key_source)
-    storage = Storage.open(directory, cipher=vault)
+    storage = open_storage(
+        directory, database_url_of(live.current().text("database_url")), cipher=vault
+    )
     if embedder is None:
         embedder = text_embedder(
             live.current().text("embedder"), backend=live.current().text("embedder_backend")

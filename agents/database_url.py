@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from agents.errors import AgentError
 from agents.vault_key import (
@@ -29,12 +28,10 @@ from agents.vault_key import (
     keyring_backend,
     keyring_wanted,
 )
+from storage import SearchParams, Storage
 from storage.errors import EnvironmentStorageError, InvalidInputError
 from storage.postgres.url import DatabaseUrl, is_postgres_url, parse_database_url
 from storage.secrets import VaultKeyError
-
-if TYPE_CHECKING:
-    from storage.postgres.engine import PostgresEngine
 
 PGPASS_FILENAME = "pgpass"
 
@@ -168,37 +165,68 @@ def _lines(path: Path) -> list[str]:
     return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def open_shared_database(
-    data_dir: Path, value: str, *, cipher: VaultCipher | None = None
-) -> PostgresEngine:
-    """The PostgreSQL engine for the URL ``value`` (its password found as
-    :func:`database_password` finds it), migrated and ready."""
+DATABASE_URL_ENV = "MIRIX_APP_DATABASE_URL"
+DEVICE_NAME_ENV = "MIRIX_APP_DEVICE_NAME"
+
+
+def database_url_of(setting: str) -> str:
+    """The memory's database URL: ``MIRIX_APP_DATABASE_URL`` if set (never saved
+    anywhere, so it may hold a password), else the ``database_url`` setting; empty
+    for the SQLite database in the data folder."""
+    return (os.environ.get(DATABASE_URL_ENV) or setting).strip()
+
+
+def open_storage(
+    data_dir: Path,
+    url: str,
+    *,
+    cipher: VaultCipher | None = None,
+    device: str = "",
+    params: SearchParams | None = None,
+) -> Storage:
+    """The memory of this data folder: its SQLite file (``url`` empty) or the
+    PostgreSQL database ``url`` names (its password found as
+    :func:`database_password` finds it; ``device`` names this device on its
+    screenshots, default the host name), migrated and ready. A shared database is
+    opened only with the vault key the other devices use."""
+    if not url:
+        return Storage.open(data_dir, cipher=cipher, params=params)
+    if not is_postgres_url(url):
+        raise AgentError(f"database_url must be empty or postgresql://...; got {url[:40]!r}.")
     try:
-        from storage.postgres.engine import PostgresEngine
+        import psycopg  # noqa: F401  (the [postgres] extra)
+        import psycopg_pool  # noqa: F401
     except ImportError as exc:
         raise AgentError(
             f"A postgresql:// database_url needs the [postgres] extra ({exc.name} is "
-            "missing): pip install 'mirix-app[postgres]'."
+            "missing): pip install -e '.[postgres]' in the mirix-app checkout."
         ) from None
-    engine = PostgresEngine.open(value, password=database_password(data_dir, value), cipher=cipher)
+    storage = Storage.open(
+        data_dir,
+        cipher=cipher,
+        params=params,
+        database_url=url,
+        password=database_password(data_dir, url),
+        device=device or os.environ.get(DEVICE_NAME_ENV) or None,
+    )
     if cipher is not None:
         try:
-            agree_on_vault_key(engine, cipher)
+            agree_on_vault_key(storage, cipher)
         except BaseException:
-            engine.close()
+            storage.close()
             raise
-    return engine
+    return storage
 
 
 VAULT_KEY_CHECK = "vault_key_check"
 
 
-def agree_on_vault_key(engine: PostgresEngine, cipher: VaultCipher) -> None:
+def agree_on_vault_key(storage: Storage, cipher: VaultCipher) -> None:
     """The vault key is the user's, not the device's: every device sharing a memory
     must seal its secrets with the same key. The database holds a check value of the
     first device's key (never the key); a device with another key is stopped before
     it writes a secret the others could not read."""
-    if engine.agree_setting(VAULT_KEY_CHECK, cipher.check_value()) != cipher.check_value():
+    if storage.agree_setting(VAULT_KEY_CHECK, cipher.check_value()) != cipher.check_value():
         raise VaultKeyError(
             "This device's vault key is not the key of the shared memory's secrets: on a "
             "device already using it, run mirix-app vault export-key FILE, then here "

@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 
 from agents import AgentError
-from agents.database_url import open_shared_database
+from agents.database_url import database_url_of, open_storage
 from agents.settings import SettingsError, load_settings
 from agents.vault_key import VaultCipher, parse_key
-from mirix_app.cli import assistant, cli, common_options, emit, fail
-from storage import StorageError, resolve_data_dir
+from mirix_app.cli import cli, common_options, emit, fail
+from storage import Storage, StorageError, resolve_data_dir
 from storage.paths import ensure_data_dir
 
 
@@ -32,15 +32,16 @@ def database_check(data_dir: Path | None, as_json: bool) -> None:
     the shared vault key, and count what the database holds."""
     try:
         directory = ensure_data_dir(resolve_data_dir(data_dir))
-        url = load_settings(directory).text("database_url")
+        url = database_url_of(load_settings(directory).text("database_url"))
         if not url:
             fail(
                 "database_url is not set: the memory is the SQLite database in the data "
                 "folder (mirix-app config set database_url postgresql://USER@HOST/DB)."
             )
-        with open_shared_database(directory, url, cipher=VaultCipher(directory)) as engine:
-            version, device, counts = engine.schema_version(), engine.device, engine.counts()
-            where = engine.db.url.url
+        with open_storage(directory, url, cipher=VaultCipher(directory)) as storage:
+            stats = storage.stats()
+        version, device, where = stats["schema_version"], stats["device"], stats["database"]
+        counts = stats["counts"]
     except (StorageError, AgentError, SettingsError) as exc:
         fail(str(exc))
     info = {"database": where, "schema_version": version, "device": device, "counts": counts}
@@ -67,10 +68,10 @@ def export_key(file: Path, data_dir: Path | None, as_json: bool) -> None:
     """Write this device's vault key to FILE (readable by you only; - for the
     terminal), to import on your other devices. Whoever holds it can read your
     vault secrets: carry it yourself and delete the copy."""
-    with assistant(data_dir) as app:
-        assert app.vault is not None
-        key = app.vault.key.key.decode("ascii")
-        check = app.vault.check_value()
+    # The key alone: no database is opened (a shared one may refuse this device).
+    cipher = VaultCipher(ensure_data_dir(resolve_data_dir(data_dir)))
+    key = cipher.key.key.decode("ascii")
+    check = cipher.check_value()
     text = f"# mirix-app vault key (check {check})\n{key}\n"
     if str(file) == "-":
         sys.stdout.write(text)
@@ -101,25 +102,37 @@ def import_key(file: Path, data_dir: Path | None, as_json: bool) -> None:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="ascii")
     except (OSError, UnicodeError) as exc:
         fail(f"Cannot read {file}: {getattr(exc, 'strerror', None) or exc}.")
-    with assistant(data_dir) as app:
-        assert app.vault is not None
-        try:
-            key = parse_key(text)
-        except StorageError as exc:
-            fail(str(exc))
-        if app.vault.key.key == key:
-            said = "This device already uses that vault key."
-        else:
-            items = app.stats()["counts"]["knowledge_vault"]
-            held = items["live"] + items["deleted"]
-            if held:
-                fail(
-                    f"This data folder holds {held} vault item(s) sealed with its own key; "
-                    "importing another key would make their secrets unreadable. Export them "
-                    "(mirix-app export FILE), import the key into a new data folder, then "
-                    "import them there."
-                )
-            app.vault.replace_key(key)
-            said = f"Vault key imported ({app.vault.describe()['backend']})."
-        check = app.vault.check_value()
+    try:
+        key = parse_key(text)
+    except StorageError as exc:
+        fail(str(exc))
+    directory = ensure_data_dir(resolve_data_dir(data_dir))
+    cipher = VaultCipher(directory)
+    if cipher.key.key == key:
+        said = "This device already uses that vault key."
+    else:
+        held = _own_vault_items(directory)
+        if held:
+            fail(
+                f"This data folder holds {held} vault item(s) sealed with its own key; "
+                "importing another key would make their secrets unreadable. Export them "
+                "(mirix-app export FILE), import the key into a new data folder, then "
+                "import them there."
+            )
+        cipher.replace_key(key)
+        said = f"Vault key imported ({cipher.describe()['backend']})."
+    check = cipher.check_value()
     emit(as_json, {"check": check}, lambda: click.echo(said))
+
+
+def _own_vault_items(directory: Path) -> int:
+    """Vault items this data folder's own SQLite memory holds (a shared memory's are
+    sealed with the shared key, the one being imported)."""
+    try:
+        if database_url_of(load_settings(directory).text("database_url")):
+            return 0
+        with Storage.open(directory) as storage:
+            items = storage.stats()["counts"]["knowledge_vault"]
+    except (StorageError, SettingsError) as exc:
+        fail(str(exc))
+    return int(items["live"]) + int(items["deleted"])

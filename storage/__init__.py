@@ -239,6 +239,12 @@ class Storage:
             remover.remove(relative)
         return report
 
+    def agree_setting(self, name: str, value: str) -> str:
+        """The value of ``name`` that every device sharing this memory agrees on:
+        ``value`` if none set it before (two at once agree on the first), else the one
+        stored. A memory of one device (SQLite) shares nothing: it is ``value``."""
+        return self._engine.agree_setting(name, value)
+
     def stats(self) -> dict[str, Any]:
         """Rows per kind, the database and its size (``engine``: sqlite or postgresql)."""
         return {"data_dir": str(self.data_dir), **self._engine.stats()}

@@ -9,13 +9,14 @@ versioned like any other memory.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import CORE, DEFAULT_CORE_LIMIT, validate_fields
 from storage.memories import MemoryStore
-from storage.records import Record
-from storage.rows import encode_vector
+from storage.records import Record, SourceRef
+from storage.rows import Vector, encode_vector
 
 BLOCK_LABELS = ("persona", "human")
 
@@ -24,29 +25,23 @@ def block_id(label: str) -> str:
     return f"core_{label}"
 
 
-class CoreStore(MemoryStore):
-    def ensure_blocks(self, limit: int = DEFAULT_CORE_LIMIT) -> None:
-        def write(conn: sqlite3.Connection) -> None:
-            for label in BLOCK_LABELS:
-                exists = conn.execute("SELECT 1 FROM core WHERE label = ?", (label,)).fetchone()
-                if exists is None:
-                    values = validate_fields(
-                        CORE, {"label": label, "text": "", "char_limit": limit}
-                    )
-                    self.insert(conn, values, item_id=block_id(label))
+class BlockEdits:
+    """Line edits of the two blocks, on any engine's core repository (each edit is
+    one :meth:`update`, so one new version)."""
 
-        # Only a new database needs the write lock: opening one for a read-only
-        # command must not wait on (or fail behind) another process's write.
-        with self.db.reading() as conn:
-            found = conn.execute("SELECT count(*) FROM core WHERE label IN ('persona', 'human')")
-            if found.fetchone()[0] == len(BLOCK_LABELS):
-                return
-        self.db.write(write)
+    if TYPE_CHECKING:
 
-    def add(self, values: dict[str, Any], **_: Any) -> Record:
-        raise InvalidInputError(
-            "Core memory has two fixed blocks (core_persona, core_human); edit them instead."
-        )
+        def get(self, item_id: str) -> Record: ...
+
+        def update(
+            self,
+            item_id: str,
+            changes: dict[str, Any],
+            *,
+            embedding: Vector | None = None,
+            sources: Sequence[SourceRef] = (),
+            by: str | None = None,
+        ) -> Record: ...
 
     def block(self, label: str) -> Record:
         if label not in BLOCK_LABELS:
@@ -75,6 +70,31 @@ class CoreStore(MemoryStore):
 
     def rewrite(self, label: str, text: str) -> Record:
         return self.update(self.block(label).id, {"text": text})
+
+
+class CoreStore(BlockEdits, MemoryStore):
+    def ensure_blocks(self, limit: int = DEFAULT_CORE_LIMIT) -> None:
+        def write(conn: sqlite3.Connection) -> None:
+            for label in BLOCK_LABELS:
+                exists = conn.execute("SELECT 1 FROM core WHERE label = ?", (label,)).fetchone()
+                if exists is None:
+                    values = validate_fields(
+                        CORE, {"label": label, "text": "", "char_limit": limit}
+                    )
+                    self.insert(conn, values, item_id=block_id(label))
+
+        # Only a new database needs the write lock: opening one for a read-only
+        # command must not wait on (or fail behind) another process's write.
+        with self.db.reading() as conn:
+            found = conn.execute("SELECT count(*) FROM core WHERE label IN ('persona', 'human')")
+            if found.fetchone()[0] == len(BLOCK_LABELS):
+                return
+        self.db.write(write)
+
+    def add(self, values: dict[str, Any], **_: Any) -> Record:
+        raise InvalidInputError(
+            "Core memory has two fixed blocks (core_persona, core_human); edit them instead."
+        )
 
     def set_embedding(self, item_id: str, vector: Any) -> None:
         """Store a block's vector without a new version (it is derived data)."""

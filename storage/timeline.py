@@ -18,7 +18,7 @@ class Span:
 
 
 # what -> (table, time column, the columns read; each row's time comes as "at")
-_READ = {
+READ = {
     "screenshots": ("screenshots", "at", "id, at, app, window_title, ocr_text"),
     "messages": ("messages", "at", "id, at, role, speaker, text, session"),
     "events": ("episodic", "occurred_at", "id, occurred_at AS at, actor, event_type, summary"),
@@ -27,7 +27,7 @@ _READ = {
 
 def rows_between(conn: sqlite3.Connection, what: str, span: Span, limit: int) -> list[sqlite3.Row]:
     """The first ``limit`` live rows of ``what`` (screenshots, messages or events) in the span."""
-    table, at, columns = _READ[what]
+    table, at, columns = READ[what]
     return conn.execute(
         f"SELECT {columns} FROM {table} WHERE {at} >= ? AND {at} <= ? AND deleted_at IS NULL "
         f"ORDER BY {at}, rowid LIMIT ?",
@@ -38,7 +38,7 @@ def rows_between(conn: sqlite3.Connection, what: str, span: Span, limit: int) ->
 def counts_between(conn: sqlite3.Connection, span: Span) -> dict[str, int]:
     """How many live rows of each are in the span (a timeline may show the first only)."""
     out: dict[str, int] = {}
-    for what, (table, at, _columns) in _READ.items():
+    for what, (table, at, _columns) in READ.items():
         row = conn.execute(
             f"SELECT count(*) FROM {table} WHERE {at} >= ? AND {at} <= ? AND deleted_at IS NULL",
             (span.since, span.until),

@@ -82,7 +82,15 @@ class BatchRepository(Bound):
 
     # -- adding ------------------------------------------------------------------------
 
-    def enqueue(self, items: Sequence[dict[str, Any]]) -> str:
+    def enqueue(self, items: Sequence[dict[str, Any]]) -> Batch:
+        """A new sealed batch of ``items``."""
+        return self.get(self.enqueue_id(items))
+
+    def append(self, items: Sequence[dict[str, Any]], *, max_items: int) -> Batch:
+        """Add ``items`` to the open batch (see :meth:`append_id`)."""
+        return self.get(self.append_id(items, max_items=max_items))
+
+    def enqueue_id(self, items: Sequence[dict[str, Any]]) -> str:
         """A new sealed batch of ``items``; its id."""
         data = json.dumps(check_items(items), ensure_ascii=False)
         batch_id = f"batch_{uuid.uuid4().hex}"
@@ -98,7 +106,7 @@ class BatchRepository(Bound):
         self._write(write)
         return batch_id
 
-    def append(self, items: Sequence[dict[str, Any]], *, max_items: int) -> str:
+    def append_id(self, items: Sequence[dict[str, Any]], *, max_items: int) -> str:
         """Add ``items`` to the open batch (opening one if none), sealing it once it
         holds ``max_items``; one open batch for all devices. Its id."""
         checked = check_items(items)
@@ -402,3 +410,16 @@ class BatchRepository(Bound):
             )
 
         self._write(write)
+
+
+class BatchWrites:
+    """The batches of a unit of work (:class:`storage.interface.BatchWrites`)."""
+
+    def __init__(self, repo: BatchRepository) -> None:
+        self._repo = repo
+
+    def enqueue(self, items: Sequence[dict[str, Any]]) -> str:
+        return self._repo.enqueue_id(items)
+
+    def append(self, items: Sequence[dict[str, Any]], *, max_items: int) -> str:
+        return self._repo.append_id(items, max_items=max_items)

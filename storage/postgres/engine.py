@@ -1,46 +1,61 @@
-"""The PostgreSQL engine: its repositories, its unit of work and its search.
+"""The PostgreSQL engine: its repositories, its unit of work, its search and
+the storage-wide reads (:class:`storage.interface.StorageEngine`).
 
 :meth:`PostgresEngine.open` checks the URL, reaches the server, brings the
 schema up to date (several devices may do so at once) and makes the core blocks.
-:attr:`PostgresEngine.repos` are repositories that each run a call in a
-transaction of its own; :meth:`PostgresEngine.write` hands a function the same
-repositories bound to one transaction, so what it writes is stored together or
-not at all (a message with its episodic memory and their provenance).
+Its repositories each run a call in a transaction of their own;
+:meth:`PostgresEngine.transaction` hands a function the same repositories bound
+to one transaction, so what it writes is stored together or not at all (a
+message with its episodic memory and their provenance).
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
+from storage.core import BLOCK_LABELS, block_id
+from storage.errors import EnvironmentStorageError
+from storage.forget import ForgetPlan, ForgetReport, ForgetScope
+from storage.frames import FrameFiles
 from storage.interface import UnitOfWork
 from storage.kinds import (
+    ALL_KINDS,
     CORE,
     DEFAULT_CORE_LIMIT,
     MEMORY_KINDS,
     MESSAGE,
     SCREENSHOT,
+    Kind,
     now_iso,
     validate_fields,
 )
-from storage.postgres.batches import BatchRepository
+from storage.postgres.batches import BatchRepository, BatchWrites
 from storage.postgres.db import Connection, PostgresDatabase
 from storage.postgres.migrations import schema_version
 from storage.postgres.rows import (
+    CoreRepository,
     HistoryRepository,
     MemoryRepository,
     ProvenanceRepository,
+    ScreenshotRepository,
     SourceRepository,
 )
 from storage.postgres.search import PostgresSearch
+from storage.postgres.upkeep import (
+    other_width_batch,
+    other_width_count,
+    set_embeddings,
+    timeline_between,
+)
 from storage.postgres.url import parse_database_url
 from storage.secrets import SecretCipher
+from storage.timeline import Span
 
 T = TypeVar("T")
-
-CORE_BLOCKS = ("persona", "human")
 
 
 @dataclass(frozen=True)
@@ -49,25 +64,45 @@ class Repositories:
 
     memories: dict[str, MemoryRepository]
     messages: SourceRepository
-    screenshots: SourceRepository
+    screenshots: ScreenshotRepository
     batches: BatchRepository
     provenance: ProvenanceRepository
     history: HistoryRepository
 
 
-def _is_a_unit_of_work(repos: Repositories) -> UnitOfWork:
-    return repos  # mypy checks here that the repositories make a unit of work
+@dataclass(frozen=True)
+class PostgresUnitOfWork:
+    """The repositories' writes bound to one transaction (:class:`UnitOfWork`)."""
+
+    memories: dict[str, MemoryRepository]
+    messages: SourceRepository
+    screenshots: ScreenshotRepository
+    batches: BatchWrites
+    provenance: ProvenanceRepository
+
+
+def _is_a_unit_of_work(work: PostgresUnitOfWork) -> UnitOfWork:
+    return work  # mypy checks here that the bound repositories make a unit of work
 
 
 class PostgresEngine:
-    """One memory in a PostgreSQL database, as this device sees it."""
+    """One memory in a PostgreSQL database, as this device sees it: what it stores
+    is everyone's, except its screenshot image files, which stay in ``data_dir``."""
+
+    name = "postgresql"
 
     def __init__(
-        self, db: PostgresDatabase, *, device: str, cipher: SecretCipher | None = None
+        self,
+        db: PostgresDatabase,
+        *,
+        device: str,
+        cipher: SecretCipher | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.db = db
         self.device = device
         self.cipher = cipher
+        self.data_dir = data_dir
         self.repos = self._repositories(None)
         self.search = PostgresSearch(db)
 
@@ -79,18 +114,21 @@ class PostgresEngine:
         password: str | None = None,
         device: str | None = None,
         cipher: SecretCipher | None = None,
+        data_dir: Path | None = None,
         max_connections: int = 8,
     ) -> PostgresEngine:
         """Connect (an error of :mod:`storage.errors` names what failed: a bad URL,
         an unreachable server, a refused password), migrate and make the core
         blocks. ``device`` names this device on the screenshots it stores (default:
-        the host name)."""
+        the host name); ``data_dir`` holds this device's image files."""
         parsed = parse_database_url(url)
         if password is None:
             password = parsed.password
         db = PostgresDatabase(parsed, password=password, max_connections=max_connections)
         try:
-            engine = cls(db, device=device or socket.gethostname(), cipher=cipher)
+            engine = cls(
+                db, device=device or socket.gethostname(), cipher=cipher, data_dir=data_dir
+            )
             engine.db.write(_ensure_core_blocks)
         except BaseException:
             db.close()
@@ -100,22 +138,134 @@ class PostgresEngine:
     def _repositories(self, conn: Connection | None) -> Repositories:
         return Repositories(
             memories={
-                k.name: MemoryRepository(self.db, conn, k, self.cipher) for k in MEMORY_KINDS
+                k.name: (CoreRepository if k is CORE else MemoryRepository)(
+                    self.db, conn, k, self.cipher
+                )
+                for k in MEMORY_KINDS
             },
             messages=SourceRepository(self.db, conn, MESSAGE, device=self.device),
-            screenshots=SourceRepository(self.db, conn, SCREENSHOT, device=self.device),
+            screenshots=ScreenshotRepository(self.db, conn, SCREENSHOT, device=self.device),
             batches=BatchRepository(self.db, conn),
             provenance=ProvenanceRepository(self.db, conn),
             history=HistoryRepository(self.db, conn),
         )
 
-    def transaction(self, work: Callable[[Repositories], T]) -> T:
-        """Run ``work`` with the repositories bound to one transaction (the
-        :class:`storage.interface.UnitOfWork`): all it writes is stored together, or
-        nothing if it raises."""
-        return self.db.write(lambda conn: work(self._repositories(conn)))
+    # -- the repositories (storage.interface.StorageEngine) -------------------------------
 
-    # -- what the devices share ----------------------------------------------------------
+    @property
+    def memories(self) -> dict[str, MemoryRepository]:
+        return self.repos.memories
+
+    @property
+    def core(self) -> CoreRepository:
+        core = self.repos.memories["core"]
+        assert isinstance(core, CoreRepository)
+        return core
+
+    @property
+    def messages(self) -> SourceRepository:
+        return self.repos.messages
+
+    @property
+    def screenshots(self) -> ScreenshotRepository:
+        return self.repos.screenshots
+
+    @property
+    def batches(self) -> BatchRepository:
+        return self.repos.batches
+
+    @property
+    def search_backend(self) -> PostgresSearch:
+        return self.search
+
+    def transaction(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run ``work`` with the repositories bound to one transaction: all it writes
+        is stored together, or nothing if it raises."""
+
+        def run(conn: Connection) -> T:
+            repos = self._repositories(conn)
+            return work(
+                PostgresUnitOfWork(
+                    memories=repos.memories,
+                    messages=repos.messages,
+                    screenshots=repos.screenshots,
+                    batches=BatchWrites(repos.batches),
+                    provenance=repos.provenance,
+                )
+            )
+
+        return self.db.write(run)
+
+    def frame_files(self) -> FrameFiles:
+        """This device's image files; their rows are those naming this device."""
+        if self.data_dir is None:
+            raise EnvironmentStorageError("The PostgreSQL engine was opened without a data folder.")
+        return FrameFiles(self.data_dir, self.screenshots)
+
+    # -- storage-wide reads and upkeep ----------------------------------------------------
+
+    def between(self, span: Span, *, frames: int, limit: int) -> dict[str, Any]:
+        """What every device stored in ``span`` (see :meth:`storage.Storage.between`)."""
+        with self.db.reading() as conn:
+            return timeline_between(conn, span, frames=frames, limit=limit)
+
+    def count_other_width(self, dim: int) -> int:
+        with self.db.reading() as conn:
+            return sum(other_width_count(conn, kind, (dim,)) for kind in ALL_KINDS)
+
+    def other_width_rows(
+        self, kind: Kind, dim: int, after_rowid: int, limit: int
+    ) -> list[dict[str, Any]]:
+        with self.db.reading() as conn:
+            return other_width_batch(conn, kind, dim, after_rowid, limit)
+
+    def replace_embeddings(
+        self, kind: Kind, rows: Sequence[tuple[int, bytes, bytes | None]]
+    ) -> None:
+        self.db.write(lambda conn: set_embeddings(conn, kind, rows))
+
+    def left_out_of_meaning_search(self) -> int:
+        """Rows whose vector is not as wide as any query vector searched so far."""
+        widths = self.search.widths_searched()
+        if not widths:
+            return 0
+        with self.db.reading() as conn:
+            return sum(other_width_count(conn, kind, widths) for kind in ALL_KINDS)
+
+    def stats(self) -> dict[str, Any]:
+        with self.db.reading() as conn:
+            sizes = conn.execute(
+                "SELECT pg_database_size(current_database()) AS bytes, "
+                "(SELECT count(*) FROM memory_history) AS history, "
+                "(SELECT count(*) FROM provenance) AS links"
+            ).fetchone()
+        assert sizes is not None
+        return {
+            "engine": self.name,
+            "database": self.db.url.url,
+            "device": self.device,
+            "database_bytes": int(sizes["bytes"]),
+            "counts": self.counts(),
+            "history_entries": int(sizes["history"]),
+            "provenance_links": int(sizes["links"]),
+            "schema_version": self.schema_version(),
+        }
+
+    # -- forgetting, export and import (issue-15-forget brings them) ---------------------
+
+    def forget_plan(self, scope: ForgetScope) -> ForgetPlan:
+        raise NotImplementedError("forget on PostgreSQL")
+
+    def forget(self, scope: ForgetScope) -> ForgetReport:
+        raise NotImplementedError("forget on PostgreSQL")
+
+    def export_to(self, out: IO[str], *, reveal_secrets: bool = True) -> int:
+        raise NotImplementedError("export on PostgreSQL")
+
+    def import_file(self, path: Path, *, replace: bool = False) -> dict[str, int]:
+        raise NotImplementedError("import on PostgreSQL")
+
+    # -- what the devices share -----------------------------------------------------------
 
     def shared_setting(self, name: str) -> str | None:
         with self.db.reading() as conn:
@@ -150,7 +300,8 @@ class PostgresEngine:
             out[repo.kind.name] = {"live": live, "deleted": deleted}
         return out
 
-    def close(self) -> None:
+    def close(self, *, finish_builds: bool = True) -> None:
+        """Close the pool (``finish_builds`` is SQLite's: nothing is built here)."""
         self.db.close()
 
     def __enter__(self) -> PostgresEngine:
@@ -162,7 +313,7 @@ class PostgresEngine:
 
 def _ensure_core_blocks(conn: Connection) -> None:
     """The two core blocks, made by whichever device comes first."""
-    for label in CORE_BLOCKS:
+    for label in BLOCK_LABELS:
         values = validate_fields(
             CORE, {"label": label, "text": "", "char_limit": DEFAULT_CORE_LIMIT}
         )
@@ -170,5 +321,5 @@ def _ensure_core_blocks(conn: Connection) -> None:
         conn.execute(
             "INSERT INTO core (id, created_at, updated_at, label, text, char_limit) "
             "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (f"core_{label}", now, now, values["label"], values["text"], values["char_limit"]),
+            (block_id(label), now, now, values["label"], values["text"], values["char_limit"]),
         )

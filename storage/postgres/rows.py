@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 from psycopg import errors as pg_errors
 
+from storage.core import BlockEdits
 from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import CORE, Kind, index_text, now_iso, public_value, validate_fields
 from storage.postgres.db import Connection, PostgresDatabase
@@ -25,7 +26,7 @@ from storage.postgres.text import TSV_SQL, tsv_params
 from storage.postgres.vectors import ensure_index
 from storage.records import HistoryEntry, Record, SourceKind, SourceRef
 from storage.rows import Vector, encode_vector, new_id
-from storage.screens import Box, encode_boxes
+from storage.screens import Box, FrameImage, decode_boxes, encode_boxes
 from storage.secrets import SecretCipher, seal_fields, unseal_fields
 from storage.sources import NewSource
 
@@ -476,12 +477,16 @@ class SourceRepository(RowRepository):
         super().__init__(db, conn, kind)
         self.device = device
 
+    def prepare(
+        self, values: dict[str, Any], *, embedding: Vector | None = None, context: str = ""
+    ) -> NewSource:
+        """Validate one source without writing it (raises InvalidInputError)."""
+        return NewSource(validate_fields(self.kind, values), embedding, context)
+
     def add(
         self, values: dict[str, Any], *, embedding: Vector | None = None, context: str = ""
     ) -> Record:
-        (item_id,) = self.insert_many(
-            [NewSource(validate_fields(self.kind, values), embedding, context)]
-        )
+        (item_id,) = self.insert_many([self.prepare(values, embedding=embedding, context=context)])
         return self.get(item_id)
 
     def insert_many(self, items: Sequence[NewSource]) -> list[str]:
@@ -564,3 +569,151 @@ class SourceRepository(RowRepository):
         )
         sources = self.sources_for([r["id"] for r in rows])
         return [self.to_record(r, sources) for r in reversed(rows)]
+
+
+class CoreRepository(BlockEdits, MemoryRepository):
+    """The two core blocks (made by :meth:`PostgresEngine.open`), edited by line."""
+
+    def _bound(self, conn: Connection) -> CoreRepository:
+        return CoreRepository(self._db, conn, self.kind, self.cipher)
+
+    def set_embedding(self, item_id: str, vector: Any) -> None:
+        """Store a block's vector without a new version (it is derived data)."""
+        found = as_vector(vector)
+
+        def write(conn: Connection) -> None:
+            if found is not None:
+                ensure_index(conn, self.kind, len(found))
+            conn.execute("UPDATE core SET embedding = %s WHERE id = %s", (found, item_id))
+
+        self._write(write)
+
+
+class ScreenshotRepository(SourceRepository):
+    """Screenshot rows of every device sharing the memory. What needs the image
+    file (showing a frame, the frames budget, the screen batches of this device's
+    capture) reads only the rows of frames taken on this device."""
+
+    def activity(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
+        """(hour "YYYY-MM-DDTHH", app, screenshots kept) in time order, every device."""
+        clauses = ["deleted_at IS NULL"]
+        params: list[object] = []
+        for bound, op in ((since, ">="), (until, "<=")):
+            if bound is not None:
+                clauses.append(f"at {op} %s")
+                params.append(bound)
+        rows = self._read(
+            lambda conn: conn.execute(
+                "SELECT substr(at, 1, 13) AS hour, coalesce(app, 'unknown') AS app, "
+                f"count(*) AS n FROM screenshots WHERE {' AND '.join(clauses)} "
+                "GROUP BY 1, 2 ORDER BY 1, 2",
+                params,
+            ).fetchall()
+        )
+        return [(str(r["hour"]), str(r["app"]), int(r["n"])) for r in rows]
+
+    def frame_images(self, screenshot_ids: Sequence[str]) -> dict[str, FrameImage]:
+        """The frames among ``screenshot_ids`` that may be shown here: taken on this
+        device, not deleted, image kept and sensitive boxes known."""
+        rows = self._read(
+            lambda conn: conn.execute(
+                "SELECT id, image_path, width, height, sensitive_boxes FROM screenshots "
+                "WHERE id = ANY(%s) AND device = %s AND deleted_at IS NULL "
+                "AND image_path IS NOT NULL",
+                (sorted(set(screenshot_ids)), self.device),
+            ).fetchall()
+        )
+        found: dict[str, FrameImage] = {}
+        for row in rows:
+            boxes = decode_boxes(row["sensitive_boxes"])
+            if boxes is not None:
+                found[row["id"]] = FrameImage(
+                    row["id"], row["image_path"], row["width"], row["height"], boxes
+                )
+        return found
+
+    def last_kept_on(self, monitor: int) -> dict[str, Any] | None:
+        """``at`` and ``image_path`` of this device's newest frame of ``monitor``
+        whose image is kept."""
+        return self._read(
+            lambda conn: conn.execute(
+                "SELECT at, image_path FROM screenshots WHERE monitor = %s AND device = %s "
+                "AND deleted_at IS NULL AND image_path IS NOT NULL ORDER BY at DESC LIMIT 1",
+                (monitor, self.device),
+            ).fetchone()
+        )
+
+    def unbatched(self, after_rowid: int | None, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """This device's screenshots with their text read that no batch holds yet,
+        oldest first: after ``after_rowid``, or (None) after the last of them a batch
+        holds. Returns the rowid they follow and the rows."""
+
+        def read(conn: Connection) -> tuple[int, list[dict[str, Any]]]:
+            after = after_rowid
+            if after is None:
+                row = conn.execute(
+                    """SELECT max(s.rowid) AS last FROM batches b,
+                           jsonb_array_elements(b.items::jsonb) j
+                       JOIN screenshots s ON s.id = j.value ->> 'source_id'
+                       WHERE j.value ->> 'kind' = 'screenshot' AND s.device = %s""",
+                    (self.device,),
+                ).fetchone()
+                after = int(row["last"] or 0) if row else 0
+            rows = conn.execute(
+                "SELECT * FROM screenshots WHERE rowid > %s AND device = %s "
+                "AND embedding IS NOT NULL AND deleted_at IS NULL ORDER BY rowid LIMIT %s",
+                (after, self.device, limit),
+            ).fetchall()
+            return after, rows
+
+        return self._read(read)
+
+    def count_without_chunk_vectors(self) -> int:
+        row = self._read(
+            lambda conn: conn.execute(
+                "SELECT count(*) AS n FROM screenshots "
+                "WHERE chunk_embeddings IS NULL AND deleted_at IS NULL"
+            ).fetchone()
+        )
+        return int(row["n"]) if row else 0
+
+    def without_chunk_vectors(self, after_rowid: int, limit: int) -> list[dict[str, Any]]:
+        """Live screenshots without chunk embeddings, by rowid."""
+        return self._read(
+            lambda conn: conn.execute(
+                "SELECT rowid, app, window_title, ocr_text FROM screenshots "
+                "WHERE chunk_embeddings IS NULL AND deleted_at IS NULL AND rowid > %s "
+                "ORDER BY rowid LIMIT %s",
+                (after_rowid, limit),
+            ).fetchall()
+        )
+
+    # -- the frame files' rows (storage.frames.FrameRows): this device's only --------
+
+    def oldest_with_images(self, limit: int) -> list[dict[str, Any]]:
+        return self._read(
+            lambda conn: conn.execute(
+                "SELECT id, image_path, thumb_path FROM screenshots WHERE device = %s "
+                "AND (image_path IS NOT NULL OR thumb_path IS NOT NULL) "
+                "ORDER BY at, rowid LIMIT %s",
+                (self.device, limit),
+            ).fetchall()
+        )
+
+    def forget_images(self, screenshot_id: str) -> None:
+        self._write(
+            lambda conn: conn.execute(
+                "UPDATE screenshots SET image_path = NULL, thumb_path = NULL WHERE id = %s",
+                (screenshot_id,),
+            )
+        )
+
+    def image_counts(self) -> tuple[int, int]:
+        row = self._read(
+            lambda conn: conn.execute(
+                "SELECT count(image_path) AS kept, count(*) - count(image_path) AS gone "
+                "FROM screenshots WHERE device = %s",
+                (self.device,),
+            ).fetchone()
+        )
+        return (int(row["kept"]), int(row["gone"])) if row else (0, 0)

@@ -29,11 +29,16 @@ class PostgresSearch:
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
         self.budget = TermBudget()
+        self._widths: set[int] = set()
 
     @contextlib.contextmanager
     def searching(self) -> Iterator[PostgresSearchSession]:
         with self._db.reading() as conn:
-            yield PostgresSearchSession(self._db, conn, self.budget)
+            yield PostgresSearchSession(self._db, conn, self.budget, self._widths)
+
+    def widths_searched(self) -> tuple[int, ...]:
+        """The widths of the query vectors so far (rows of others are left out)."""
+        return tuple(sorted(self._widths))
 
 
 class Done:
@@ -47,15 +52,19 @@ class Done:
 
 
 class PostgresSearchSession:
-    def __init__(self, db: PostgresDatabase, conn: Connection, budget: TermBudget) -> None:
+    def __init__(
+        self, db: PostgresDatabase, conn: Connection, budget: TermBudget, widths: set[int]
+    ) -> None:
         self._db = db
         self._conn = conn
         self._budget = budget
+        self._widths = widths
 
     def vector_rankings(self, requests: Mapping[str, VectorRequest]) -> Done:
         """The server ranks them (HNSW); the filters go into the same query."""
         out: dict[str, Scored] = {}
         for name, request in requests.items():
+            self._widths.add(len(request.vector))
             kind = kind_named(name)
             clause, params = where_sql(kind, request.where)
             out[name] = nearest(

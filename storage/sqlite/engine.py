@@ -131,6 +131,9 @@ class SqliteEngine:
             self.vectors.drop_saved(report.plan.kinds_touched())
         return report
 
+    def agree_setting(self, name: str, value: str) -> str:
+        return value  # one device: nobody to agree with
+
     def stats(self) -> dict[str, Any]:
         counts: dict[str, Any] = {}
         with self.db.reading() as conn:

@@ -13,7 +13,7 @@ from agents.database_url import (
     PGPASS_FILENAME,
     database_password,
     keep_password,
-    open_shared_database,
+    open_storage,
 )
 from agents.settings import SettingsError, load_settings, save_setting
 from agents.vault_key import KeyFileSource, VaultCipher
@@ -79,22 +79,22 @@ def test_the_shared_database_is_reached_with_the_kept_password(
     with_password = bare.replace("ann_pw@", "ann_pw:Corr3ct-horse@", 1)
     saved = str(save_setting(tmp_path, "database_url", with_password))
     assert saved == bare
-    with open_shared_database(tmp_path, saved) as engine:
-        assert engine.schema_version() >= 1
+    with open_storage(tmp_path, saved) as storage:
+        assert storage.stats()["schema_version"] >= 1
     keep_password(tmp_path, bare.replace("ann_pw@", "ann_pw:wrong@", 1))
     with pytest.raises(EnvironmentStorageError, match="refused the user or password") as caught:
-        open_shared_database(tmp_path, saved)
+        open_storage(tmp_path, saved)
     assert "wrong" not in str(caught.value)
 
 
 def test_devices_must_share_the_vault_key(tmp_path: Path, pg_url: str) -> None:
     first = VaultCipher(tmp_path / "laptop", KeyFileSource())
-    with open_shared_database(tmp_path / "laptop", pg_url, cipher=first):
+    with open_storage(tmp_path / "laptop", pg_url, cipher=first):
         pass
     other = VaultCipher(tmp_path / "desktop", KeyFileSource())
     with pytest.raises(VaultKeyError, match="vault import-key"):
-        open_shared_database(tmp_path / "desktop", pg_url, cipher=other)
+        open_storage(tmp_path / "desktop", pg_url, cipher=other)
     other.replace_key(first.key.key)
-    with open_shared_database(tmp_path / "desktop", pg_url, cipher=other):
+    with open_storage(tmp_path / "desktop", pg_url, cipher=other):
         pass
     assert (tmp_path / "desktop" / "vault.key").read_bytes().strip() == first.key.key

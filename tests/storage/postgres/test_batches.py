@@ -29,7 +29,7 @@ def test_two_devices_claiming_at_once_take_every_batch_exactly_once(
     devices: tuple[PostgresEngine, PostgresEngine],
 ) -> None:
     a, b = devices
-    made = {a.repos.batches.enqueue([_item(n)]) for n in range(40)}
+    made = {a.repos.batches.enqueue_id([_item(n)]) for n in range(40)}
     taken: dict[str, list[str]] = {}
     lock = threading.Lock()
 
@@ -64,7 +64,7 @@ def test_a_batch_held_by_a_device_waits_for_its_lease_then_is_taken_over(
     devices: tuple[PostgresEngine, PostgresEngine],
 ) -> None:
     a, b = devices
-    batch = a.repos.batches.get(a.repos.batches.enqueue([_item(1)]))
+    batch = a.repos.batches.get(a.repos.batches.enqueue_id([_item(1)]))
     held = a.repos.batches.claim_next("a-run", lease_s=0.5)
     assert held is not None and held.id == batch.id and held.lease_owner == "a-run"
     assert b.repos.batches.claim_next("b-run", lease_s=60) is None
@@ -89,15 +89,15 @@ def test_chat_turns_of_two_devices_fill_one_open_batch(
     devices: tuple[PostgresEngine, PostgresEngine],
 ) -> None:
     a, b = devices
-    first = a.repos.batches.append([_item(1)], max_items=3)
-    second = b.repos.batches.get(b.repos.batches.append([_item(2)], max_items=3))
+    first = a.repos.batches.append_id([_item(1)], max_items=3)
+    second = b.repos.batches.get(b.repos.batches.append_id([_item(2)], max_items=3))
     assert second.id == first and second.sealed_at is None
     assert a.repos.batches.pending() == []
-    sealed = a.repos.batches.get(a.repos.batches.append([_item(3)], max_items=3))
+    sealed = a.repos.batches.get(a.repos.batches.append_id([_item(3)], max_items=3))
     assert sealed.id == first and sealed.sealed_at is not None
     assert [x["source_id"] for x in sealed.items] == ["msg_1", "msg_2", "msg_3"]
     assert [p.id for p in b.repos.batches.pending()] == [first]
-    b.repos.batches.append([_item(4)], max_items=3)
+    b.repos.batches.append_id([_item(4)], max_items=3)
     assert b.repos.batches.seal_older_than("9999-01-01T00:00:00.000000Z") == 1
     assert b.repos.batches.counts() == {
         "pending": 2,
@@ -112,7 +112,7 @@ def test_a_batch_given_up_requeued_and_split_by_hand(
     devices: tuple[PostgresEngine, PostgresEngine],
 ) -> None:
     a, b = devices
-    batch_id = a.repos.batches.enqueue([_item(n) for n in range(5)])
+    batch_id = a.repos.batches.enqueue_id([_item(n) for n in range(5)])
     held = b.repos.batches.claim_next("b-run", lease_s=60)
     assert held is not None and [x.id for x in a.repos.batches.held()] == [batch_id]
     with pytest.raises(InvalidInputError, match="being absorbed right now"):
