@@ -149,5 +149,8 @@ def _print_screen_hits(groups: list[list[ScreenHit]]) -> None:
             f"{window}{more}"
         )
         click.echo(f"    {hit.snippet}")
-        where = hit.path or "(image deleted to stay within storage_budget_gb; text kept)"
+        if hit.elsewhere is not None:
+            where = f"(image on the device {hit.elsewhere}; its text is here)"
+        else:
+            where = hit.path or "(image deleted to stay within storage_budget_gb; text kept)"
         click.echo(f"    {where}")

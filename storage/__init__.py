@@ -126,6 +126,12 @@ class Storage:
         return self._engine.name
 
     @property
+    def device(self) -> str | None:
+        """This device's name on the screenshots it stores in a shared memory (None:
+        the memory is this device's own)."""
+        return getattr(self._engine, "device", None)
+
+    @property
     def _db(self) -> Database:
         """The SQLite engine's database (for tests that look inside the file)."""
         if not isinstance(self._engine, SqliteEngine):

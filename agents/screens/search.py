@@ -46,10 +46,13 @@ class ScreenHit:
     closest_chunk: int | None = None
     """Which chunk of the text (see :func:`chunk_spans`) is closest to the query in
     meaning; None where not known (no chunk vectors, or not a meaning match)."""
+    elsewhere: str | None = None
+    """The device that took the frame, where that is another device sharing this
+    memory: its text is here, its image file there (``path`` is None)."""
 
     @property
     def image_deleted(self) -> bool:
-        return self.path is None
+        return self.path is None and self.elsewhere is None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +64,7 @@ class ScreenHit:
             "score": round(self.score, 6),
             "snippet": self.snippet,
             "path": self.path,
+            "elsewhere": self.elsewhere,
         }
 
 
@@ -138,6 +142,10 @@ def screen_hit(hit: Hit, terms: list[str], storage: Storage) -> ScreenHit:
 
     f = hit.fields
     text = str(f.get("ocr_text") or "")
+    device = f.get("device")
+    elsewhere = str(device) if device is not None and device != storage.device else None
+    if elsewhere is not None:
+        f = {**f, "image_path": None, "thumb_path": None}
     return ScreenHit(
         screenshot_id=hit.id,
         external_id=f.get("external_id"),
@@ -151,6 +159,7 @@ def screen_hit(hit: Hit, terms: list[str], storage: Storage) -> ScreenHit:
         matched_by=hit.matched_by,
         text=text,
         closest_chunk=hit.part,
+        elsewhere=elsewhere,
     )
 
 

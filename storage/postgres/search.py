@@ -206,7 +206,9 @@ class PostgresSearchSession:
                 at=r[kind.time_column],
                 fields={
                     f.name: public_value(f, r[f.name]) for f in kind.fields if f.name not in secret
-                },
+                }
+                # a screenshot names the device that took it (its image file is there)
+                | ({"device": r["device"]} if "device" in r else {}),
                 sources=sources.get(r["id"], ()),
             )
             for rowid, r in found.items()

@@ -39,3 +39,18 @@ def fails(result: Result, *fragments: str) -> str:
         assert fragment.lower() in error.lower(), (fragment, error)
     assert result.stdout == ""
     return error
+
+
+def stored(data_dir: Path) -> dict[str, int]:
+    """Rows stored per table (deleted ones too), read through ``mirix-app stats``
+    on whichever engine the data folder's memory is."""
+    info = ok_json(data_dir, "stats")
+    tables = {"message": "messages", "screenshot": "screenshots"}
+    counts = {
+        tables.get(kind, kind): int(c["live"]) + int(c["deleted"])
+        for kind, c in info["counts"].items()
+    }
+    return counts | {
+        "memory_history": int(info["history_entries"]),
+        "provenance": int(info["provenance_links"]),
+    }

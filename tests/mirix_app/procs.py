@@ -16,11 +16,12 @@ from tests.mirix_app.clirun import ok
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(data_dir: Path, *args: str) -> subprocess.Popen[str]:
-    """``mirix-app ARGS --data-dir DATA_DIR --json`` in its own process."""
+def start(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``mirix-app ARGS --data-dir DATA_DIR --json`` in its own process (``env``:
+    environment values besides this process's)."""
     return subprocess.Popen(
         [sys.executable, "-m", "mirix_app", *args, "--data-dir", str(data_dir), "--json"],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

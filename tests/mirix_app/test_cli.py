@@ -16,10 +16,9 @@ from tests.fakes import (
     EMOJI_TEXT,
     SAMPLE_MESSAGES,
     message,
-    table_counts,
     write_jsonl,
 )
-from tests.mirix_app.clirun import fails, ok, ok_json, run
+from tests.mirix_app.clirun import fails, ok, ok_json, run, stored
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = (
@@ -99,7 +98,7 @@ def test_import_messages_reports_and_stores(tmp_path: Path) -> None:
     assert "Imported 6 message(s) and 6 episodic" in result.stdout
     again = ok_json(data, "import", "messages", str(path))
     assert (again["imported"], again["skipped_existing"]) == (0, 6)
-    counts = table_counts(data / "mirix.db")
+    counts = stored(data)
     assert (counts["messages"], counts["episodic"], counts["provenance"]) == (6, 6, 6)
 
 
@@ -214,6 +213,7 @@ def test_cjk_and_emoji_are_imported_found_and_shown(loaded: Path) -> None:
     assert EMOJI_TEXT in shown
 
 
+@pytest.mark.sqlite_only  # where the SQLite file goes
 def test_data_dir_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MIRIX_APP_HOME", str(tmp_path / "env-home"))
     info = ok_json(None, "stats")
@@ -247,7 +247,7 @@ def test_add_and_show_each_type(tmp_path: Path, type_name: str) -> None:
     }[type_name]
     hits = ok_json(data, "search", words, "--type", type_name)["hits"]
     assert added["id"] in {h["id"] for h in hits}
-    assert table_counts(data / "mirix.db")[type_name] == 2
+    assert stored(data)[type_name] == 2
 
 
 def test_core_cannot_be_added(tmp_path: Path) -> None:
@@ -402,6 +402,7 @@ def _lines_without_export_time(path: Path) -> list[str]:
     return [json.dumps(header, sort_keys=True), *lines[1:]]
 
 
+@pytest.mark.sqlite_only  # a second, separate memory
 def test_export_then_import_into_a_fresh_dir_round_trips_exactly(tmp_path: Path) -> None:
     source = tmp_path / "source"
     ids = _fill_everything(source, tmp_path)
@@ -432,7 +433,7 @@ def test_export_then_import_into_a_fresh_dir_round_trips_exactly(tmp_path: Path)
         "knowledge_vault",
         "message",
     }
-    assert table_counts(fresh / "mirix.db") == table_counts(source / "mirix.db")
+    assert stored(fresh) == stored(source)
     assert ok_json(fresh, "stats")["counts"] == ok_json(source, "stats")["counts"]
     # the imported copy is fully usable: search, provenance, history, deletes
     hits = ok_json(fresh, "search", CJK_TEXT, "--type", "message")["hits"]
@@ -449,9 +450,9 @@ def test_importing_an_export_twice_changes_nothing(tmp_path: Path) -> None:
     _fill_everything(data, tmp_path)
     path = tmp_path / "export.jsonl"
     ok(data, "export", str(path))
-    before = table_counts(data / "mirix.db")
+    before = stored(data)
     ok(data, "import", str(path))
-    assert table_counts(data / "mirix.db") == before
+    assert stored(data) == before
 
 
 def test_stats_human_and_json(loaded: Path) -> None:
@@ -472,6 +473,7 @@ def test_stats_human_and_json(loaded: Path) -> None:
     assert re.search(r"message\s+6 live\s+0 deleted", text)
 
 
+@pytest.mark.sqlite_only  # a second, separate memory
 def test_skip_invalid_imports_good_lines_and_reports_bad_ones(tmp_path: Path) -> None:
     data = tmp_path / "data"
     path = write_jsonl(
@@ -491,7 +493,7 @@ def test_skip_invalid_imports_good_lines_and_reports_bad_ones(tmp_path: Path) ->
     report = ok_json(tmp_path / "data2", "import", "messages", str(path), "--skip-invalid")
     assert [x["line"] for x in report["skipped_invalid"]] == [2, 3]
     assert report["imported"] == 2
-    assert table_counts(data / "mirix.db")["messages"] == 2
+    assert stored(data)["messages"] == 2
 
 
 def test_since_and_until_take_words_and_ages(loaded: Path) -> None:

@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.fakes import write_jsonl
 from tests.mirix_app.clirun import fails, ok, ok_json, run
 
 
+@pytest.mark.sqlite_only  # restores into a second, separate memory
 def test_a_date_before_year_1000_is_stored_printed_exported_and_imported(
     tmp_path: Path,
 ) -> None:
@@ -46,6 +49,7 @@ def test_a_time_with_no_utc_form_is_refused_with_its_line(tmp_path: Path) -> Non
     )
 
 
+@pytest.mark.sqlite_only  # restores into a second, separate memory
 def test_an_export_written_with_short_years_still_imports(tmp_path: Path) -> None:
     data = tmp_path / "data"
     body = {"occurred_at": "1999-05-01T00:00:00Z", "summary": "old"}
@@ -100,6 +104,7 @@ def test_deep_nesting_and_huge_numbers_are_one_error_line(tmp_path: Path) -> Non
     fails(run(data, "add", "semantic", "--json-body", '{"name": NaN}'), "NaN")
 
 
+@pytest.mark.sqlite_only  # restores into a second, separate memory
 def test_line_separators_inside_json_strings_stay_in_the_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
     text = "one\u2028two\x85three\u2029four\x0cfive"
