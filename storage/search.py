@@ -60,13 +60,16 @@ class SearchParams:
     same on LoCoMo; fewer is faster on large tables)."""
     text_weight: float = 1.0
     vector_weight: float = 0.5
-    cjk_vector_weight: float = 1.0
+    cjk_vector_weight: float = 2.0
     """The vector list's weight for a query written mostly in Chinese, Japanese
     or Korean. Its keywords are character pairs and single characters, not
     words (a pair often straddles two words; a single character matches nearly
-    every row), so the keyword list is no better evidence than the vector list
-    there, and a question put in other words than its answer is found by
-    meaning only."""
+    every row), so the keyword list is weaker evidence than the vector list
+    there (the default embedder reads CJK with multilingual-e5), and a question
+    put in other words than its answer is found by meaning only. Measured with
+    the default embedder, hit@1 / hit@5: at 1.0 the Chinese chat set 69.4 / 94.4
+    and CMRC (600) 95.8 / 99.5; at 2.0 66.7 / 97.2 and 96.0 / 98.8 (1.5: chat
+    66.7 / 94.4; 3.0: chat as 2.0). English queries keep ``vector_weight``."""
     own_text_weight: float = 2.0
     """BM25 weight of a row's own text ..."""
     context_weight: float = 0.6
