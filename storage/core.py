@@ -27,7 +27,7 @@ def block_id(label: str) -> str:
 
 class BlockEdits:
     """Line edits of the two blocks, on any engine's core repository (each edit is
-    one :meth:`update`, so one new version)."""
+    one :meth:`update`, so one new version); no third block is ever added."""
 
     if TYPE_CHECKING:
 
@@ -42,6 +42,11 @@ class BlockEdits:
             sources: Sequence[SourceRef] = (),
             by: str | None = None,
         ) -> Record: ...
+
+    def add(self, values: dict[str, Any], **_: Any) -> Record:
+        raise InvalidInputError(
+            "Core memory has two fixed blocks (core_persona, core_human); edit them instead."
+        )
 
     def block(self, label: str) -> Record:
         if label not in BLOCK_LABELS:
@@ -90,11 +95,6 @@ class CoreStore(BlockEdits, MemoryStore):
             if found.fetchone()[0] == len(BLOCK_LABELS):
                 return
         self.db.write(write)
-
-    def add(self, values: dict[str, Any], **_: Any) -> Record:
-        raise InvalidInputError(
-            "Core memory has two fixed blocks (core_persona, core_human); edit them instead."
-        )
 
     def set_embedding(self, item_id: str, vector: Any) -> None:
         """Store a block's vector without a new version (it is derived data)."""

@@ -116,13 +116,6 @@ def decode_boxes(stored: object) -> list[Box] | None:
     return boxes
 
 
-def set_sensitive_boxes(conn: sqlite3.Connection, screenshot_id: str, boxes: Sequence[Box]) -> None:
-    conn.execute(
-        "UPDATE screenshots SET sensitive_boxes = ? WHERE id = ?",
-        (encode_boxes(boxes), screenshot_id),
-    )
-
-
 @dataclass(frozen=True)
 class FrameImage:
     """What it takes to show a kept frame to someone else: its image file and the

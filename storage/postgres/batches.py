@@ -140,13 +140,14 @@ class BatchRepository(Bound):
         return self._write(write)
 
     def seal_older_than(self, cutoff: str) -> int:
-        """Seal the open batch if it was opened before ``cutoff``; how many were."""
+        """Seal the open batches opened at or before ``cutoff`` (as SQLite does: a
+        caller passing a batch's own ``created_at`` seals it); how many were."""
 
         def write(conn: Connection) -> int:
             now = format_time(_server_now(conn))
             cursor = conn.execute(
                 "UPDATE batches SET sealed_at = %s, updated_at = %s "
-                "WHERE sealed_at IS NULL AND created_at < %s",
+                "WHERE sealed_at IS NULL AND created_at <= %s",
                 (now, now, cutoff),
             )
             return cursor.rowcount

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from storage.core import BLOCK_LABELS, block_id
 from storage.errors import EnvironmentStorageError
 from storage.forget import ForgetPlan, ForgetReport, ForgetScope
 from storage.frames import FrameFiles
@@ -25,13 +24,10 @@ from storage.interface import UnitOfWork
 from storage.kinds import (
     ALL_KINDS,
     CORE,
-    DEFAULT_CORE_LIMIT,
     MEMORY_KINDS,
     MESSAGE,
     SCREENSHOT,
     Kind,
-    now_iso,
-    validate_fields,
 )
 from storage.postgres.batches import BatchRepository, BatchWrites
 from storage.postgres.db import Connection, PostgresDatabase
@@ -129,7 +125,7 @@ class PostgresEngine:
             engine = cls(
                 db, device=device or socket.gethostname(), cipher=cipher, data_dir=data_dir
             )
-            engine.db.write(_ensure_core_blocks)
+            engine.core.ensure_blocks()
         except BaseException:
             db.close()
             raise
@@ -309,17 +305,3 @@ class PostgresEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _ensure_core_blocks(conn: Connection) -> None:
-    """The two core blocks, made by whichever device comes first."""
-    for label in BLOCK_LABELS:
-        values = validate_fields(
-            CORE, {"label": label, "text": "", "char_limit": DEFAULT_CORE_LIMIT}
-        )
-        now = now_iso()
-        conn.execute(
-            "INSERT INTO core (id, created_at, updated_at, label, text, char_limit) "
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (block_id(label), now, now, values["label"], values["text"], values["char_limit"]),
-        )

@@ -18,9 +18,17 @@ from typing import Any, TypeVar
 import numpy as np
 from psycopg import errors as pg_errors
 
-from storage.core import BlockEdits
+from storage.core import BLOCK_LABELS, BlockEdits, block_id
 from storage.errors import InvalidInputError, NotFoundError
-from storage.kinds import CORE, Kind, index_text, now_iso, public_value, validate_fields
+from storage.kinds import (
+    CORE,
+    DEFAULT_CORE_LIMIT,
+    Kind,
+    index_text,
+    now_iso,
+    public_value,
+    validate_fields,
+)
 from storage.postgres.db import Connection, PostgresDatabase
 from storage.postgres.text import TSV_SQL, tsv_params
 from storage.postgres.vectors import ensure_index
@@ -329,10 +337,6 @@ class MemoryRepository(RowRepository):
         context: str = "",
         by: str | None = None,
     ) -> Record:
-        if self.kind.fixed:
-            raise InvalidInputError(
-                f"{self.kind.label or self.kind.name} has fixed rows; edit them instead."
-            )
         stored = validate_fields(self.kind, values)
         vector = as_vector(embedding)
 
@@ -572,10 +576,35 @@ class SourceRepository(RowRepository):
 
 
 class CoreRepository(BlockEdits, MemoryRepository):
-    """The two core blocks (made by :meth:`PostgresEngine.open`), edited by line."""
+    """The two core blocks (made by :meth:`ensure_blocks`), edited by line."""
 
     def _bound(self, conn: Connection) -> CoreRepository:
         return CoreRepository(self._db, conn, self.kind, self.cipher)
+
+    def ensure_blocks(self, limit: int = DEFAULT_CORE_LIMIT) -> None:
+        """Make the blocks missing, whichever device comes first. A memory that has
+        them is only read: opening it neither writes nor waits behind a device whose
+        edit of a block is not committed yet."""
+        ids = [block_id(label) for label in BLOCK_LABELS]
+        found = self._read(
+            lambda conn: conn.execute(
+                "SELECT count(*) AS n FROM core WHERE id = ANY(%s)", (ids,)
+            ).fetchone()
+        )
+        if found is not None and found["n"] == len(ids):
+            return
+
+        def write(conn: Connection) -> None:
+            for label in BLOCK_LABELS:
+                values = validate_fields(CORE, {"label": label, "text": "", "char_limit": limit})
+                now = now_iso()
+                conn.execute(
+                    "INSERT INTO core (id, created_at, updated_at, label, text, char_limit) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    (block_id(label), now, now, label, values["text"], values["char_limit"]),
+                )
+
+        self._write(write)
 
     def set_embedding(self, item_id: str, vector: Any) -> None:
         """Store a block's vector without a new version (it is derived data)."""

@@ -94,11 +94,14 @@ class PostgresSearchSession:
         clause, params = where_sql(kind, where)
         extra = f" AND {clause}" if clause else ""
         # ts_rank's weights are {D, C, B, A}, each at most 1: the context is in D, the
-        # row's own text in A, their ratio as asked.
+        # row's own text in A, their ratio as asked. Normalisation 1 divides by 1 + the
+        # log of the row's length, as BM25 weighs a match in a short row above one in
+        # a long row that says more besides (unnormalised, a long row that repeats a
+        # term, as CJK text does its characters, outranks the row that is about it).
         top = max(*weights, 1e-9)
         own, context = (min(w / top, 1.0) for w in weights)
         rows = self._conn.execute(
-            f"""SELECT t.rowid, ts_rank(%s::float4[], t.search_tsv, w.q) AS rank
+            f"""SELECT t.rowid, ts_rank(%s::float4[], t.search_tsv, w.q, 1) AS rank
                 FROM {kind.table} t, (SELECT {query} AS q) w
                 WHERE t.search_tsv @@ w.q AND t.deleted_at IS NULL{extra}
                 ORDER BY rank DESC, t.rowid LIMIT %s""",

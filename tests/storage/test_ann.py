@@ -18,6 +18,10 @@ from storage.kinds import EPISODIC, SEMANTIC
 from storage.sqlite.ann import AnnVectors, Reading
 from storage.sqlite.vectors import KindVectors, VectorIndexes
 
+# The graph and the matrix are the SQLite engine's own (PostgreSQL ranks with
+# pgvector's HNSW index: tests/storage/postgres/test_search.py).
+pytestmark = pytest.mark.sqlite_only
+
 DIM = 32
 
 

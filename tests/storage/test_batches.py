@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storage import InvalidInputError, NotFoundError, Storage
 from storage.errors import LeaseLostError
+from storage.interface import UnitOfWork
+from tests.storage.conftest import Reopen
 
 
 def _item(n: int) -> dict[str, Any]:
     return {"kind": "message", "source_id": f"msg_{n}", "at": "2023-01-01T00:00:00Z", "text": "hi"}
 
 
-def test_a_batch_persists_and_stays_pending_until_done(data_dir: Path) -> None:
-    with Storage.open(data_dir) as storage:
+def test_a_batch_persists_and_stays_pending_until_done(reopen: Reopen) -> None:
+    with reopen() as storage:
         first = storage.batches.enqueue([_item(1), _item(2)])
         second = storage.batches.enqueue([_item(3)])
         assert first.status == "pending" and first.attempts == 0
-    with Storage.open(data_dir) as storage:  # written before it was acknowledged
+    with reopen() as storage:  # written before it was acknowledged
         pending = storage.batches.pending()
         assert [b.id for b in pending] == [first.id, second.id]
         assert [i["source_id"] for i in pending[0].items] == ["msg_1", "msg_2"]
@@ -49,14 +50,18 @@ def test_a_failed_attempt_is_counted_and_kept_for_a_retry(storage: Storage) -> N
     assert [b.id for b in storage.batches.pending()] == [batch.id]
 
 
-def test_enqueue_in_rolls_back_with_the_callers_transaction(storage: Storage) -> None:
-    def write(conn: Any) -> None:
-        storage.batches.enqueue_in(conn, [_item(1)])
+def test_a_batch_queued_in_a_unit_of_work_rolls_back_with_it(storage: Storage) -> None:
+    def write(work: UnitOfWork) -> None:
+        work.batches.enqueue([_item(1)])
+        work.batches.append([_item(2)], max_items=5)
         raise RuntimeError("the import failed after queueing")
 
     with pytest.raises(RuntimeError):
-        storage._db.write(write)
+        storage.transaction(write)
     assert storage.batches.pending() == []
+    assert storage.batches.open_batch() is None
+    queued = storage.transaction(lambda work: work.batches.enqueue([_item(3)]))
+    assert [b.id for b in storage.batches.pending()] == [queued]
 
 
 @pytest.mark.parametrize(
@@ -81,13 +86,13 @@ def test_an_unknown_batch_is_not_found(storage: Storage) -> None:
         storage.batches.get("batch_nope")
 
 
-def test_an_open_batch_fills_then_seals_and_survives_a_restart(data_dir: Path) -> None:
-    with Storage.open(data_dir) as storage:
+def test_an_open_batch_fills_then_seals_and_survives_a_restart(reopen: Reopen) -> None:
+    with reopen() as storage:
         first = storage.batches.append([_item(1), _item(2)], max_items=3)
         assert first.sealed_at is None
         assert storage.batches.pending() == []  # open: not work yet
         assert storage.batches.counts()["open"] == 1
-    with Storage.open(data_dir) as storage:  # persisted before it was acknowledged
+    with reopen() as storage:  # persisted before it was acknowledged
         kept = storage.batches.open_batch()
         assert kept is not None and kept.id == first.id and len(kept.items) == 2
         full = storage.batches.append([_item(3), _item(4)], max_items=3)
@@ -125,6 +130,7 @@ def test_a_split_batch_becomes_two_halves_next_in_line_with_its_plan(storage: St
     assert [i["source_id"] for i in two.items] == ["msg_2", "msg_3", "msg_4"]
     assert (one.attempts, two.attempts) == (0, 0)
     assert one.plan == two.plan == {"episodic": "Merge the trip."}
+    assert one.created_at == two.created_at == first.created_at  # still first in line
     assert [b.id for b in storage.batches.pending()] == [one.id, two.id, later.id]
     with pytest.raises(NotFoundError):
         storage.batches.get(first.id)
@@ -175,8 +181,8 @@ def test_only_a_sealed_batch_not_done_can_be_given_up_or_requeued(storage: Stora
 # -- claims ----------------------------------------------------------------------------
 
 
-def test_a_claimed_batch_is_not_claimed_again_until_its_lease_ends(data_dir: Path) -> None:
-    with Storage.open(data_dir) as one, Storage.open(data_dir) as other:  # two processes
+def test_a_claimed_batch_is_not_claimed_again_until_its_lease_ends(reopen: Reopen) -> None:
+    with reopen() as one, reopen() as other:  # two processes
         first = one.batches.enqueue([_item(1)])
         second = one.batches.enqueue([_item(2)])
         one.batches.append([_item(3)], max_items=5)  # open: never claimed

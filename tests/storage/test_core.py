@@ -6,6 +6,7 @@ import pytest
 
 from storage import InvalidInputError, NotFoundError, Storage
 from storage.kinds import DEFAULT_CORE_LIMIT
+from tests.storage.conftest import Reopen
 
 
 def test_both_blocks_exist_empty_with_fixed_ids(storage: Storage) -> None:
@@ -16,9 +17,9 @@ def test_both_blocks_exist_empty_with_fixed_ids(storage: Storage) -> None:
     assert storage.stats()["counts"]["core"] == {"live": 2, "deleted": 0}
 
 
-def test_reopening_does_not_duplicate_or_touch_the_blocks(storage: Storage) -> None:
+def test_reopening_does_not_duplicate_or_touch_the_blocks(storage: Storage, reopen: Reopen) -> None:
     storage.core.append("human", "Name: Sam")
-    with Storage.open(storage.data_dir) as again:
+    with reopen() as again:
         assert again.core.lines("human") == ["Name: Sam"]
         assert again.core.block("human").version == 2
         assert again.stats()["counts"]["core"]["live"] == 2

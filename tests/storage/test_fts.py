@@ -3,6 +3,8 @@ common to rank cheaply."""
 
 from __future__ import annotations
 
+import pytest
+
 from storage import Query, Storage
 from storage.cjk import index_form
 from storage.fts import query_terms
@@ -52,6 +54,7 @@ def _fill(storage: Storage, n: int) -> None:
         store.add({"name": f"item{i}", "summary": " ".join(words)})
 
 
+@pytest.mark.sqlite_only  # PostgreSQL's budget: tests/storage/postgres/test_search.py
 def test_terms_are_kept_from_the_rarest_while_within_budget(storage: Storage) -> None:
     _fill(storage, 12)  # common: 12 rows, often: 6, rareword: 1
     conn = storage._db.read()
@@ -64,6 +67,7 @@ def test_terms_are_kept_from_the_rarest_while_within_budget(storage: Storage) ->
     assert TermBudget(budget=5).plan(conn, "semantic", ["common", "often"]) == TextPlan([])
 
 
+@pytest.mark.sqlite_only  # PostgreSQL's budget: tests/storage/postgres/test_search.py
 def test_small_tables_keep_every_term(storage: Storage) -> None:
     _fill(storage, 4)
     conn = storage._db.read()

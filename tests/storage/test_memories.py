@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import numpy as np
 import pytest
 
-from storage import InvalidInputError, NotFoundError, SourceRef, Storage
-from tests.fakes import BODIES, FakeEmbedder, table_counts
+from storage import InvalidInputError, NotFoundError, Query, SourceRef, Storage
+from storage.interface import VectorRequest, Where
+from tests.fakes import BODIES, FakeEmbedder
+from tests.storage.conftest import Reopen, searching, stored_rows
 
 TYPES = sorted(BODIES)
 
@@ -28,7 +28,7 @@ def test_add_then_get_returns_the_fields(storage: Storage, type_name: str) -> No
 
 @pytest.mark.parametrize("type_name", TYPES)
 def test_update_keeps_the_id_bumps_the_version_and_writes_history(
-    storage: Storage, type_name: str
+    storage: Storage, reopen: Reopen, type_name: str
 ) -> None:
     store = storage.memories[type_name]
     first = store.add(BODIES[type_name])
@@ -49,22 +49,17 @@ def test_update_keeps_the_id_bumps_the_version_and_writes_history(
     assert history[0].data[field] == first.fields[field]
     assert history[1].data[field] == "changed once"
     assert history[0].data["created_at"] == first.created_at
-    assert table_counts(storage._db.path)[store.kind.table] == 1
+    assert stored_rows(reopen)["counts"][type_name] == {"live": 1, "deleted": 0}
 
 
 def test_update_replaces_the_search_text(storage: Storage) -> None:
     store = storage.memories["semantic"]
     record = store.add({"name": "Rex", "summary": "a small dog"})
     store.update(record.id, {"summary": "a large parrot"})
-    with storage._db.reading() as conn:
-        rows = conn.execute(
-            "SELECT s.id FROM semantic_fts f JOIN semantic s ON s.rowid = f.rowid "
-            "WHERE semantic_fts MATCH ?",
-            ("parrot",),
-        ).fetchall()
-        old = conn.execute("SELECT count(*) FROM semantic_fts WHERE semantic_fts MATCH 'dog'")
-        assert old.fetchone()[0] == 0
-    assert [r[0] for r in rows] == [record.id]
+    semantic = (store.kind,)
+    assert [h.id for h in storage.search.run(Query(text="parrot", kinds=semantic))] == [record.id]
+    assert storage.search.run(Query(text="dog", kinds=semantic)) == []
+    assert [h.id for h in storage.search.run(Query(text="rex", kinds=semantic))] == [record.id]
 
 
 def test_bad_update_changes_nothing(storage: Storage) -> None:
@@ -154,42 +149,38 @@ def test_provenance_links_sources_with_their_external_ids(storage: Storage) -> N
     assert [s.external_id for s in updated.sources] == ["ext-1", None, "ext-3"]
 
 
-def test_a_missing_source_fails_the_whole_add(storage: Storage) -> None:
-    before = table_counts(storage._db.path)
+def test_a_missing_source_fails_the_whole_add(storage: Storage, reopen: Reopen) -> None:
+    before = stored_rows(reopen)
     with pytest.raises(NotFoundError, match="msg_nope"):
         storage.memories["semantic"].add(
             BODIES["semantic"], sources=[SourceRef("message", "msg_nope")]
         )
-    assert table_counts(storage._db.path) == before
+    assert stored_rows(reopen) == before
 
 
 def test_embeddings_are_stored_normalised_and_bad_ones_refused(storage: Storage) -> None:
     store = storage.memories["semantic"]
-    record = store.add(BODIES["semantic"], embedding=np.array([3.0, 4.0], dtype=np.float32))
-    with storage._db.reading() as conn:
-        blob = conn.execute("SELECT embedding FROM semantic WHERE id = ?", (record.id,))
-        vec = np.frombuffer(blob.fetchone()[0], dtype=np.float32)
-    np.testing.assert_allclose(vec, [0.6, 0.8], rtol=1e-6)
+    store.add(BODIES["semantic"], embedding=np.array([3.0, 4.0], dtype=np.float32))
+    # Stored as [0.6, 0.8]: its score against a unit query is the cosine.
+    query = VectorRequest(np.array([1.0, 0.0], dtype=np.float32), Where(), depth=5)
+    with searching(storage) as s:
+        (ranked,) = s.vector_rankings({"semantic": query}).result().values()
+    assert [score for _, score in ranked] == [pytest.approx(0.6, rel=1e-6)]
     for bad in (np.zeros(4), np.array([np.nan, 1.0]), np.array([])):
         with pytest.raises(InvalidInputError, match="embedding"):
             store.add(BODIES["semantic"], embedding=bad)
     assert storage.stats()["counts"]["semantic"]["live"] == 1
 
 
-def test_history_rows_survive_in_the_file(storage: Storage) -> None:
+def test_history_survives_a_restart(storage: Storage, reopen: Reopen) -> None:
     store = storage.memories["semantic"]
     record = store.add(BODIES["semantic"], embedding=FakeEmbedder().vector("x"))
     store.update(record.id, {"name": "Jordan B."})
     store.delete(record.id)
-    conn = sqlite3.connect(storage._db.path)
-    try:
-        rows = conn.execute(
-            "SELECT version, change, type FROM memory_history WHERE memory_id = ? ORDER BY seq",
-            (record.id,),
-        ).fetchall()
-    finally:
-        conn.close()
-    assert rows == [(1, "update", "semantic"), (2, "delete", "semantic")]
+    with reopen() as other:  # another process
+        history = other.memories["semantic"].history(record.id)
+    assert [(h.version, h.change) for h in history] == [(1, "update"), (2, "delete")]
+    assert [h.data["name"] for h in history] == [BODIES["semantic"]["name"], "Jordan B."]
 
 
 def test_each_version_records_who_made_it(storage: Storage) -> None:

@@ -7,6 +7,7 @@ import pytest
 from storage import Query, SearchParams, SourceRef, Storage
 from storage.kinds import ALL_KINDS, BY_NAME, MEMORY_KINDS, parse_time
 from tests.fakes import BODIES, FakeEmbedder
+from tests.storage.conftest import rowids, searching
 
 EMB = FakeEmbedder()
 
@@ -178,6 +179,53 @@ def test_unicode_text_is_found_by_its_exact_words(storage: Storage) -> None:
     emoji = _add(storage, "semantic", {"name": "party", "summary": "Birthday 🎉 at Café Zoë"})
     assert storage.search.run(_query("我喜欢在周末去公园散步"))[0].id == cjk
     assert storage.search.run(Query(text="cafe zoe", kinds=ALL_KINDS))[0].id == emoji
+
+
+def test_a_word_is_found_in_its_other_forms(storage: Storage) -> None:
+    at = "2026-05-01T10:00:00Z"
+    running = _said(storage, "Ann", "Ann was running by the river", at)
+    chinese = _said(storage, "Ann", "我喜欢猫，也喜欢下雨天", at)
+    french = _said(storage, "Ann", "Rendez-vous au café à midi", at)
+    fullwidth = _said(storage, "Ann", "型号ＡＢＣ１２３已售罄", at)
+
+    def found(text: str) -> list[str]:
+        return [h.id for h in storage.search.run(Query(text=text, kinds=(BY_NAME["message"],)))]
+
+    assert found("who runs?") == [running]  # its stem
+    assert found("下雨") == found("喜欢") == [chinese]  # inside an unspaced sentence
+    assert found("狗") == []
+    assert found("cafe") == [french]  # without its accent
+    assert found("abc123") == [fullwidth]  # full-width letters and digits
+
+
+def test_the_search_primitives_read_rows_terms_and_values(storage: Storage) -> None:
+    values = {"role": "user", "speaker": "Ann", "text": "Ann adopted Miso"}
+    msg = storage.messages.add({**values, "at": "2026-05-01T10:00:00Z", "external_id": "ext-1"})
+    episode = storage.memories["episodic"].add(
+        {"occurred_at": "2026-05-01T10:00:00Z", "actor": "Ann", "summary": "adopted Miso"},
+        sources=[SourceRef("message", msg.id)],
+    )
+    vault = storage.memories["knowledge_vault"].add(
+        {"entry_type": "pin", "sensitivity": "low", "caption": "Miso's chip", "secret_value": "981"}
+    )
+    (m_row,) = rowids(storage, [msg.id])
+    (e_row,) = rowids(storage, [episode.id])
+    (v_row,) = rowids(storage, [vault.id])
+    with searching(storage) as s:
+        found = s.rows(BY_NAME["episodic"], [e_row, 999])
+        assert list(found) == [e_row]
+        assert (found[e_row].id, found[e_row].at) == (episode.id, "2026-05-01T10:00:00.000000Z")
+        assert found[e_row].sources == (SourceRef("message", msg.id, "ext-1"),)
+        secret = s.rows(BY_NAME["knowledge_vault"], [v_row])[v_row].fields
+        assert secret["caption"] == "Miso's chip" and "secret_value" not in secret
+        assert s.values(BY_NAME["message"], [m_row], "external_id") == {m_row: "ext-1"}
+        assert s.known_actors() == frozenset({"ann"})
+        counts = s.term_counts(BY_NAME["message"], ["miso", "dog"], [m_row])
+        assert (counts.total, counts.docs, counts.holders) == (
+            1,
+            {"miso": 1, "dog": 0},
+            {"miso": {m_row}, "dog": set()},
+        )
 
 
 def _said(storage: Storage, speaker: str, text: str, at: str) -> str:

@@ -11,6 +11,7 @@ import storage as storage_pkg
 from storage import InvalidInputError, SourceRef, Storage
 from storage.interface import UnitOfWork
 from storage.kinds import EPISODIC, validate_fields
+from storage.postgres.url import without_password
 from tests.fakes import BODIES, db_dump
 
 
@@ -53,7 +54,9 @@ def test_environment_errors_share_a_base() -> None:
         assert issubclass(error, storage_pkg.StorageError)
 
 
-def test_stats_count_live_deleted_history_and_links(storage: Storage) -> None:
+def test_stats_count_live_deleted_history_and_links(
+    storage: Storage, request: pytest.FixtureRequest
+) -> None:
     msg = storage.messages.add({"role": "user", "text": "hello", "at": "2023-01-01"})
     ids = {name: storage.memories[name].add(body).id for name, body in BODIES.items()}
     storage.memories["semantic"].add(BODIES["semantic"], sources=[SourceRef("message", msg.id)])
@@ -73,7 +76,11 @@ def test_stats_count_live_deleted_history_and_links(storage: Storage) -> None:
     assert info["history_entries"] == 2
     assert info["provenance_links"] == 1
     assert info["database_bytes"] > 0
-    assert Path(info["database"]) == storage.data_dir / "mirix.db"
+    assert info["engine"] == storage.engine
+    if storage.engine == "sqlite":
+        assert Path(info["database"]) == storage.data_dir / "mirix.db"
+    else:  # the server's URL, never its password
+        assert info["database"] == without_password(request.getfixturevalue("pg_url"))
 
 
 def test_ids_route_to_their_store(storage: Storage) -> None:
@@ -88,6 +95,7 @@ def test_ids_route_to_their_store(storage: Storage) -> None:
         storage.store_for_id("nonsense")
 
 
+@pytest.mark.sqlite_only  # PostgreSQL: tests/storage/postgres/test_engine.py
 def test_opening_an_existing_dir_for_reading_needs_no_write_lock(storage: Storage) -> None:
     """Read-only commands must work while another process writes (WAL)."""
     storage.memories["semantic"].add(BODIES["semantic"])

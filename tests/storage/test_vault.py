@@ -18,6 +18,7 @@ from storage.secrets import ENCRYPTED_PREFIX, VaultKeyError
 from storage.transfer import export_to, import_file
 from tests.fakes import BODIES, FakeEmbedder
 from tests.mirix_app.clirun import fails, ok_json, run
+from tests.storage.conftest import Reopen
 
 SECRET = BODIES["knowledge_vault"]["secret_value"]
 ROTATED = "rotated-ß-hunter2"
@@ -82,29 +83,32 @@ def test_a_vault_item_without_a_secret_stores_null(app: Assistant) -> None:
     assert column(app.storage._db.path, "SELECT secret_value FROM knowledge_vault") == [None]
 
 
-def test_a_wrong_key_is_a_clear_storage_error(app: Assistant, tmp_path: Path) -> None:
-    added = app.add("knowledge_vault", BODIES["knowledge_vault"])
-    app.close()
-    key_file = tmp_path / "data" / "vault.key"
+def _sealed_item(reopen: Reopen, data_dir: Path) -> str:
+    """A vault item stored with the data folder's own key (made on first use)."""
+    with reopen(cipher=VaultCipher(data_dir, KeyFileSource())) as storage:
+        return storage.memories["knowledge_vault"].add(BODIES["knowledge_vault"]).id
+
+
+def test_a_wrong_key_is_a_clear_storage_error(
+    reopen: Reopen, data_dir: Path, tmp_path: Path
+) -> None:
+    item = _sealed_item(reopen, data_dir)
+    key_file = data_dir / "vault.key"
     key_file.unlink()
     other = VaultCipher(tmp_path / "other", KeyFileSource())
     other.encrypt("x")  # a key of its own
     (tmp_path / "other" / "vault.key").rename(key_file)
     with (
-        Storage.open(tmp_path / "data", cipher=VaultCipher(tmp_path / "data")) as reopened,
+        reopen(cipher=VaultCipher(data_dir, KeyFileSource())) as reopened,
         pytest.raises(VaultKeyError, match=r"another vault key.*vault\.key"),
     ):
-        reopened.memories["knowledge_vault"].get(added.id)
+        reopened.memories["knowledge_vault"].get(item)
 
 
-def test_no_key_at_all_is_a_clear_storage_error(app: Assistant, tmp_path: Path) -> None:
-    added = app.add("knowledge_vault", BODIES["knowledge_vault"])
-    app.close()
-    with (
-        Storage.open(tmp_path / "data") as keyless,
-        pytest.raises(VaultKeyError, match="no vault key"),
-    ):
-        keyless.memories["knowledge_vault"].get(added.id)
+def test_no_key_at_all_is_a_clear_storage_error(reopen: Reopen, data_dir: Path) -> None:
+    item = _sealed_item(reopen, data_dir)
+    with reopen() as keyless, pytest.raises(VaultKeyError, match="no vault key"):
+        keyless.memories["knowledge_vault"].get(item)
 
 
 def test_the_cli_reports_a_wrong_key_in_one_line(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""storage/vectors.py: the in-memory matrices stay in step with every write,
-this process's and another's."""
+"""Vector search stays in step with every write, this process's and another's
+(on SQLite: storage/sqlite/vectors.py's in-memory matrices, loaded once and
+followed; on PostgreSQL: pgvector's indexes), and the matrices themselves."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import numpy as np
 import pytest
 
 from storage import Query, Storage
-from storage.kinds import EPISODIC, SEMANTIC
-from storage.sqlite.vectors import KindVectors, VectorIndexes
+from storage.kinds import EPISODIC, SEMANTIC, Kind
+from storage.sqlite.vectors import KindVectors
 from tests.fakes import FakeEmbedder
+from tests.storage.conftest import Reopen
 
 EMB = FakeEmbedder()
 
@@ -20,76 +22,65 @@ def _add(storage: Storage, name: str, summary: str, *, embed: bool = True) -> st
     return record.id
 
 
-def _nearest(storage: Storage, indexes: VectorIndexes, text: str, k: int = 10) -> list[str]:
-    conn = storage._db.read()
-    matches = indexes.get(conn, SEMANTIC).search(EMB.vector(text), k)
-    if len(matches.rowids) == 0:
-        return []
-    marks = ",".join("?" * len(matches.rowids))
-    ids = dict(
-        conn.execute(
-            f"SELECT rowid, id FROM semantic WHERE rowid IN ({marks})",
-            [int(r) for r in matches.rowids],
-        ).fetchall()
-    )
-    return [ids[int(r)] for r in matches.rowids]
+def _nearest(
+    storage: Storage, text: str, k: int = 10, *, kind: Kind = SEMANTIC, **when: str
+) -> list[str]:
+    """The ids a search by meaning alone finds, nearest first (``since``, ``until``)."""
+    query = Query(text="", vector=EMB.vector(text), kinds=(kind,), limit=k, **when)
+    return [hit.id for hit in storage.search.run(query)]
 
 
 def test_index_follows_add_update_delete_restore(storage: Storage) -> None:
-    indexes = VectorIndexes()
     cat = _add(storage, "cat", "a small cat that purrs")
-    assert _nearest(storage, indexes, "cat purrs")[:1] == [cat]  # first load
+    assert _nearest(storage, "cat purrs")[:1] == [cat]  # first load
 
     dog = _add(storage, "dog", "a loyal dog that barks")
-    assert _nearest(storage, indexes, "dog barks")[0] == dog  # added after the load
+    assert _nearest(storage, "dog barks")[0] == dog  # added after the load
 
     storage.memories["semantic"].update(
         dog, {"summary": "a parrot that talks"}, embedding=EMB.vector("parrot talks")
     )
-    assert _nearest(storage, indexes, "parrot talks")[0] == dog
-    assert _nearest(storage, indexes, "dog barks")[0] != dog
+    assert _nearest(storage, "parrot talks")[0] == dog
+    # Its old vector is gone: the words it shared with the cat row rank the cat first.
+    assert _nearest(storage, "dog a loyal dog that barks")[0] == cat
 
     storage.memories["semantic"].delete(cat)
-    assert cat not in _nearest(storage, indexes, "cat purrs")
-    assert len(indexes.get(storage._db.read(), SEMANTIC)) == 1
+    assert _nearest(storage, "cat purrs") == [dog]
 
     storage.memories["semantic"].restore(cat)
-    assert _nearest(storage, indexes, "cat purrs")[0] == cat
-    assert len(indexes.get(storage._db.read(), SEMANTIC)) == 2
+    assert _nearest(storage, "cat purrs") == [cat, dog]
 
 
 def test_a_row_that_gets_its_first_embedding_later_is_found(storage: Storage) -> None:
-    indexes = VectorIndexes()
     late = _add(storage, "late", "no vector yet", embed=False)
     _add(storage, "early", "has a vector")
     _add(storage, "other", "also has one")
-    assert late not in _nearest(storage, indexes, "late")
+    assert late not in _nearest(storage, "late")
     storage.memories["semantic"].update(
         late, {"summary": "now embedded"}, embedding=EMB.vector("zebra stripes")
     )
-    nearest = _nearest(storage, indexes, "zebra stripes")
+    nearest = _nearest(storage, "zebra stripes")
     assert nearest[0] == late
     assert len(nearest) == 3
 
 
 def test_many_deletes_compact_without_losing_rows(storage: Storage) -> None:
-    indexes = VectorIndexes()
     ids = [_add(storage, f"item{i}", f"word{i} thing") for i in range(40)]
-    _nearest(storage, indexes, "thing")
+    _nearest(storage, "thing")
     for item in ids[:30]:
         storage.memories["semantic"].delete(item)
-    remaining = _nearest(storage, indexes, "thing", k=100)
+    remaining = _nearest(storage, "thing", k=40)
     assert sorted(remaining) == sorted(ids[30:])
     for i in range(30, 40):
-        assert _nearest(storage, indexes, f"item{i} word{i}")[0] == ids[i]
+        assert _nearest(storage, f"item{i} word{i}")[0] == ids[i]
 
 
-def test_a_write_from_another_storage_instance_is_seen(storage: Storage) -> None:
+def test_a_write_from_another_storage_instance_is_seen(storage: Storage, reopen: Reopen) -> None:
     first = _add(storage, "first", "written by this process")
     query = Query(text="", vector=EMB.vector("ostrich feathers"), kinds=(SEMANTIC,), limit=5)
     assert [h.id for h in storage.search.run(query)] == [first]  # index loaded
 
-    with Storage.open(storage.data_dir) as other:  # another process's view of the dir
+    with reopen() as other:  # another process's view of the memory
         second = _add(other, "ostrich", "feathers everywhere")
         other.memories["semantic"].delete(first)
 
@@ -107,19 +98,11 @@ def test_time_filters_and_time_changes(storage: Storage) -> None:
         {"occurred_at": "2023-01-01", "summary": "beach day again"},
         embedding=EMB.vector("beach day again"),
     ).id
-    indexes = VectorIndexes()
-    conn = storage._db.read()
-    index = indexes.get(conn, EPISODIC)
-    rowid = dict(conn.execute("SELECT id, rowid FROM episodic").fetchall())
-    query = EMB.vector("beach")
-    since = index.search(query, 10, since="2022-01-01T00:00:00.000000Z")
-    assert list(since.rowids) == [rowid[new]]
-    until = index.search(query, 10, until="2021-01-01T00:00:00.000000Z")
-    assert list(until.rowids) == [rowid[old]]
+    since = "2022-01-01T00:00:00.000000Z"
+    assert _nearest(storage, "beach", kind=EPISODIC, since=since) == [new]
+    assert _nearest(storage, "beach", kind=EPISODIC, until="2021-01-01T00:00:00.000000Z") == [old]
     episodic.update(old, {"occurred_at": "2024-06-01"})  # moves into the window
-    index = indexes.get(storage._db.read(), EPISODIC)
-    since = index.search(query, 10, since="2022-01-01T00:00:00.000000Z")
-    assert sorted(since.rowids) == sorted([rowid[old], rowid[new]])
+    assert sorted(_nearest(storage, "beach", kind=EPISODIC, since=since)) == sorted([old, new])
 
 
 def test_kind_vectors_scores_are_cosines_sorted_best_first() -> None:

@@ -25,6 +25,26 @@ def test_open_migrates_once_and_makes_the_core_blocks(pg_url: str) -> None:
         assert conn.execute("SELECT count(*) FROM core").fetchone() == (2,)
 
 
+def test_opening_a_memory_that_has_its_blocks_does_not_wait_on_an_edit(pg_url: str) -> None:
+    PostgresEngine.open(pg_url, device="laptop").close()
+    opened: list[str] = []
+
+    def open_desktop() -> None:
+        with PostgresEngine.open(pg_url, device="desktop") as desktop:
+            opened.append(desktop.core.block("human").fields["text"])
+
+    with psycopg.connect(pg_url) as laptop:  # an edit of a block, not committed yet
+        laptop.execute("UPDATE core SET text = 'Ann' WHERE id = 'core_human'")
+        thread = threading.Thread(target=open_desktop)
+        thread.start()
+        thread.join(timeout=30)  # it would wait until the laptop commits
+        try:
+            assert not thread.is_alive() and opened == [""]
+        finally:
+            laptop.rollback()
+            thread.join()
+
+
 def test_two_devices_opening_a_new_database_at_once_both_succeed(pg_url: str) -> None:
     errors: list[BaseException] = []
 

@@ -1,5 +1,7 @@
-"""The PostgreSQL engine's repositories: memories with history and provenance,
-raw sources, the unit of work, secrets that only ever reach the server sealed."""
+"""What the PostgreSQL engine's repositories hold on the server: the device of a
+screenshot, vault secrets only sealed, vectors of two widths each with its index.
+What they do (memories, history, provenance, sources, the unit of work) is the
+parametrized suite in tests/storage, on both engines."""
 
 from __future__ import annotations
 
@@ -11,9 +13,8 @@ import psycopg
 import pytest
 
 from agents.vault_key import KeyFileSource, VaultCipher
-from storage.errors import InvalidInputError, NotFoundError
-from storage.postgres.engine import PostgresEngine, Repositories
-from storage.records import SourceRef
+from storage.errors import InvalidInputError
+from storage.postgres.engine import PostgresEngine
 from tests.fakes import FakeEmbedder
 
 
@@ -23,101 +24,13 @@ def engine(pg_url: str) -> Iterator[PostgresEngine]:
         yield opened
 
 
-def _message(engine: PostgresEngine, text: str, external_id: str) -> str:
-    record = engine.repos.messages.add(
-        {
-            "role": "user",
-            "speaker": "Ann",
-            "text": text,
-            "at": "2026-05-01T10:00:00Z",
-            "external_id": external_id,
-        },
-    )
-    return record.id
-
-
-def test_a_memory_keeps_its_id_and_history_through_edits(engine: PostgresEngine) -> None:
+def test_a_row_read_for_update_outside_a_unit_of_work_has_a_writing_transaction(
+    engine: PostgresEngine,
+) -> None:
     semantic = engine.repos.memories["semantic"]
-    added = semantic.add({"name": "Miso", "summary": "Ann's cat"}, by="mcp:cursor")
-    assert added.version == 1 and added.changed_by == "mcp:cursor"
-    edited = semantic.update(added.id, {"summary": "Ann's grey cat"})
-    deleted = semantic.delete(added.id)
-    restored = semantic.restore(added.id)
-    assert {edited.id, deleted.id, restored.id} == {added.id}
-    assert restored.version == 4 and restored.deleted_at is None
-    assert semantic.row(added.id, lock=True)["version"] == 4  # its own writing transaction
-    history = semantic.history(added.id)
-    assert [(h.version, h.change) for h in history] == [
-        (1, "update"),
-        (2, "delete"),
-        (3, "restore"),
-    ]
-    assert history[0].data["summary"] == "Ann's cat"
-    assert history[0].changed_by == "mcp:cursor"
-    semantic.delete(added.id)
-    with pytest.raises(InvalidInputError, match="deleted; restore it"):
-        semantic.update(added.id, {"summary": "x"})
-
-
-def test_records_read_like_sqlite_ones(engine: PostgresEngine) -> None:
-    msg = _message(engine, "Miso's vaccination is on Friday", "m1")
-    proc = engine.repos.memories["procedural"].add(
-        {"entry_type": "guide", "summary": "Vaccinate Miso", "steps": ["book", "go"]},
-        sources=[SourceRef("message", msg)],
-    )
-    assert proc.fields["steps"] == ["book", "go"]
-    assert proc.sources == (SourceRef("message", msg, "m1"),)
-    got = engine.repos.messages.get(msg)
-    assert got.fields["text"] == "Miso's vaccination is on Friday"
-    assert got.sources == (SourceRef("message", msg, "m1"),)
-    assert engine.repos.messages.existing_external_ids(["m1", "m2"]) == {"m1"}
-    _message(engine, "a question", "chat:1")
-    _message(engine, "its answer", "chat:2")
-    recent = engine.repos.messages.recent(external_prefix="chat:", limit=5)
-    assert [r.fields["text"] for r in recent] == ["a question", "its answer"]
-
-
-def test_unknown_rows_and_sources_are_clear_errors(engine: PostgresEngine) -> None:
-    with pytest.raises(NotFoundError, match="No semantic with id sem_nope"):
-        engine.repos.memories["semantic"].get("sem_nope")
-    with pytest.raises(NotFoundError, match="No message with id msg_nope to link"):
-        engine.repos.memories["semantic"].add(
-            {"name": "x", "summary": "y"}, sources=[SourceRef("message", "msg_nope")]
-        )
-    assert engine.repos.memories["semantic"].list() == []  # nothing half-written
-    _message(engine, "one", "dup")
-    with pytest.raises(InvalidInputError, match="Cannot store message"):
-        _message(engine, "two", "dup")
-
-
-def test_core_blocks_keep_their_limit_and_cannot_be_added(engine: PostgresEngine) -> None:
-    core = engine.repos.memories["core"]
-    with pytest.raises(InvalidInputError, match="fixed"):
-        core.add({"label": "persona", "text": "x", "char_limit": 10})
-    with pytest.raises(InvalidInputError, match="limit is 5,000"):
-        core.update("core_human", {"text": "x" * 5001})
-    assert core.update("core_human", {"text": "Ann, vet nurse"}).version == 2
-
-
-def test_a_unit_of_work_stores_everything_or_nothing(engine: PostgresEngine) -> None:
-    def message_with_memory(repos: Repositories, fail: bool) -> str:
-        msg = repos.messages.add(
-            {"role": "user", "speaker": "Ann", "text": "hello", "at": "2026-05-01T10:00:00Z"}
-        )
-        episodic = repos.memories["episodic"].add(
-            {"occurred_at": "2026-05-01T10:00:00Z", "summary": "Ann said hello"},
-            sources=[SourceRef("message", msg.id)],
-        )
-        if fail:
-            raise RuntimeError("crash after both rows")
-        return episodic.id
-
-    with pytest.raises(RuntimeError):
-        engine.transaction(lambda repos: message_with_memory(repos, True))
-    assert engine.counts()["message"]["live"] == 0
-    assert engine.counts()["episodic"]["live"] == 0
-    memory_id = engine.transaction(lambda repos: message_with_memory(repos, False))
-    assert engine.repos.memories["episodic"].get(memory_id).sources[0].kind == "message"
+    added = semantic.add({"name": "Miso", "summary": "Ann's cat"})
+    semantic.update(added.id, {"summary": "Ann's grey cat"})
+    assert semantic.row(added.id, lock=True)["version"] == 2  # a read-only one refuses
 
 
 def test_a_screenshot_row_names_the_device_that_took_it(pg_url: str) -> None:

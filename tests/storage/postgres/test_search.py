@@ -1,5 +1,7 @@
-"""The PostgreSQL engine's search primitives: full-text ranking (English stems,
-CJK bigrams, diacritics), HNSW vector rankings with filters, row reads."""
+"""What the PostgreSQL engine's search does its own way: pgvector's HNSW indexes
+(and the exact comparison a narrow filter needs), the keyword budget, and two
+devices finding each other's rows at once. What any engine's search finds is the
+parametrized suite in tests/storage (test_search, test_screens, test_vectors)."""
 
 from __future__ import annotations
 
@@ -13,12 +15,11 @@ from pgvector.psycopg import register_vector
 
 from storage.fts import query_terms
 from storage.interface import UnitOfWork, VectorRequest, Where
-from storage.kinds import EPISODIC, MESSAGE, SCREENSHOT, Kind, kind_named, validate_fields
+from storage.kinds import MESSAGE, SCREENSHOT, Kind, kind_named, validate_fields
 from storage.postgres.engine import PostgresEngine
 from storage.postgres.search import where_sql
 from storage.postgres.text import TermBudget
 from storage.postgres.vectors import nearest
-from storage.records import SourceRef
 from tests.fakes import FakeEmbedder
 
 WEIGHTS = (1.0, 0.3)
@@ -51,47 +52,6 @@ def _keywords(
     return [rowid for rowid, _ in ranked]
 
 
-def test_keywords_match_stems_and_rank_own_text_over_context(engine: PostgresEngine) -> None:
-    running = _say(engine, "Ann was running by the river")
-    other = _say(engine, "Bob cooked dinner")
-    ids = _rowids(engine, "messages", [running, other])
-    assert _keywords(engine, "who runs?") == [ids[0]]
-    in_context = engine.repos.memories["semantic"].add(
-        {"name": "Trip", "summary": "a weekend away"}, context="Ann: the river trail"
-    )
-    in_text = engine.repos.memories["semantic"].add({"name": "River", "summary": "the Thames"})
-    semantic = kind_named("semantic")
-    order = _keywords(engine, "river", kind=semantic)
-    assert order == _rowids(engine, "semantic", [in_text.id, in_context.id])
-
-
-def test_cjk_words_inside_unspaced_sentences_and_diacritics_match(engine: PostgresEngine) -> None:
-    chinese = _say(engine, "我喜欢猫，也喜欢下雨天")
-    french = _say(engine, "Rendez-vous au café à midi")
-    fullwidth = _say(engine, "型号ＡＢＣ１２３已售罄")
-    ids = _rowids(engine, "messages", [chinese, french, fullwidth])
-    assert _keywords(engine, "喜欢") == [ids[0]]
-    assert _keywords(engine, "下雨") == [ids[0]]
-    assert _keywords(engine, "狗") == []
-    assert _keywords(engine, "cafe") == [ids[1]]
-    assert _keywords(engine, "abc123") == [ids[2]]
-
-
-def test_deleted_rows_and_filters_leave_the_rankings(engine: PostgresEngine) -> None:
-    semantic = engine.repos.memories["semantic"]
-    gone = semantic.add({"name": "Miso", "summary": "cat"})
-    kept = semantic.add({"name": "Miso", "summary": "the cat again"})
-    semantic.delete(gone.id)
-    assert _keywords(engine, "miso", kind=kind_named("semantic")) == _rowids(
-        engine, "semantic", [kept.id]
-    )
-    early = _say(engine, "tea at noon", at="2026-01-01T00:00:00Z")
-    late = _say(engine, "tea at dusk", at="2026-06-01T00:00:00Z")
-    since = Where(since="2026-03-01T00:00:00.000000Z")
-    assert _keywords(engine, "tea", where=since) == _rowids(engine, "messages", [late])
-    assert early
-
-
 def test_vector_rankings_use_hnsw_and_honour_filters(engine: PostgresEngine) -> None:
     embed = FakeEmbedder(dim=64)
     texts = [f"note {i} about topic {i % 7}" for i in range(60)]
@@ -120,65 +80,6 @@ def test_vector_rankings_use_hnsw_and_honour_filters(engine: PostgresEngine) -> 
             )
         )
     assert "messages_vec_64" in plan
-
-
-def test_rows_terms_and_values_for_the_fusion(engine: PostgresEngine) -> None:
-    msg = _say(engine, "Ann adopted Miso", external_id="ext-1")
-    episode = engine.repos.memories["episodic"].add(
-        {"occurred_at": "2026-05-01T10:00:00Z", "actor": "Ann", "summary": "adopted Miso"},
-        sources=[SourceRef("message", msg)],
-    )
-    vault = engine.repos.memories["knowledge_vault"].add(
-        {"entry_type": "pin", "sensitivity": "low", "caption": "Miso's chip", "secret_value": "981"}
-    )
-    (m_row,) = _rowids(engine, "messages", [msg])
-    (e_row,) = _rowids(engine, "episodic", [episode.id])
-    (v_row,) = _rowids(engine, "knowledge_vault", [vault.id])
-    with engine.search.searching() as s:
-        found = s.rows(EPISODIC, [e_row])[e_row]
-        assert found.id == episode.id and found.at == "2026-05-01T10:00:00.000000Z"
-        assert found.sources == (SourceRef("message", msg, "ext-1"),)
-        assert "secret_value" not in s.rows(kind_named("knowledge_vault"), [v_row])[v_row].fields
-        assert s.values(MESSAGE, [m_row], "external_id") == {m_row: "ext-1"}
-        assert s.known_actors() == frozenset({"ann"})
-        counts = s.term_counts(MESSAGE, ["miso", "dog"], [m_row])
-        assert (counts.total, counts.docs, counts.holders) == (
-            1,
-            {"miso": 1, "dog": 0},
-            {"miso": {m_row}, "dog": set()},
-        )
-
-
-def test_a_frame_stored_in_one_unit_of_work_is_ranked_by_chunks_and_image(
-    engine: PostgresEngine,
-) -> None:
-    chunks = np.arange(6, dtype=np.float16).reshape(2, 3)
-    image = np.array([0.6, 0.8], dtype=np.float32)
-    text = FakeEmbedder(dim=64)
-
-    def keep_frame(work: UnitOfWork) -> str:
-        values = {"at": "2026-05-01T10:00:00Z", "app": "Firefox", "ocr_text": "Invoice 42"}
-        return work.screenshots.insert_frame(
-            validate_fields(SCREENSHOT, values),
-            item_id="scr_frame1",
-            embedding=text.vector("Invoice 42"),
-            context="",
-            chunk_embeddings=chunks.astype("<f2").tobytes(),
-            image_embedding=image * 3,  # stored normalised
-            sensitive_boxes=[(1, 2, 3, 4)],
-        )
-
-    assert engine.transaction(keep_frame) == "scr_frame1"
-    (row,) = _rowids(engine, "screenshots", ["scr_frame1"])
-    with engine.search.searching() as s:
-        np.testing.assert_array_equal(s.chunk_vectors(SCREENSHOT, [row], 3)[row], chunks)
-        assert s.image_ranking(SCREENSHOT, image, where=Where(app="fire"), depth=3) == [
-            (row, pytest.approx(1.0))
-        ]
-        assert s.image_ranking(SCREENSHOT, image, where=Where(app="chrome"), depth=3) == []
-        assert s.values(SCREENSHOT, [row], "device") == {row: "laptop"}
-        assert _keywords(engine, "invoice", kind=SCREENSHOT) == [row]
-    assert engine.repos.screenshots.row("scr_frame1")["sensitive_boxes"] == "[[1, 2, 3, 4]]"
 
 
 def test_a_narrow_time_filter_still_gets_its_nearest_rows(engine: PostgresEngine) -> None:
