@@ -1,4 +1,4 @@
-"""storage/transfer.py: export and import of everything, exact round trip."""
+"""storage/transfer.py and storage/sqlite/transfer.py: export and import of everything, exact round trip."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 from storage import InvalidInputError, Query, SourceRef, Storage
 from storage.kinds import ALL_KINDS, BY_NAME
-from storage.transfer import export_to, import_file
 from tests.fakes import BODIES, CJK_TEXT, EMOJI_TEXT, FakeEmbedder, db_dump, table_counts
 
 EMB = FakeEmbedder()
@@ -54,7 +53,7 @@ def fill(storage: Storage) -> dict[str, str]:
 
 def export_text(storage: Storage) -> str:
     out = io.StringIO()
-    export_to(storage._db, out)
+    storage.export_to(out)
     return out.getvalue()
 
 
@@ -74,7 +73,7 @@ def test_export_then_import_into_a_fresh_dir_round_trips_exactly(
     path.write_text(first, encoding="utf-8")
 
     with Storage.open(tmp_path / "fresh") as fresh:
-        counts = import_file(fresh._db, path)
+        counts = fresh.import_file(path)
         second = export_text(fresh)
         assert without_export_time(second) == without_export_time(first)
         assert counts["history"] == 7
@@ -123,7 +122,7 @@ def test_importing_twice_is_a_no_op(storage: Storage, tmp_path: Path) -> None:
     path = tmp_path / "export.jsonl"
     path.write_text(export_text(storage), encoding="utf-8")
     before = db_dump(storage._db.path)
-    import_file(storage._db, path)  # into the very directory it came from
+    storage.import_file(path)  # into the very directory it came from
     assert db_dump(storage._db.path) == before
 
 
@@ -134,9 +133,9 @@ def test_conflicting_ids_are_refused_unless_replace(storage: Storage, tmp_path: 
     storage.memories["semantic"].update(ids["semantic"], {"summary": "changed after export"})
     before = db_dump(storage._db.path)
     with pytest.raises(InvalidInputError, match=f"{ids['semantic']} already exists"):
-        import_file(storage._db, path)
+        storage.import_file(path)
     assert db_dump(storage._db.path) == before
-    import_file(storage._db, path, replace=True)
+    storage.import_file(path, replace=True)
     assert storage.memories["semantic"].get(ids["semantic"]).fields["summary"] == "edited 🎉"
 
 
@@ -186,7 +185,7 @@ SCREEN_ROW = json.dumps(
 def test_a_screenshot_keeps_its_chunk_embeddings_through_export_and_import(
     storage: Storage, tmp_path: Path
 ) -> None:
-    import_file(storage._db, _write(tmp_path / "one.jsonl", [HEADER, SCREEN_ROW]))
+    storage.import_file(_write(tmp_path / "one.jsonl", [HEADER, SCREEN_ROW]))
     exported = [json.loads(x) for x in export_text(storage).splitlines()]
     screen = next(x for x in exported if x.get("type") == "screenshot")
     assert screen["chunk_embeddings"] == "AAAAAA=="  # two float16 zeros, as written
@@ -235,12 +234,12 @@ def test_bad_export_files_write_nothing(
         path.write_text("", encoding="utf-8")
     before = db_dump(storage._db.path)
     with pytest.raises(InvalidInputError, match=message):
-        import_file(storage._db, path)
+        storage.import_file(path)
     assert db_dump(storage._db.path) == before
 
 
 def test_a_good_minimal_file_imports(storage: Storage, tmp_path: Path) -> None:
-    counts = import_file(storage._db, _write(tmp_path / "ok.jsonl", [HEADER, GOOD_ROW]))
+    counts = storage.import_file(_write(tmp_path / "ok.jsonl", [HEADER, GOOD_ROW]))
     assert counts == {"semantic": 1}
     assert storage.memories["semantic"].get("sem_1").fields["name"] == "n"
     assert [h.id for h in storage.search.run(Query(text="s", kinds=ALL_KINDS))] == ["sem_1"]
@@ -269,7 +268,7 @@ def test_an_imported_episode_with_a_vector_is_searchable_by_time(
         "details": None,
         "tree_path": "[]",
     }
-    import_file(storage._db, _write(tmp_path / "ok.jsonl", [HEADER, json.dumps(row)]))
+    storage.import_file(_write(tmp_path / "ok.jsonl", [HEADER, json.dumps(row)]))
     record = storage.memories["episodic"].get("epi_1")
     assert record.fields["occurred_at"] == "2023-02-03T03:05:06.000000Z"
     hits = storage.search.run(
