@@ -25,11 +25,11 @@ they share: the scope, the plan, the report and the rules.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.errors import InvalidInputError
+from storage.errors import InvalidInputError, NotFoundError
 from storage.kinds import Kind, kind_of_id
 
 
@@ -156,15 +156,24 @@ def split_memories(
     return deleted, kept
 
 
-def source_kind(item_id: str) -> Kind:
-    """The kind of a raw source named to forget (a memory id is refused)."""
-    kind = kind_of_id(item_id)
-    if kind.is_memory:
-        raise InvalidInputError(
-            f"{item_id} is a memory, not a recorded message or screenshot: delete it "
-            "with 'mirix-app delete' (it can be restored), or forget its sources."
-        )
-    return kind
+def sources_named(
+    ids: Iterable[str], stored: Callable[[Kind, str], bool]
+) -> tuple[list[str], list[str]]:
+    """(messages, screenshots) among ``ids``, each of which must be ``stored``; a
+    memory id is refused (it is deleted, softly, not forgotten)."""
+    messages: list[str] = []
+    screenshots: list[str] = []
+    for item_id in dict.fromkeys(ids):
+        kind = kind_of_id(item_id)
+        if kind.is_memory:
+            raise InvalidInputError(
+                f"{item_id} is a memory, not a recorded message or screenshot: delete it "
+                "with 'mirix-app delete' (it can be restored), or forget its sources."
+            )
+        if not stored(kind, item_id):
+            raise NotFoundError(f"No {kind.name} with id {item_id}.")
+        (messages if kind.name == "message" else screenshots).append(item_id)
+    return messages, screenshots
 
 
 def by_table(ids: Iterable[str]) -> dict[str, list[str]]:

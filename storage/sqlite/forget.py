@@ -19,7 +19,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from storage.errors import NotFoundError
 from storage.forget import (
     ForgetPlan,
     ForgetReport,
@@ -27,11 +26,11 @@ from storage.forget import (
     by_table,
     forgotten,
     items_without,
-    source_kind,
+    sources_named,
     split_memories,
     without_line,
 )
-from storage.kinds import MESSAGE, SCREENSHOT
+from storage.kinds import MESSAGE, SCREENSHOT, Kind
 from storage.sources import context_line
 from storage.sqlite.db import Database, in_chunks
 
@@ -115,14 +114,11 @@ def _plan(conn: sqlite3.Connection, scope: ForgetScope) -> ForgetPlan:
 
 
 def _by_id(conn: sqlite3.Connection, ids: Sequence[str]) -> tuple[list[str], list[str]]:
-    messages: list[str] = []
-    screenshots: list[str] = []
-    for item_id in dict.fromkeys(ids):
-        kind = source_kind(item_id)
-        if conn.execute(f"SELECT 1 FROM {kind.table} WHERE id = ?", (item_id,)).fetchone() is None:
-            raise NotFoundError(f"No {kind.name} with id {item_id}.")
-        (messages if kind is MESSAGE else screenshots).append(item_id)
-    return messages, screenshots
+    def stored(kind: Kind, item_id: str) -> bool:
+        found = conn.execute(f"SELECT 1 FROM {kind.table} WHERE id = ?", (item_id,))
+        return found.fetchone() is not None
+
+    return sources_named(ids, stored)
 
 
 def _in_range(conn: sqlite3.Connection, table: str, scope: ForgetScope) -> list[str]:

@@ -1,4 +1,5 @@
-"""storage/transfer.py and storage/sqlite/transfer.py: export and import of everything, exact round trip."""
+"""storage/transfer.py (the format) on the SQLite engine: export and import of
+everything, exact round trip."""
 
 from __future__ import annotations
 
@@ -8,47 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from storage import InvalidInputError, Query, SourceRef, Storage
+from storage import InvalidInputError, Query, Storage
 from storage.kinds import ALL_KINDS, BY_NAME
-from tests.fakes import BODIES, CJK_TEXT, EMOJI_TEXT, FakeEmbedder, db_dump, table_counts
+from tests.fakes import CJK_TEXT, FakeEmbedder, db_dump, table_counts
+from tests.memory_data import fill
 
 EMB = FakeEmbedder()
-
-
-def fill(storage: Storage) -> dict[str, str]:
-    """Every kind of row: six memory types, messages, provenance, history, a deletion."""
-    m1 = storage.messages.add(
-        {
-            "role": "user",
-            "speaker": "Ann",
-            "text": CJK_TEXT,
-            "at": "2023-04-01T10:00:00Z",
-            "external_id": "D1:1",
-            "session": "s1",
-        },
-        embedding=EMB.vector(CJK_TEXT),
-    )
-    m2 = storage.messages.add(
-        {"role": "assistant", "text": EMOJI_TEXT, "at": "2023-04-01T10:01:00Z"},
-        embedding=EMB.vector(EMOJI_TEXT),
-    )
-    ids = {"m1": m1.id, "m2": m2.id}
-    for name, body in BODIES.items():
-        sources = [SourceRef("message", m1.id), SourceRef("message", m2.id)]
-        ids[name] = (
-            storage.memories[name]
-            .add(body, embedding=EMB.vector(json.dumps(body)), sources=sources)
-            .id
-        )
-    storage.memories["semantic"].update(ids["semantic"], {"summary": "edited 🎉"}, by="mcp:a")
-    storage.memories["resource"].delete(ids["resource"])
-    storage.memories["procedural"].delete(ids["procedural"])
-    storage.memories["procedural"].restore(ids["procedural"])
-    storage.core.append("human", "Name: Zoë")
-    storage.core.append("human", "Lives in 東京")
-    storage.core.set_embedding("core_human", EMB.vector("Name Zoë Lives in 東京"))
-    storage.core.rewrite("persona", "Helpful and brief")
-    return ids
 
 
 def export_text(storage: Storage) -> str:
