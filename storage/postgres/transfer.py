@@ -160,16 +160,20 @@ def import_file(
     is an error unless its row is identical (skipped), a core block never edited
     (overwritten) or ``replace`` is set; secrets sealed with ``cipher``. A
     screenshot without a ``device`` is the header's device's, or (a SQLite export)
-    ``device``'s, the importing one."""
+    ``device``'s, the importing one. A vector width new to a kind gets its HNSW
+    index once the rows are in (built over them, not row by row)."""
     head, items = read_file(path)
     named = head.get(DEVICE)
     frames_on = named if isinstance(named, str) else device
 
     def write(conn: Connection) -> dict[str, int]:
-        rows = Importer(conn, cipher=cipher, device=frames_on, replace=replace)
-        return import_items(
+        rows = Importer(conn, cipher=cipher, device=frames_on, replace=replace, index_vectors=False)
+        counts = import_items(
             items, str(path), row=rows.row, provenance=rows.provenance, history=rows.history
         )
+        for kind, dim in sorted(rows.widths, key=lambda w: (w[0].table, w[1])):
+            ensure_index(conn, kind, dim)  # a graph built over the rows, in the same transaction
+        return counts
 
     try:
         return db.write(write)
@@ -200,6 +204,8 @@ class Importer:
         self.replace = replace
         self.skip_existing = skip_existing
         self.index_vectors = index_vectors
+        self.widths: set[tuple[Kind, int]] = set()
+        """(kind, vector width) of the rows written without indexing."""
         self.skipped = 0
         self._columns: dict[str, list[str]] = {}
 
@@ -222,6 +228,8 @@ class Importer:
             row["embedding"] = np.frombuffer(blob, dtype=np.float32)
             if self.index_vectors:
                 ensure_index(self.conn, kind, len(row["embedding"]))
+            else:
+                self.widths.add((kind, len(row["embedding"])))
         names = ", ".join([*row, "search_tsv"])
         marks = ", ".join(["%s"] * len(row) + [TSV_SQL])
         self.conn.execute(
