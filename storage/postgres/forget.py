@@ -24,14 +24,17 @@ this can find.
 stay in the table's and its indexes' files (and in TOAST for long text) until
 VACUUM frees the space and later rows overwrite it, and in the server's
 write-ahead log until that segment is recycled. After the commit
-:func:`vacuum` runs a plain ``VACUUM`` of the touched tables (its cost is that
-of reading the tables' changed pages and each index once: see the README's
-figures): the dead versions are then unreadable by any query and their space is
-reused, but the bytes are not overwritten at once. ``VACUUM FULL`` rewrites a
-table into new files (with an exclusive lock, the whole table's time), which
-the file system may still hold blocks of; WAL archives, base backups and
-replicas keep what they copied. Those are the server's administrator's to
-manage, and mirix-app does not try (it may lack the rights to).
+:func:`vacuum` runs ``VACUUM (INDEX_CLEANUP ON)`` on the touched tables: the
+dead versions leave the tables and every index (a plain VACUUM skips the
+indexes when few rows died; pgvector's vacuum of an HNSW index overwrites a
+deleted vector with zeros), so no query can read them and their space is
+reused; in the tables the bytes are not overwritten at once. Its cost is
+reading each touched index whole (see the README's figures). ``VACUUM FULL``
+rewrites a table into new files (with an exclusive lock, the whole table's
+time), which the file system may still hold blocks of; WAL archives, base
+backups and replicas keep what they copied. Those are the server's
+administrator's to manage, and mirix-app does not try (it may lack the rights
+to).
 """
 
 from __future__ import annotations
@@ -98,10 +101,10 @@ def take_forgotten_files(db: PostgresDatabase, device: str) -> list[str]:
 
 
 def vacuum(db: PostgresDatabase, tables: Iterable[str]) -> None:
-    """A plain VACUUM of ``tables`` (outside any transaction, as it must run): the
-    dead row versions a forget left become unreadable and their space reusable.
+    """VACUUM ``tables`` and all their indexes (outside any transaction, as it must
+    run): the dead row versions a forget left become unreadable, their space reusable.
     A user who does not own the tables gets the server's warning, not an error."""
-    db.outside_transaction(f"VACUUM {', '.join(sorted(tables))}")
+    db.outside_transaction(f"VACUUM (INDEX_CLEANUP ON) {', '.join(sorted(tables))}")
 
 
 # -- the plan ------------------------------------------------------------------------
