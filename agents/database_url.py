@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from agents.errors import AgentError
 from agents.vault_key import (
@@ -32,6 +33,9 @@ from storage import SearchParams, Storage
 from storage.errors import EnvironmentStorageError, InvalidInputError
 from storage.postgres.url import DatabaseUrl, is_postgres_url, parse_database_url
 from storage.secrets import VaultKeyError
+
+if TYPE_CHECKING:
+    from storage.postgres.engine import PostgresEngine
 
 PGPASS_FILENAME = "pgpass"
 
@@ -218,10 +222,38 @@ def open_storage(
     return storage
 
 
+def open_shared_database(
+    data_dir: Path, url: str, *, cipher: VaultCipher | None = None, device: str = ""
+) -> PostgresEngine:
+    """The PostgreSQL engine itself, for what only it does (a migration copying a
+    SQLite memory in): opened as :func:`open_storage` opens it, with the vault key
+    the other devices use."""
+    from storage.postgres.engine import PostgresEngine
+
+    engine = PostgresEngine.open(
+        url,
+        password=database_password(data_dir, url),
+        device=device or os.environ.get(DEVICE_NAME_ENV) or None,
+        cipher=cipher,
+        data_dir=data_dir,
+    )
+    if cipher is not None:
+        try:
+            agree_on_vault_key(engine, cipher)
+        except BaseException:
+            engine.close()
+            raise
+    return engine
+
+
+class SharedSettings(Protocol):
+    def agree_setting(self, name: str, value: str) -> str: ...
+
+
 VAULT_KEY_CHECK = "vault_key_check"
 
 
-def agree_on_vault_key(storage: Storage, cipher: VaultCipher) -> None:
+def agree_on_vault_key(storage: SharedSettings, cipher: VaultCipher) -> None:
     """The vault key is the user's, not the device's: every device sharing a memory
     must seal its secrets with the same key. The database holds a check value of the
     first device's key (never the key); a device with another key is stopped before

@@ -1,5 +1,6 @@
 """What sharing one memory between devices needs: ``mirix-app database check``
-(the PostgreSQL server of ``database_url``) and ``mirix-app vault export-key`` /
+(the PostgreSQL server of ``database_url``), ``mirix-app migrate --to`` (this
+data folder's memory copied there) and ``mirix-app vault export-key`` /
 ``import-key`` (one vault key per user, carried from device to device by hand,
 never through the database)."""
 
@@ -13,6 +14,7 @@ import click
 
 from agents import AgentError
 from agents.database_url import database_url_of, open_storage
+from agents.migrate import MigrationReport, migrate_to_postgres
 from agents.settings import SettingsError, load_settings
 from agents.vault_key import VaultCipher, parse_key
 from mirix_app.cli import cli, common_options, emit, fail
@@ -54,6 +56,68 @@ def database_check(data_dir: Path | None, as_json: bool) -> None:
             click.echo(f"  {name}: {count['live']}{deleted}")
 
     emit(as_json, info, human)
+
+
+@cli.command()
+@click.option(
+    "--to",
+    "url",
+    required=True,
+    metavar="postgresql://USER@HOST:PORT/DATABASE",
+    help="The PostgreSQL database (with pgvector) to copy into: empty, or this folder's "
+    "migration stopped before its end.",
+)
+@common_options
+def migrate(url: str, data_dir: Path | None, as_json: bool) -> None:
+    """Copy this data folder's memory (its SQLite database: every memory, message,
+    screenshot row, version and link, and the batches not yet absorbed) into a
+    PostgreSQL database, then verify it (records per kind and a SHA-256 of both
+    exports). Safe to interrupt: run it again and it goes on where it stopped.
+    Image files stay in this folder. Close the desktop app first."""
+
+    def progress(done: int, total: int, there: int) -> None:
+        skipped = f" ({there:,} were there already)" if there else ""
+        click.echo(f"Copied {done:,} of {total:,} records{skipped}", err=True)
+
+    try:
+        report = migrate_to_postgres(data_dir, url, progress=progress)
+    except (StorageError, AgentError, SettingsError) as exc:
+        fail(str(exc))
+    emit(as_json, report.to_dict(), lambda: _print_migration(report))
+    if not report.matches:
+        fail(
+            "The PostgreSQL database does not hold the same memory as this data folder "
+            "(see the counts and checksums above). If the memory changed while it was "
+            "copied, run migrate again; otherwise migrate into a new, empty database."
+        )
+
+
+def _print_migration(report: MigrationReport) -> None:
+    done = {"new": "Copied", "resumed": "Resumed: copied", "done": "Already migrated:"}
+    if report.state == "done":
+        click.echo(f"{done['done']} {report.database} (verifying again)")
+    else:
+        click.echo(
+            f"{done[report.state]} {report.written:,} records into {report.database}"
+            f" ({report.skipped:,} were there already), {report.batches} batch(es) waiting "
+            f"for the memory agents; screenshots named as this device's ({report.device})."
+        )
+    if report.source is None or report.target is None:
+        return
+    click.echo(f"{'':<18}{'this folder':>14}{'PostgreSQL':>14}")
+    for name in sorted({*report.source.counts, *report.target.counts}):
+        here, there = report.source.counts.get(name, 0), report.target.counts.get(name, 0)
+        mark = "" if here == there else "  <- differs"
+        click.echo(f"{name:<18}{here:>14,}{there:>14,}{mark}")
+    click.echo(f"SHA-256 this folder: {report.source.sha256}")
+    click.echo(f"SHA-256 PostgreSQL:  {report.target.sha256}")
+    if report.matches:
+        click.echo(
+            f"Verified: the same memory. To use it on this device: mirix-app config set "
+            f"database_url '{report.database}' (with its password in the URL if it needs "
+            "one: that goes to the OS keyring, not settings.json); on your other devices the "
+            "same, after mirix-app vault import-key. Image files stay in this data folder."
+        )
 
 
 @cli.group("vault")

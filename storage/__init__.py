@@ -113,9 +113,14 @@ class Storage:
         if database_url and database_url.strip().lower() != "sqlite":
             from storage.postgres.engine import PostgresEngine
 
-            engine = PostgresEngine.open(
+            pg = PostgresEngine.open(
                 database_url, password=password, device=device, cipher=cipher, data_dir=directory
             )
+            # Frames of this device that another device forgot: their files go now.
+            files = pg.frame_files()
+            for relative in pg.take_forgotten_files():
+                files.remove(relative)
+            engine = pg
         else:
             engine = SqliteEngine(directory, cipher)
         return cls(directory, engine, params)

@@ -96,6 +96,17 @@ class PostgresDatabase:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield conn
 
+    def outside_transaction(self, sql: str) -> None:
+        """Run one statement that may not run inside a transaction (VACUUM)."""
+        if self._pool.closed:
+            raise StorageError("The database is closed.")
+        with self._translated(), self._pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                conn.execute(sql)
+            finally:
+                conn.autocommit = False
+
     @contextlib.contextmanager
     def _translated(self) -> Iterator[None]:
         try:

@@ -12,11 +12,12 @@ message with its episodic memory and their provenance).
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from storage.batches import Batch
 from storage.errors import EnvironmentStorageError
 from storage.forget import ForgetPlan, ForgetReport, ForgetScope
 from storage.frames import FrameFiles
@@ -31,6 +32,8 @@ from storage.kinds import (
 )
 from storage.postgres.batches import BatchRepository, BatchWrites
 from storage.postgres.db import Connection, PostgresDatabase
+from storage.postgres.forget import forget as forget_sources
+from storage.postgres.forget import plan_forget, take_forgotten_files
 from storage.postgres.migrations import schema_version
 from storage.postgres.rows import (
     CoreRepository,
@@ -41,6 +44,15 @@ from storage.postgres.rows import (
     SourceRepository,
 )
 from storage.postgres.search import PostgresSearch
+from storage.postgres.transfer import (
+    Copied,
+    begin_migration,
+    copy_batches,
+    copy_in,
+    export_to,
+    finish_migration,
+    import_file,
+)
 from storage.postgres.upkeep import (
     other_width_batch,
     other_width_count,
@@ -50,6 +62,7 @@ from storage.postgres.upkeep import (
 from storage.postgres.url import parse_database_url
 from storage.secrets import SecretCipher
 from storage.timeline import Span
+from storage.transfer import Numbered
 
 T = TypeVar("T")
 
@@ -247,20 +260,6 @@ class PostgresEngine:
             "schema_version": self.schema_version(),
         }
 
-    # -- forgetting, export and import (issue-15-forget brings them) ---------------------
-
-    def forget_plan(self, scope: ForgetScope) -> ForgetPlan:
-        raise NotImplementedError("forget on PostgreSQL")
-
-    def forget(self, scope: ForgetScope) -> ForgetReport:
-        raise NotImplementedError("forget on PostgreSQL")
-
-    def export_to(self, out: IO[str], *, reveal_secrets: bool = True) -> int:
-        raise NotImplementedError("export on PostgreSQL")
-
-    def import_file(self, path: Path, *, replace: bool = False) -> dict[str, int]:
-        raise NotImplementedError("import on PostgreSQL")
-
     # -- what the devices share -----------------------------------------------------------
 
     def shared_setting(self, name: str) -> str | None:
@@ -305,3 +304,58 @@ class PostgresEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- forgetting, export and import (storage.postgres.forget, .transfer) ----------------
+
+    def forget_plan(self, scope: ForgetScope) -> ForgetPlan:
+        return plan_forget(self.db, scope)
+
+    def forget(self, scope: ForgetScope) -> ForgetReport:
+        """Forget the scope's rows for every device; the report names the image files
+        of this device's screenshots among them, and those other devices' forgets
+        left for this one (see :mod:`storage.postgres.forget`)."""
+        return forget_sources(self.db, scope, device=self.device)
+
+    def take_forgotten_files(self) -> list[str]:
+        """The image files of this device's screenshots that other devices forgot,
+        for the caller to remove now."""
+        return take_forgotten_files(self.db, self.device)
+
+    def export_to(self, out: IO[str], *, reveal_secrets: bool = True) -> int:
+        return export_to(
+            self.db, out, device=self.device, cipher=self.cipher, reveal_secrets=reveal_secrets
+        )
+
+    def import_file(self, path: Path, *, replace: bool = False) -> dict[str, int]:
+        return import_file(self.db, path, device=self.device, replace=replace, cipher=self.cipher)
+
+    # -- a migration from SQLite (mirix-app migrate) -----------------------------------------
+
+    def begin_migration(self, source: str) -> str:
+        """ "new", "resumed" or "done" (see :func:`storage.postgres.transfer.begin_migration`)."""
+        return begin_migration(self.db, source)
+
+    def copy_in(
+        self,
+        items: Iterable[Numbered],
+        *,
+        batch_rows: int = 300,
+        limit: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Copied:
+        """Copy export records in resumable batches, their screenshots this device's."""
+        return copy_in(
+            self.db,
+            items,
+            device=self.device,
+            cipher=self.cipher,
+            batch_rows=batch_rows,
+            limit=limit,
+            progress=progress,
+        )
+
+    def copy_batches(self, batches: Sequence[Batch]) -> int:
+        return copy_batches(self.db, batches)
+
+    def finish_migration(self, source: str) -> None:
+        finish_migration(self.db, source)

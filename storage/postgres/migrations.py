@@ -186,7 +186,19 @@ def _create_pgvector(conn: psycopg.Connection[Any]) -> None:
         ) from None
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+def _v2_forgotten_frames(conn: psycopg.Connection[Any]) -> None:
+    """The image files of forgotten screenshots that another device holds, left
+    for that device to remove (see :mod:`storage.postgres.forget`): paths only."""
+    conn.execute(
+        """CREATE TABLE forgotten_frames (
+            device TEXT NOT NULL,
+            path TEXT NOT NULL,
+            forgotten_at TEXT NOT NULL,
+            PRIMARY KEY (device, path))"""
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_forgotten_frames)
 
 
 def schema_version(conn: psycopg.Connection[Any]) -> int:

@@ -32,7 +32,7 @@ def _connect(path: Path, *, timeout_ms: int) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
     conn.execute("PRAGMA foreign_keys = ON")
     # Deleted content is overwritten with zeros, not left in free space: what the
-    # user forgets (storage.forget) must not stay readable in the file.
+    # user forgets (storage.sqlite.forget) must not stay readable in the file.
     conn.execute("PRAGMA secure_delete = ON")
     register_index_form(conn)
     return conn

@@ -16,8 +16,7 @@ from typing import IO, Any, TypeVar
 
 from storage.batches import BatchStore
 from storage.core import CoreStore
-from storage.forget import ForgetPlan, ForgetReport, ForgetScope, plan_forget
-from storage.forget import forget as forget_sources
+from storage.forget import ForgetPlan, ForgetReport, ForgetScope
 from storage.frames import FrameFiles
 from storage.interface import SearchBackend, UnitOfWork
 from storage.kinds import ALL_KINDS, CORE, MEMORY_KINDS, Kind
@@ -26,12 +25,14 @@ from storage.paths import DB_FILENAME
 from storage.secrets import SecretCipher
 from storage.sources import MessageStore, ScreenshotStore, message_store, screenshot_store
 from storage.sqlite.db import Database
+from storage.sqlite.forget import forget as forget_sources
+from storage.sqlite.forget import plan_forget
 from storage.sqlite.search import SqliteSearch
+from storage.sqlite.transfer import export_to, import_file
 from storage.sqlite.vector_rows import count_other_width, other_width_rows, replace_embeddings
 from storage.sqlite.vectors import VectorIndexes
 from storage.sqlite.work import SqliteUnitOfWork
 from storage.timeline import Span, counts_between, rows_between
-from storage.transfer import export_to, import_file
 
 T = TypeVar("T")
 

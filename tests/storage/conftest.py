@@ -53,6 +53,24 @@ def reopen(request: pytest.FixtureRequest, storage_engine: str, data_dir: Path) 
 
 
 @pytest.fixture
+def another_memory(request: pytest.FixtureRequest, storage_engine: str) -> Iterator[Reopen]:
+    """Opens a second memory apart from the test's (a fresh data folder on SQLite;
+    on PostgreSQL a database of its own, dropped after the test)."""
+    made: list[str] = []
+
+    def open_other(folder: Path, **options: Any) -> Storage:
+        if storage_engine == "sqlite":
+            return Storage.open(folder, **options)
+        server = request.getfixturevalue("postgres_server")
+        made.append(server.create_database())
+        return Storage.open(folder, database_url=made[-1], device=DEVICE, **options)
+
+    yield open_other
+    for url in made:
+        request.getfixturevalue("postgres_server").drop_database(url)
+
+
+@pytest.fixture
 def storage(reopen: Reopen) -> Iterator[Storage]:
     with reopen() as opened:
         yield opened

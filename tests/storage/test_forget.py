@@ -30,14 +30,10 @@ def test_memories_made_only_from_forgotten_sources_go_even_when_soft_deleted(
     plan = storage.forget_plan(ForgetScope(ids=(gone,)))
     assert plan.memories_deleted == (only.id,)
     assert set(plan.memories_kept) == {both.id, block_id("human")}
+    history = storage.stats()["history_entries"]
     storage.forget(ForgetScope(ids=(gone,)))
-    assert storage._db.query("SELECT count(*) FROM semantic")[0][0] == 0
-    assert (
-        storage._db.query("SELECT count(*) FROM memory_history WHERE memory_id = ?", (only.id,))[0][
-            0
-        ]
-        == 0
-    )
+    assert storage.stats()["counts"]["semantic"] == {"live": 0, "deleted": 0}
+    assert storage.stats()["history_entries"] == history - 1  # its delete's entry went too
     assert [s.id for s in storage.memories["episodic"].get(both.id).sources] == [stays]
     core = storage.core.block("human")  # the blocks always stay
     assert core.fields["text"] == "Likes tea" and core.sources == ()

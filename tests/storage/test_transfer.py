@@ -1,4 +1,5 @@
-"""storage/transfer.py: export and import of everything, exact round trip."""
+"""storage/transfer.py (the format) on the SQLite engine: export and import of
+everything, exact round trip."""
 
 from __future__ import annotations
 
@@ -8,53 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from storage import InvalidInputError, Query, SourceRef, Storage
+from storage import InvalidInputError, Query, Storage
 from storage.kinds import ALL_KINDS, BY_NAME
-from storage.transfer import export_to, import_file
-from tests.fakes import BODIES, CJK_TEXT, EMOJI_TEXT, FakeEmbedder, db_dump, table_counts
+from tests.fakes import CJK_TEXT, FakeEmbedder
+from tests.memory_data import fill
+from tests.storage.conftest import Reopen
 
 EMB = FakeEmbedder()
 
 
-def fill(storage: Storage) -> dict[str, str]:
-    """Every kind of row: six memory types, messages, provenance, history, a deletion."""
-    m1 = storage.messages.add(
-        {
-            "role": "user",
-            "speaker": "Ann",
-            "text": CJK_TEXT,
-            "at": "2023-04-01T10:00:00Z",
-            "external_id": "D1:1",
-            "session": "s1",
-        },
-        embedding=EMB.vector(CJK_TEXT),
-    )
-    m2 = storage.messages.add(
-        {"role": "assistant", "text": EMOJI_TEXT, "at": "2023-04-01T10:01:00Z"},
-        embedding=EMB.vector(EMOJI_TEXT),
-    )
-    ids = {"m1": m1.id, "m2": m2.id}
-    for name, body in BODIES.items():
-        sources = [SourceRef("message", m1.id), SourceRef("message", m2.id)]
-        ids[name] = (
-            storage.memories[name]
-            .add(body, embedding=EMB.vector(json.dumps(body)), sources=sources)
-            .id
-        )
-    storage.memories["semantic"].update(ids["semantic"], {"summary": "edited 🎉"}, by="mcp:a")
-    storage.memories["resource"].delete(ids["resource"])
-    storage.memories["procedural"].delete(ids["procedural"])
-    storage.memories["procedural"].restore(ids["procedural"])
-    storage.core.append("human", "Name: Zoë")
-    storage.core.append("human", "Lives in 東京")
-    storage.core.set_embedding("core_human", EMB.vector("Name Zoë Lives in 東京"))
-    storage.core.rewrite("persona", "Helpful and brief")
-    return ids
-
-
 def export_text(storage: Storage) -> str:
     out = io.StringIO()
-    export_to(storage._db, out)
+    storage.export_to(out)
     return out.getvalue()
 
 
@@ -66,15 +32,15 @@ def without_export_time(text: str) -> list[str]:
 
 
 def test_export_then_import_into_a_fresh_dir_round_trips_exactly(
-    storage: Storage, tmp_path: Path
+    storage: Storage, tmp_path: Path, another_memory: Reopen
 ) -> None:
     ids = fill(storage)
     first = export_text(storage)
     path = tmp_path / "export.jsonl"
     path.write_text(first, encoding="utf-8")
 
-    with Storage.open(tmp_path / "fresh") as fresh:
-        counts = import_file(fresh._db, path)
+    with another_memory(tmp_path / "fresh") as fresh:
+        counts = fresh.import_file(path)
         second = export_text(fresh)
         assert without_export_time(second) == without_export_time(first)
         assert counts["history"] == 7
@@ -95,7 +61,12 @@ def test_export_then_import_into_a_fresh_dir_round_trips_exactly(
         assert [h.id for h in hits][:1] == [ids["m1"]]
         hits = fresh.search.run(Query(text="Quarterly", kinds=ALL_KINDS))
         assert ids["resource"] not in {h.id for h in hits}  # still deleted
-    assert table_counts(tmp_path / "fresh" / "mirix.db") == table_counts(storage._db.path)
+        assert fresh.stats()["counts"] == storage.stats()["counts"]
+
+
+def snapshot(storage: Storage) -> list[str]:
+    """Every stored row and version, as the export writes them (its time left out)."""
+    return without_export_time(export_text(storage))
 
 
 def test_export_contains_every_record_kind(storage: Storage) -> None:
@@ -122,9 +93,9 @@ def test_importing_twice_is_a_no_op(storage: Storage, tmp_path: Path) -> None:
     fill(storage)
     path = tmp_path / "export.jsonl"
     path.write_text(export_text(storage), encoding="utf-8")
-    before = db_dump(storage._db.path)
-    import_file(storage._db, path)  # into the very directory it came from
-    assert db_dump(storage._db.path) == before
+    before = snapshot(storage)
+    storage.import_file(path)  # into the very directory it came from
+    assert snapshot(storage) == before
 
 
 def test_conflicting_ids_are_refused_unless_replace(storage: Storage, tmp_path: Path) -> None:
@@ -132,11 +103,11 @@ def test_conflicting_ids_are_refused_unless_replace(storage: Storage, tmp_path: 
     path = tmp_path / "export.jsonl"
     path.write_text(export_text(storage), encoding="utf-8")
     storage.memories["semantic"].update(ids["semantic"], {"summary": "changed after export"})
-    before = db_dump(storage._db.path)
+    before = snapshot(storage)
     with pytest.raises(InvalidInputError, match=f"{ids['semantic']} already exists"):
-        import_file(storage._db, path)
-    assert db_dump(storage._db.path) == before
-    import_file(storage._db, path, replace=True)
+        storage.import_file(path)
+    assert snapshot(storage) == before
+    storage.import_file(path, replace=True)
     assert storage.memories["semantic"].get(ids["semantic"]).fields["summary"] == "edited 🎉"
 
 
@@ -158,7 +129,7 @@ GOOD_ROW = json.dumps(
         "context": "",
         "embedding": None,
         "name": "n",
-        "summary": "s",
+        "summary": "sparrows",
         "details": None,
         "source": None,
         "tree_path": "[]",
@@ -186,7 +157,7 @@ SCREEN_ROW = json.dumps(
 def test_a_screenshot_keeps_its_chunk_embeddings_through_export_and_import(
     storage: Storage, tmp_path: Path
 ) -> None:
-    import_file(storage._db, _write(tmp_path / "one.jsonl", [HEADER, SCREEN_ROW]))
+    storage.import_file(_write(tmp_path / "one.jsonl", [HEADER, SCREEN_ROW]))
     exported = [json.loads(x) for x in export_text(storage).splitlines()]
     screen = next(x for x in exported if x.get("type") == "screenshot")
     assert screen["chunk_embeddings"] == "AAAAAA=="  # two float16 zeros, as written
@@ -233,17 +204,17 @@ def test_bad_export_files_write_nothing(
         _write(path, lines)
     else:
         path.write_text("", encoding="utf-8")
-    before = db_dump(storage._db.path)
+    before = snapshot(storage)
     with pytest.raises(InvalidInputError, match=message):
-        import_file(storage._db, path)
-    assert db_dump(storage._db.path) == before
+        storage.import_file(path)
+    assert snapshot(storage) == before
 
 
 def test_a_good_minimal_file_imports(storage: Storage, tmp_path: Path) -> None:
-    counts = import_file(storage._db, _write(tmp_path / "ok.jsonl", [HEADER, GOOD_ROW]))
+    counts = storage.import_file(_write(tmp_path / "ok.jsonl", [HEADER, GOOD_ROW]))
     assert counts == {"semantic": 1}
     assert storage.memories["semantic"].get("sem_1").fields["name"] == "n"
-    assert [h.id for h in storage.search.run(Query(text="s", kinds=ALL_KINDS))] == ["sem_1"]
+    assert [h.id for h in storage.search.run(Query(text="sparrows", kinds=ALL_KINDS))] == ["sem_1"]
 
 
 def test_an_imported_episode_with_a_vector_is_searchable_by_time(
@@ -269,7 +240,7 @@ def test_an_imported_episode_with_a_vector_is_searchable_by_time(
         "details": None,
         "tree_path": "[]",
     }
-    import_file(storage._db, _write(tmp_path / "ok.jsonl", [HEADER, json.dumps(row)]))
+    storage.import_file(_write(tmp_path / "ok.jsonl", [HEADER, json.dumps(row)]))
     record = storage.memories["episodic"].get("epi_1")
     assert record.fields["occurred_at"] == "2023-02-03T03:05:06.000000Z"
     hits = storage.search.run(

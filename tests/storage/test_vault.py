@@ -15,7 +15,6 @@ from agents import Assistant, open_assistant
 from agents.vault_key import KeyFileSource, VaultCipher
 from storage import Storage
 from storage.secrets import ENCRYPTED_PREFIX, VaultKeyError
-from storage.transfer import export_to, import_file
 from tests.fakes import BODIES, FakeEmbedder
 from tests.mirix_app.clirun import fails, ok_json, run
 from tests.storage.conftest import Reopen
@@ -153,7 +152,7 @@ def test_opening_without_plaintext_secrets_does_not_write(app: Assistant, tmp_pa
 
 def export_text(storage: Storage, *, reveal: bool) -> str:
     out = io.StringIO()
-    export_to(storage._db, out, cipher=storage.cipher, reveal_secrets=reveal)
+    storage.export_to(out, reveal_secrets=reveal)
     return out.getvalue()
 
 
@@ -204,13 +203,13 @@ def test_an_encrypted_export_keeps_tokens_and_needs_the_same_key(
     same_key.mkdir()
     (same_key / "vault.key").write_bytes((tmp_path / "data" / "vault.key").read_bytes())
     with Storage.open(same_key, cipher=VaultCipher(same_key, KeyFileSource())) as copy:
-        import_file(copy._db, path, cipher=copy.cipher)
+        copy.import_file(path)
         assert copy.memories["knowledge_vault"].get(item_id).fields["secret_value"] == ROTATED
         assert body_lines(export_text(copy, reveal=False)) == body_lines(text)
-        import_file(copy._db, path, cipher=copy.cipher)  # twice: a no-op
+        copy.import_file(path)  # twice: a no-op
 
     other = tmp_path / "other"
     with Storage.open(other, cipher=VaultCipher(other, KeyFileSource())) as stranger:
         with pytest.raises(VaultKeyError, match="another vault key"):
-            import_file(stranger._db, path, cipher=stranger.cipher)
+            stranger.import_file(path)
         assert stranger.memories["knowledge_vault"].list() == []  # nothing half-imported
