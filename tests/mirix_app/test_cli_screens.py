@@ -47,8 +47,9 @@ def test_import_reports_bad_lines_and_search_finds_the_rest(tmp_path: Path) -> N
         "score",
         "snippet",
         "path",
+        "elsewhere",
     }
-    assert (top["external_id"], top["app"]) == ("a", "calendar")
+    assert (top["external_id"], top["app"], top["elsewhere"]) == ("a", "calendar", None)
     assert Path(top["path"]).exists()
     only_notes = ok_json(data, "screens", "search", "dentist grocery", "--app", "notes")
     assert [h["external_id"] for h in only_notes["hits"]] == ["c"]
