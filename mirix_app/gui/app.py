@@ -22,6 +22,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from mirix_app.gui import assets, theme
+from mirix_app.gui.collector import GuiThreadCollector
 from mirix_app.gui.errors import describe
 from mirix_app.gui.forget import Forgetter, forgot_text
 from mirix_app.gui.i18n import QT_TRANSLATE_NOOP, install_language
@@ -549,4 +550,5 @@ def run(data_dir: Path | None = None) -> int:
 
     desktop = Desktop(opener)
     app.setProperty("desktop", desktop)  # keeps it alive for the event loop
+    GuiThreadCollector(app)  # no Qt object is freed by a collection on a worker
     return app.exec()

@@ -6,6 +6,7 @@ embedder; nothing of the project is mocked."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from PySide6.QtCore import QThreadPool, QtMsgType
 
 from agents import Assistant, open_assistant
+from mirix_app.gui.collector import GuiThreadCollector
 from tests.fakes import BODIES, SAMPLE_MESSAGES, FakeEmbedder, write_jsonl
 
 # The offscreen platform itself says these (about every top-level window, and about
@@ -24,6 +26,18 @@ PLATFORM_NOISE = (
     "QObject::connect: No such signal QPlatformNativeInterface::systemTrayWindowChanged(QScreen*)",
 )
 SERIOUS = (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread(qapp: Any) -> Iterator[None]:
+    """As the app does (mirix_app.gui.collector): no cyclic collection on a worker,
+    which could free a window of this test or an earlier one off the GUI thread."""
+    collector = GuiThreadCollector()
+    yield
+    QThreadPool.globalInstance().waitForDone(60_000)
+    collector.deleteLater()
+    gc.enable()
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
