@@ -203,8 +203,10 @@ def _patterns(value: Value) -> str | None:
 
 def _monitor_numbers(value: Value) -> str | None:
     for item in value if isinstance(value, tuple) else ():
-        if not item.isdigit() or int(item) < 1:
-            return f"{item!r} is not a monitor number (1 is the first monitor)."
+        # ASCII digits only ('²' is a digit to isdigit, not to int), and few of them
+        # (int() refuses a string of thousands of digits with an exception of its own).
+        if not (item.isascii() and item.isdigit()) or len(item) > 3 or int(item) < 1:
+            return f"{item[:20]!r} is not a monitor number (1 is the first monitor)."
     return None
 
 

@@ -148,6 +148,8 @@ def test_switches_and_lists_parse_from_text_json_and_environment(
     for name, bad in [
         ("local_llm", "maybe"),
         ("capture_monitors", "[1, 2]"),
+        ("capture_monitors", "9" * 4301),  # int() refuses that many digits itself
+        ("capture_monitors", "²"),  # a digit to isdigit(), not to int()
         ("redact_local", "2"),
     ]:
         with pytest.raises(SettingsError, match=name):
