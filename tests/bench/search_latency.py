@@ -185,8 +185,11 @@ class Concurrent:
     clients: int
     writers: int
     seconds: float
+    """Until the last search ended (a search that waits runs past the window)."""
     latencies: list[float]
     imported: int
+    import_seconds: float
+    """Until the last writer's transaction ended."""
     load: float
 
 
@@ -255,6 +258,7 @@ def concurrency(side: Side, args: argparse.Namespace, work: Workload) -> Concurr
     stop = threading.Event()
     latencies: list[float] = []
     imported = [0] * args.writers
+    finished = [0.0] * args.writers
 
     def client(start: int) -> None:
         i = start
@@ -279,6 +283,7 @@ def concurrency(side: Side, args: argparse.Namespace, work: Workload) -> Concurr
             turn += 1
             if args.import_rate > 0:  # an import that embeds its rows goes no faster
                 stop.wait(begun + imported[n] / args.import_rate - time.perf_counter())
+        finished[n] = time.perf_counter()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
     threads += [threading.Thread(target=writer, args=(n,)) for n in range(args.writers)]
@@ -291,7 +296,8 @@ def concurrency(side: Side, args: argparse.Namespace, work: Workload) -> Concurr
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    return Concurrent(args.clients, args.writers, elapsed, latencies, sum(imported), load)
+    writing = max(finished, default=started) - started
+    return Concurrent(args.clients, args.writers, elapsed, latencies, sum(imported), writing, load)
 
 
 # -- the engines ---------------------------------------------------------------------
@@ -366,7 +372,7 @@ def print_engine(f: Figures) -> None:
             f"  {c.clients} clients searching while {c.writers} import: "
             f"{len(c.latencies) / c.seconds:.1f} searches/s, "
             f"p50 {percentile(c.latencies, 50):.1f} ms, p95 {percentile(c.latencies, 95):.1f} ms; "
-            f"{c.imported / c.seconds:,.0f} rows/s imported"
+            f"{c.imported / max(c.import_seconds, 1e-9):,.0f} rows/s imported"
         )
 
 
@@ -439,8 +445,11 @@ def print_table(results: list[Figures], args: argparse.Namespace) -> None:
             row("  import rate asked per writer", each(lambda f: f"{args.import_rate:,.0f}/s"))
         row(
             "  rows imported/s",
-            each(lambda f: f"{f.concurrent.imported / f.concurrent.seconds:,.0f}"),
+            each(
+                lambda f: f"{f.concurrent.imported / max(f.concurrent.import_seconds, 1e-9):,.0f}"
+            ),
         )
+        row("  the last search ended after", each(lambda f: f"{f.concurrent.seconds:.0f} s"))
         row("  load average (1 min)", each(lambda f: f"{f.concurrent.load:.1f}"))
 
 
