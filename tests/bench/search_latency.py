@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import multiprocessing
 import os
 import random
 import shutil
@@ -47,6 +48,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,6 +305,12 @@ def concurrency(side: Side, args: argparse.Namespace, work: Workload) -> Concurr
 # -- the engines ---------------------------------------------------------------------
 
 
+def run_engine(engine: str, root: Path, args: argparse.Namespace) -> Figures:
+    """Every figure of one engine (the same queries for each: they come from the seed)."""
+    with opened(engine, root, args) as side:
+        return measure(side, args, Workload(args))
+
+
 @contextlib.contextmanager
 def opened(engine: str, root: Path, args: argparse.Namespace) -> Iterator[Side]:
     if engine == "sqlite":
@@ -496,12 +504,14 @@ def main() -> None:
     args = parser.parse_args()
     temporary = args.data_dir is None
     root = args.data_dir or Path(tempfile.mkdtemp(prefix="mirix-latency-"))
-    work = Workload(args)
     results: list[Figures] = []
     try:
         for engine in engines_of(args.engine):
-            with opened(engine, root, args) as side:
-                results.append(measure(side, args, work))
+            # Each engine in a process of its own: what one left in this process's
+            # memory (a million rows' graphs) would squeeze the next one's file cache.
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+                results.append(child.submit(run_engine, engine, root, args).result())
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
