@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.postgres.migrations import MIGRATIONS
 from tests.mirix_app.clirun import fails, ok, ok_json, run
 
 
@@ -19,10 +20,12 @@ def test_database_check_migrates_and_counts(
 ) -> None:
     monkeypatch.setenv("MIRIX_APP_DATABASE_URL", pg_url)
     info = ok_json(tmp_path, "database", "check")
-    assert info["schema_version"] == 1
+    assert info["schema_version"] == len(MIGRATIONS)
     assert info["counts"]["core"] == {"live": 2, "deleted": 0}
     assert info["database"] == pg_url.replace("postgres:@", "postgres@")
-    assert "schema version 1, reachable" in ok(tmp_path, "database", "check").stdout
+    assert (
+        f"schema version {len(MIGRATIONS)}, reachable" in ok(tmp_path, "database", "check").stdout
+    )
 
 
 def test_an_unreachable_server_is_one_error_line(tmp_path: Path) -> None:
