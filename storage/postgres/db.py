@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import errors as pg_errors
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -35,6 +36,9 @@ T = TypeVar("T")
 Connection = psycopg.Connection[dict[str, Any]]
 
 CONNECT_TIMEOUT_S = 5
+SPARE_WAIT_S = 0.005
+"""How long :meth:`PostgresDatabase.spare` waits (a timeout of 0 never takes even
+a free connection)."""
 LOCK_TIMEOUT = "10s"
 """A write waits this long for a row another device holds before it gives up."""
 
@@ -106,6 +110,30 @@ class PostgresDatabase:
                 conn.execute(sql)
             finally:
                 conn.autocommit = False
+
+    def spare(self) -> Connection | None:
+        """A connection the pool has free, or None after at most SPARE_WAIT_S (the
+        pool grows meanwhile, up to its size, for the next asker): work that holds
+        one connection while it asks for a second (a search) never waits on
+        others doing the same. Hand it back with :meth:`give_back`."""
+        if self._pool.closed:
+            raise StorageError("The database is closed.")
+        try:
+            return self._pool.getconn(timeout=SPARE_WAIT_S)
+        except PoolTimeout:
+            return None
+
+    def give_back(self, conn: Connection) -> None:
+        self._pool.putconn(conn)
+
+    @contextlib.contextmanager
+    def reading_snapshot(self, conn: Connection, snapshot: str) -> Iterator[Connection]:
+        """``conn`` in a read-only transaction on the snapshot another reading
+        transaction exported (``pg_export_snapshot()``) and still holds open."""
+        with self._translated(), conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            yield conn
 
     @contextlib.contextmanager
     def _translated(self) -> Iterator[None]:

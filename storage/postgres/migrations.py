@@ -198,7 +198,25 @@ def _v2_forgotten_frames(conn: psycopg.Connection[Any]) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_forgotten_frames)
+def _v3_vector_width_statistics(conn: psycopg.Connection[Any]) -> None:
+    """Statistics on each table's vector widths. An HNSW index covers the rows of
+    one width (``WHERE vector_dims(embedding) = N``); knowing nothing of that
+    expression, the planner takes it to hold for 0.5 % of the rows, so on a table
+    of a few thousand rows it compared every row exactly, each vector read from
+    TOAST, instead of asking the index (2,400 vectors 1,280 wide: 12.8 ms against
+    2.3 ms). ANALYZE fills them in for the rows there (an empty table is left
+    to autovacuum: analysed empty, it would be planned as empty until then)."""
+    for table in (*MEMORY_TABLES, *SOURCE_TABLES):
+        conn.execute(f"CREATE STATISTICS {table}_width ON (vector_dims(embedding)) FROM {table}")
+        if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone() != (False,):
+            conn.execute(f"ANALYZE {table}")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_initial,
+    _v2_forgotten_frames,
+    _v3_vector_width_statistics,
+)
 
 
 def schema_version(conn: psycopg.Connection[Any]) -> int:

@@ -219,14 +219,18 @@ class SqliteSearchSession:
         return self._s._actors.current(self._conn)
 
     def rows(self, kind: Kind, rowids: Sequence[int]) -> dict[int, FoundRow]:
+        secret = set(kind.secret_fields)
+        # The columns a hit shows, not the row's vectors (a 1,280-wide one is 5 KB,
+        # copied out for nothing).
+        wanted = ["rowid", "id", kind.time_column, *(f.name for f in kind.fields)]
+        columns = ", ".join(c for c in dict.fromkeys(wanted) if c not in secret)
         found: dict[int, sqlite3.Row] = {}
         for chunk, marks in in_chunks(sorted(set(rowids))):
             for r in self._conn.execute(
-                f"SELECT * FROM {kind.table} WHERE rowid IN ({marks})", chunk
+                f"SELECT {columns} FROM {kind.table} WHERE rowid IN ({marks})", chunk
             ):
                 found[int(r["rowid"])] = r
         sources = sources_for(self._conn, kind, [r["id"] for r in found.values()])
-        secret = set(kind.secret_fields)
         return {
             rowid: FoundRow(
                 id=r["id"],

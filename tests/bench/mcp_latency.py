@@ -36,8 +36,9 @@ from typing import Any
 import anyio
 import mcp.types as types
 import numpy as np
+from latency_engines import SqliteSide  # the script's folder is on sys.path
 from mcp import ClientSession, StdioServerParameters, stdio_client
-from search_latency import SHARES, Zipf, build, vocabulary  # the script's folder is on sys.path
+from search_latency import SHARES, Zipf, build, vocabulary
 
 from storage import Storage
 
@@ -54,7 +55,7 @@ def ensure_folder(data_dir: Path, rows: int, seed: int) -> None:
         if existing:
             sys.exit(f"{data_dir} holds {existing:,} rows, fewer than --rows; use a new dir.")
         print(f"Building {rows:,} memories in {data_dir} ...", file=sys.stderr)
-        seconds = build(storage, rows, seed)
+        seconds = build(SqliteSide(storage), rows, seed)
         print(f"Built in {seconds:.0f} s", file=sys.stderr)
     finally:
         storage.close()
