@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +62,19 @@ def with_provider(data_dir: Path, server: ScriptedLLMServer, batch_items: int) -
 def one_fact(request: Request) -> Reply:
     """Every meta-agent call writes one semantic memory (named after the request)."""
     return Reply(tool_calls=[("semantic_insert", {"name": f"fact {id(request)}", "summary": "x"})])
+
+
+def first_two_meet(answer: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
+    """A responder that holds the first two requests until both have arrived, then
+    answers every request with ``answer``: two runs started at once are then surely
+    at work at the same moment (both asked for a batch before either finished)."""
+    both = threading.Barrier(2, timeout=60)
+    arrived: list[Request] = []
+
+    def respond(request: Request) -> Reply:
+        arrived.append(request)
+        if len(arrived) <= 2:
+            both.wait()
+        return answer(request)
+
+    return respond

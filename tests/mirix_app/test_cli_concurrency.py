@@ -11,7 +11,14 @@ from pathlib import Path
 from tests.fakes import table_counts
 from tests.llm_server import Reply, Request, ScriptedLLMServer
 from tests.mirix_app.clirun import ok, ok_json
-from tests.mirix_app.procs import finish, messages_file, one_fact, start, with_provider
+from tests.mirix_app.procs import (
+    finish,
+    first_two_meet,
+    messages_file,
+    one_fact,
+    start,
+    with_provider,
+)
 
 
 def test_two_absorbs_at_once_take_each_batch_once(
@@ -22,16 +29,7 @@ def test_two_absorbs_at_once_take_each_batch_once(
     assert ok_json(data_dir, "import", "messages", str(rows))["batches"] == 6
     # The first two requests wait for each other: both runs are surely absorbing at
     # the same moment (before the claims, both asked for the first batch).
-    both = threading.Barrier(2, timeout=60)
-    arrived: list[Request] = []
-
-    def respond(request: Request) -> Reply:
-        arrived.append(request)
-        if len(arrived) <= 2:
-            both.wait()
-        return one_fact(request)
-
-    llm_server.responder = respond
+    llm_server.responder = first_two_meet(one_fact)
     first, second = start(data_dir, "absorb"), start(data_dir, "absorb")
     reports = [finish(first), finish(second)]
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import stat
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from storage.postgres.migrations import MIGRATIONS
-from tests.llm_server import Reply, Request, ScriptedLLMServer
+from tests.llm_server import ScriptedLLMServer
 from tests.mirix_app.clirun import fails, ok, ok_json, run, stored
-from tests.mirix_app.procs import finish, messages_file, one_fact, start, with_provider
+from tests.mirix_app.procs import (
+    finish,
+    first_two_meet,
+    messages_file,
+    one_fact,
+    start,
+    with_provider,
+)
 from tests.screens_data import save_screen, write_manifest
 
 
@@ -105,16 +111,7 @@ def test_two_devices_share_one_memory_and_absorb_each_batch_once(
     assert len(queued) >= 6
     # Both devices absorb at once: the first two requests wait for each other, so
     # both runs are surely claiming batches at the same moment.
-    both = threading.Barrier(2, timeout=60)
-    arrived: list[Request] = []
-
-    def respond(request: Request) -> Reply:
-        arrived.append(request)
-        if len(arrived) <= 2:
-            both.wait()
-        return one_fact(request)
-
-    llm_server.responder = respond
+    llm_server.responder = first_two_meet(one_fact)
     first = start(laptop, "absorb", env={"MIRIX_APP_DEVICE_NAME": "laptop"})
     second = start(desktop, "absorb", env={"MIRIX_APP_DEVICE_NAME": "desktop"})
     reports = [finish(first), finish(second)]
