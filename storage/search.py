@@ -78,6 +78,10 @@ class SearchParams:
     """When a query names exactly one known person, hits done or said by someone
     else are scaled by this (1.0 turns it off): asked about Ann, the answer is
     nearly always in what Ann said or did."""
+    first_person_focus: float = 0.5
+    """When a query asks about its asker (I, my; not you, your) and names no one,
+    hits said by the assistant of an imported chat (actor ``assistant``) are
+    scaled by this: the asker's facts are in what the asker said."""
     chat_turn_weight: float = 0.25
     """Chat turns (questions asked of the assistant, and its answers) are ranked
     among themselves and their fused score scaled by this, so they never push the
@@ -210,21 +214,35 @@ class HybridSearch:
     def _focus_on_actor(
         self, prims: SearchPrimitives, query: Query, fused: list[Candidate]
     ) -> list[Candidate]:
-        named = named_in(prims.known_actors(), query.text)
-        if len(named) != 1:
+        known = prims.known_actors()
+        named = named_in(known, query.text)
+        if len(named) == 1:
+            (focus,) = named
+            factor = self.params.actor_focus
+
+            def demoted(actor: str) -> bool:
+                return actor != focus
+
+        elif not named and ASSISTANT in known and asks_about_self(query.text):
+            factor = self.params.first_person_focus
+
+            def demoted(actor: str) -> bool:
+                return actor == ASSISTANT
+
+        else:
             return fused
-        (focus,) = named
+        if factor == 1.0:
+            return fused
         actors: dict[tuple[str, int], object] = {}
         for kind in {c[1] for c in fused if c[1].actor_field}:
             assert kind.actor_field is not None
             rowids = [c[2] for c in fused if c[1] is kind]
             for rowid, actor in prims.values(kind, rowids, kind.actor_field).items():
                 actors[(kind.name, rowid)] = actor
-        factor = self.params.actor_focus
         out: list[Candidate] = []
         for score, kind, rowid, via in fused:
             actor = actors.get((kind.name, rowid))
-            if isinstance(actor, str) and actor and actor.casefold() != focus:
+            if isinstance(actor, str) and actor and demoted(actor.casefold()):
                 score *= factor
             out.append((score, kind, rowid, via))
         return out
@@ -470,6 +488,22 @@ def _scaled(scored: Scored) -> Scored:
 
 
 # -- hits ----------------------------------------------------------------------------
+
+
+ASSISTANT = "assistant"
+"""The actor of an imported chat's assistant turns (a message with the role
+``assistant`` and no speaker)."""
+_FIRST_PERSON = re.compile(r"(?<!\w)(?:i|i'm|i've|i'd|i'll|me|my|mine|myself)(?!\w)|我")
+_SECOND_PERSON = re.compile(
+    r"(?<!\w)(?:you|you're|you've|you'd|you'll|your|yours|yourself)(?!\w)|你|您"
+)
+
+
+def asks_about_self(text: str) -> bool:
+    """Whether a question speaks of its asker (I, my, 我) and not to the one it
+    asks (you, your, 你): "which doctors did I visit", not "what did you suggest"."""
+    lowered = text.casefold().replace("\u2019", "'")
+    return bool(_FIRST_PERSON.search(lowered)) and not _SECOND_PERSON.search(lowered)
 
 
 def named_in(names: frozenset[str], text: str) -> set[str]:

@@ -6,6 +6,7 @@ import pytest
 
 from storage import Query, SearchParams, SourceRef, Storage
 from storage.kinds import ALL_KINDS, BY_NAME, MEMORY_KINDS, parse_time
+from storage.search import asks_about_self
 from tests.fakes import BODIES, FakeEmbedder
 from tests.storage.conftest import rowids, searching
 
@@ -251,6 +252,65 @@ def test_a_query_naming_one_person_prefers_what_that_person_said(storage: Storag
     assert [h.id for h in unfocused][:1] == [bob]
     both = storage.search.run(Query(text="Did Ann and Bob paint a lake?", kinds=kinds))
     assert {h.id for h in both} == {ann, bob}  # two names: no preference, both found
+
+
+def _turn(storage: Storage, actor: str, text: str, at: str) -> str:
+    body = {"occurred_at": at, "actor": actor, "summary": f"{actor}: {text}"}
+    return _add(storage, "episodic", body)
+
+
+def test_a_question_about_its_asker_prefers_what_the_asker_said(storage: Storage) -> None:
+    # An imported chat with an assistant: the user's own words hold the user's facts,
+    # the assistant's reply repeats the question's words more often.
+    mine = _turn(storage, "user", "Dr Lee, my dermatologist, looked at it", "2023-05-01T10:00:00Z")
+    reply = _turn(
+        storage,
+        "assistant",
+        "Which dermatologist to see about a rash? See a dermatologist about any rash",
+        "2023-05-01T10:01:00Z",
+    )
+    kinds = ("episodic",)
+    about_me = _query("Which dermatologist did I see?", kinds)
+    asked = _query("What did you say about my dermatologist and my rash?", kinds)
+    assert [h.id for h in storage.search.run(about_me)][:1] == [mine]
+    focused = [h.id for h in storage.search.run(asked)]
+    storage.search.params = SearchParams(first_person_focus=1.0)  # the rule is what decides
+    assert [h.id for h in storage.search.run(about_me)][:1] == [reply]
+    # Asked of the assistant ("you"): no preference, the words decide.
+    assert [h.id for h in storage.search.run(asked)] == focused
+
+
+def test_without_an_assistant_in_the_memory_first_person_changes_nothing(
+    storage: Storage,
+) -> None:
+    ann = _turn(storage, "Ann", "I saw the dermatologist about my rash", "2023-05-01T10:00:00Z")
+    bob = _turn(
+        storage,
+        "Bob",
+        "the dermatologist, the dermatologist: a rash, a rash",
+        "2023-05-01T10:01:00Z",
+    )
+    query = _query("Which dermatologist did I see about my rash?", ("episodic",))
+    focused = [h.id for h in storage.search.run(query)]
+    storage.search.params = SearchParams(first_person_focus=1.0)
+    assert [h.id for h in storage.search.run(query)] == focused
+    assert set(focused) == {ann, bob}
+
+
+@pytest.mark.parametrize(
+    ("text", "about_self"),
+    [
+        ("How many different doctors did I visit?", True),
+        ("What is the order of the trips I\u2019ve taken?", True),
+        ("我去年去过哪些城市？", True),
+        ("What did you recommend for my trip?", False),
+        ("你推荐的书是什么？", False),
+        ("What did Caroline paint?", False),
+        ("Is Iran far from Iraq?", False),
+    ],
+)
+def test_asks_about_self(text: str, about_self: bool) -> None:
+    assert asks_about_self(text) is about_self
 
 
 def test_context_is_searchable_but_ranks_below_own_text(storage: Storage) -> None:
