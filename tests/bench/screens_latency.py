@@ -27,12 +27,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from latency_engines import graphs_building, wait_for_graphs
 from search_latency import (  # the script's folder is on sys.path
     DIM,
     Zipf,
     percentile,
     vocabulary,
-    wait_for_graphs,
 )
 
 from agents.screens.search import ScreenSearchParams, search_screens_with
@@ -162,7 +162,7 @@ def main() -> None:
     search(with_chunks, Where())
     first = time.perf_counter() - started
     during = []  # the exact matrix answers while the graph is built on one core
-    while storage.vectors.building() and len(during) < 500:
+    while graphs_building(storage) and len(during) < 500:
         during.append(search(with_chunks, Where()))
     ready = time.perf_counter() - started + wait_for_graphs(storage)
     filters = {
