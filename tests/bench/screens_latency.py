@@ -100,7 +100,9 @@ def rare_app_recall(storage: Storage, qrng: np.random.Generator, queries: int) -
         ).fetchall()
     rowids = np.array([r[0] for r in rows], dtype=np.int64)
     matrix = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-    meaning_only = ScreenSearchParams(text_weight=0.0, chunk_weight=0.0)
+    # No floor on the meaning score: random vectors are all far apart (cosines
+    # near 0), and what is measured is whether the filtered index finds them.
+    meaning_only = ScreenSearchParams(text_weight=0.0, chunk_weight=0.0, min_meaning=-1.0)
     where = Where(app=RARE_APP.lower())
     found = []
     for _ in range(queries):
