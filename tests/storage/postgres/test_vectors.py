@@ -4,7 +4,9 @@ indexes, one snapshot for the rankings a search runs on two connections."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import psycopg
@@ -13,7 +15,7 @@ import pytest
 from storage.interface import UnitOfWork, VectorRequest, Where
 from storage.kinds import kind_named, validate_fields
 from storage.postgres.engine import PostgresEngine
-from storage.postgres.search import PostgresSearchSession
+from storage.postgres.search import PostgresSearchSession, Shared
 from tests.fakes import FakeEmbedder
 
 
@@ -129,3 +131,34 @@ def test_a_search_with_no_connection_to_spare_ranks_on_its_own(pg_url: str) -> N
         with engine.search.searching() as s:
             ranked = s.vector_rankings({"semantic": VectorRequest(query, Where(), 5)}).result()
         assert [score for _, score in ranked["semantic"]] == [pytest.approx(1.0, abs=1e-5)]
+
+
+def test_the_search_s_own_connection_ranks_what_the_one_beside_has_not_taken() -> None:
+    # The one beside takes a kind and is still at it when the search asks for the
+    # result: the search's own connection ranks the rest, each kind once.
+    names = ["episodic", "semantic", "procedural", "resource", "knowledge_vault"]
+    request = VectorRequest(np.ones(4, dtype=np.float32), Where(), 5)
+    ranked_by: dict[str, list[str]] = {"here": [], "beside": []}
+    here_started, beside_took = threading.Event(), threading.Event()
+
+    def here(name: str, _: VectorRequest) -> list[tuple[int, float]]:
+        here_started.set()
+        ranked_by["here"].append(name)
+        return [(len(name), 1.0)]
+
+    def beside(name: str, _: VectorRequest) -> list[tuple[int, float]]:
+        beside_took.set()
+        assert here_started.wait(10)
+        ranked_by["beside"].append(name)
+        return [(len(name), 0.5)]
+
+    shared = Shared(dict.fromkeys(names, request), here)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        shared.beside = pool.submit(shared.work, beside)
+        assert beside_took.wait(10)
+        result = shared.result()
+    assert sorted(result) == sorted(names)
+    assert sorted(ranked_by["here"] + ranked_by["beside"]) == sorted(names)
+    assert ranked_by["beside"] == ["episodic"]
+    assert result["episodic"] == [(len("episodic"), 0.5)]
+    assert result["semantic"] == [(len("semantic"), 1.0)]
