@@ -32,12 +32,13 @@ as the tests start it: fsync off) in DIR/postgresql, kept for a rerun, or in a
 temporary folder; or the server of ``--url`` (an admin connection string), on
 which a database ``mirix_bench_ROWS_DIM`` is made (kept with --data-dir,
 dropped after the run without). ``--shared-buffers 10GB`` gives the pgserver
-room to keep the HNSW indexes in its own buffers, as a server for a memory this
-large should be set up; the bench starts it afresh, so its buffers fill only as
-queries read the indexes: ``--warmup 2000`` is about a server that has been
-answering for a while (each search reads some 2,500 random pages of each
-kind's index). SQLite: the data folder DIR/sqlite. Rows the writers import
-stay: a rerun searches a memory that much larger.
+room to keep the HNSW indexes in its own buffers rather than in the OS cache
+(at 10^6 rows on the 2-core machine both served about as well); the bench
+starts it afresh, so its buffers fill only as queries read the indexes:
+``--warmup 2000`` is about a server that has been answering for a while (each
+search reads some 2,500 random pages of each kind's index). SQLite: the data
+folder DIR/sqlite. Rows the writers import stay: a rerun searches a memory that
+much larger.
 """
 
 from __future__ import annotations
@@ -527,8 +528,8 @@ def main() -> None:
     parser.add_argument(
         "--shared-buffers",
         help="PostgreSQL's shared_buffers for the pgserver this bench starts (a restart "
-        "if it differs; kept in its folder): size it to hold the HNSW indexes (8.2 GB at "
-        "10^6 rows 1,280 wide) and warm it with --warmup; the server's default is 128MB",
+        "if it differs; kept in its folder): 10GB holds the HNSW indexes of 10^6 rows "
+        "1,280 wide (8.2 GB); warm it with --warmup. The server's default is 128MB",
     )
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--writers", type=int, default=2)
