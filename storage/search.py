@@ -204,8 +204,7 @@ class HybridSearch:
                     fused.append((r.score, kind, r.rowid, r.via))
                     if r.part is not None:
                         parts[(kind.name, r.rowid)] = r.part
-            if self.params.actor_focus != 1.0:
-                fused = self._focus_on_actor(prims, query, fused)
+            fused = self._focus_on_actor(prims, query, fused)
             fused.sort(key=lambda item: (-item[0], item[1].name, item[2]))
             # Fetch spare candidates: collapsing duplicates may drop some.
             hits = _collapse_same_sources(_hits(prims, fused[: 2 * query.limit], parts))
@@ -491,8 +490,8 @@ def _scaled(scored: Scored) -> Scored:
 
 
 ASSISTANT = "assistant"
-"""The actor of an imported chat's assistant turns (a message with the role
-``assistant`` and no speaker)."""
+"""The actor of an imported chat's assistant turns (a message whose speaker is
+``assistant``, or with the role ``assistant`` and no speaker)."""
 _FIRST_PERSON = re.compile(r"(?<!\w)(?:i|i'm|i've|i'd|i'll|me|my|mine|myself)(?!\w)|我")
 _SECOND_PERSON = re.compile(
     r"(?<!\w)(?:you|you're|you've|you'd|you'll|your|yours|yourself)(?!\w)|你|您"

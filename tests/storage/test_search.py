@@ -274,6 +274,8 @@ def test_a_question_about_its_asker_prefers_what_the_asker_said(storage: Storage
     asked = _query("What did you say about my dermatologist and my rash?", kinds)
     assert [h.id for h in storage.search.run(about_me)][:1] == [mine]
     focused = [h.id for h in storage.search.run(asked)]
+    storage.search.params = SearchParams(actor_focus=1.0)  # the other rule off: this one holds
+    assert [h.id for h in storage.search.run(about_me)][:1] == [mine]
     storage.search.params = SearchParams(first_person_focus=1.0)  # the rule is what decides
     assert [h.id for h in storage.search.run(about_me)][:1] == [reply]
     # Asked of the assistant ("you"): no preference, the words decide.
