@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ from storage.kinds import (
     validate_fields,
 )
 from storage.paths import ensure_data_dir
+from storage.periods import asked_period
 from storage.when import parse_bound
 
 SEARCHABLE_TYPES: tuple[str, ...] = (*MEMORY_TYPE_NAMES, "message", "screenshot")
@@ -109,7 +111,10 @@ class Assistant:
         since: str | None = None,
         until: str | None = None,
         limit: int = 10,
+        asked_at: datetime | None = None,
     ) -> list[Hit]:
+        """Hits for ``text``, best first. A period the text speaks of ("last month")
+        is read against ``asked_at`` (default now) and preferred, not required."""
         text = clean_text(text)
         if not text.strip():
             raise InvalidInputError("The search query is empty.")
@@ -131,6 +136,7 @@ class Assistant:
             until=until_t,
             limit=limit,
             image_vector=clip.embed_texts([text])[0] if clip is not None else None,
+            period=asked_period(text, asked_at),
         )
         return self.storage.search.run(query, screen_params=self.screens.params)
 
@@ -381,10 +387,13 @@ class Assistant:
         until: str | None = None,
         app: str | None = None,
         limit: int = 20,
+        asked_at: datetime | None = None,
     ) -> list[ScreenHit]:
+        """Screens for ``query``; a period it speaks of ("yesterday") is read against
+        ``asked_at`` (default now) and preferred."""
         app = clean_text(app) if app is not None else None
         return self.screens.search(
-            clean_text(query), since=since, until=until, app=app, limit=limit
+            clean_text(query), since=since, until=until, app=app, limit=limit, asked_at=asked_at
         )
 
     def screen_activity(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:

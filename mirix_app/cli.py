@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +32,8 @@ from storage import (
     kind_of_id,
 )
 from storage.inputs import clean_text, json_lines, parse_json
+from storage.kinds import format_time, parse_time
+from storage.periods import Period, spoken_period
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -142,7 +145,13 @@ def score_bar(score: float, best: float) -> str:
     return "█" * filled + "·" * (BAR_CELLS - filled)
 
 
-def print_hits(hits: list[Hit]) -> None:
+def print_hits(hits: list[Hit], period: Period | None = None) -> None:
+    if period is not None:
+        since, until = (
+            t.astimezone().strftime("%Y-%m-%d %H:%M") for t in (period.since, period.until)
+        )
+        words = ", ".join(f'"{w}"' for w in period.words)
+        click.echo(f"Period asked about ({words}): {since} to {until}.")
     if not hits:
         click.echo("No matches.")
     best = max((h.score for h in hits), default=0.0)
@@ -264,7 +273,8 @@ def import_all_cmd(file: Path, replace: bool, data_dir: Path | None, as_json: bo
 @click.option(
     "--queries",
     type=click.Path(dir_okay=False, path_type=Path),
-    help='Run many queries from a JSONL file of {"id", "query", "limit"}.',
+    help='Run many queries from a JSONL file of {"id", "query", "limit", "at"} ("at": '
+    "when the question is asked, ISO-8601; default now).",
 )
 @common_options
 def search(
@@ -277,7 +287,10 @@ def search(
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
-    """Search memories and raw messages (full text and meaning, fused)."""
+    """Search memories and raw messages (full text and meaning, fused).
+
+    A period the query speaks of ("last month", "two weeks ago", "上个月") is
+    preferred: what happened then ranks first, the rest still counts."""
     if (query is None) == (queries is None):
         fail("Give a QUERY or --queries FILE (not both).")
     with assistant(data_dir) as app:
@@ -286,11 +299,19 @@ def search(
         else:
             assert query is not None
             query = clean_text(query)  # bytes that are not UTF-8 (see storage.inputs)
-            hits = app.search(query, types=types, since=since, until=until, limit=limit)
+            now = datetime.now().astimezone()
+            hits = app.search(
+                query, types=types, since=since, until=until, limit=limit, asked_at=now
+            )
+            period = spoken_period(query, now)
             emit(
                 as_json,
-                {"query": query, "hits": [h.to_dict() for h in hits]},
-                lambda: print_hits(hits),
+                {
+                    "query": query,
+                    "period": period_dict(period),
+                    "hits": [h.to_dict() for h in hits],
+                },
+                lambda: print_hits(hits, period),
             )
         left_out = app.storage.left_out_of_meaning_search()
         if left_out:
@@ -311,23 +332,40 @@ def _batch_search(
     as_json: bool,
 ) -> None:
     jobs = _read_queries(path)
-    for qid, text, limit in jobs:
-        hits = app.search(text, types=types, since=since, until=until, limit=limit or default_limit)
+    for qid, text, limit, at in jobs:
+        now = at or datetime.now().astimezone()
+        hits = app.search(
+            text, types=types, since=since, until=until, limit=limit or default_limit, asked_at=now
+        )
+        period = spoken_period(text, now)
         if as_json:
-            click.echo(
-                json.dumps({"id": qid, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)
-            )
+            payload = {
+                "id": qid,
+                "period": period_dict(period),
+                "hits": [h.to_dict() for h in hits],
+            }
+            click.echo(json.dumps(payload, ensure_ascii=False))
         else:
             click.echo(f"== {qid}: {text}")
-            print_hits(hits)
+            print_hits(hits, period)
 
 
-def _read_queries(path: Path) -> list[tuple[str, str, int | None]]:
+def period_dict(period: Period | None) -> dict[str, Any] | None:
+    """A period a query speaks of, as named ("last week": from the Monday of the
+    week before until now), as ``search --json`` shows it; search prefers a little
+    more (:meth:`Period.window`)."""
+    if period is None:
+        return None
+    since, until = (format_time(t) for t in (period.since, period.until))
+    return {"since": since, "until": until, "words": list(period.words)}
+
+
+def _read_queries(path: Path) -> list[tuple[str, str, int | None, datetime | None]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"Cannot read {path}: {exc}.")
-    jobs: list[tuple[str, str, int | None]] = []
+    jobs: list[tuple[str, str, int | None, datetime | None]] = []
     for number, line in json_lines(text):
         if not line.strip():
             continue
@@ -342,7 +380,13 @@ def _read_queries(path: Path) -> list[tuple[str, str, int | None]]:
         limit = obj.get("limit")
         if limit is not None and (type(limit) is not int or not 1 <= limit <= MAX_LIMIT):
             fail(f"{path}:{number}: limit must be a positive integer (at most {MAX_LIMIT}).")
-        jobs.append((str(obj.get("id", number)), obj["query"], limit))
+        at = None
+        if obj.get("at") is not None:
+            try:
+                at = datetime.fromisoformat(parse_time(obj["at"], what='"at"'))
+            except InvalidInputError as exc:
+                fail(f"{path}:{number}: {exc}")
+        jobs.append((str(obj.get("id", number)), obj["query"], limit, at))
     return jobs
 
 

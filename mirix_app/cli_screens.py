@@ -89,7 +89,8 @@ def screens_reindex(data_dir: Path | None, as_json: bool) -> None:
 @click.option(
     "--queries",
     type=click.Path(dir_okay=False, path_type=Path),
-    help='Run many queries from a JSONL file of {"id", "query", "limit"}.',
+    help='Run many queries from a JSONL file of {"id", "query", "limit", "at"} ("at": '
+    "when the question is asked, ISO-8601; default now).",
 )
 @click.option(
     "--distinct",
@@ -109,16 +110,22 @@ def screens_search(
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
-    """Search screenshots by their text (OCR, keyword and meaning fused)."""
+    """Search screenshots by their text (OCR, keyword and meaning fused). A period
+    the query speaks of ("yesterday", "last week") is preferred, not required."""
     if (query is None) == (queries is None):
         fail("Give a QUERY or --queries FILE (not both).")
-    jobs = _read_queries(queries) if queries is not None else [("1", query or "", None)]
+    jobs = _read_queries(queries) if queries is not None else [("1", query or "", None, None)]
     with assistant(data_dir) as mirix:
-        for qid, text, own_limit in jobs:
+        for qid, text, own_limit, at in jobs:
             wanted = own_limit or limit
             # --distinct asks for more frames, so `wanted` groups remain after grouping.
             hits = mirix.screens_search(
-                text, since=since, until=until, app=app, limit=wanted * 3 if distinct else wanted
+                text,
+                since=since,
+                until=until,
+                app=app,
+                limit=wanted * 3 if distinct else wanted,
+                asked_at=at,
             )
             groups = group_similar(hits)[:wanted] if distinct else [[h] for h in hits]
             if as_json:

@@ -151,7 +151,9 @@ TOOLS: tuple[ToolSpec, ...] = (
         "messages. Words and meaning are both matched. Use it for questions like 'what do "
         "you know about my deploy procedure?' or 'when is the dentist appointment?'. Each "
         "hit has its type, id, text, time and the sources it came from (chat messages and "
-        "screenshots, with their times), best first. Read a hit in full with get_memory. "
+        "screenshots, with their times), best first. A period in the query ('last month', "
+        "'two weeks ago', 'in March') is counted from now and preferred; since and until "
+        "require a range. Read a hit in full with get_memory. "
         "Secrets are never returned; e-mail addresses, phone numbers and keys appear as "
         "placeholders such as [EMAIL].",
         {

@@ -147,7 +147,8 @@ class SearchPrimitives(Protocol):
         ...
 
     def values(self, kind: Kind, rowids: Sequence[int], column: str) -> dict[int, Any]:
-        """One stored column of the given rows (``external_id``, an actor field)."""
+        """One stored column of the given rows (``external_id``, an actor field, the
+        kind's time column)."""
         ...
 
     def known_actors(self) -> frozenset[str]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +46,7 @@ from storage.interface import (
     Where,
 )
 from storage.kinds import MESSAGE, Kind, display_text
+from storage.periods import Period
 from storage.records import Hit
 from storage.sources import CHAT_PREFIX
 
@@ -82,6 +83,11 @@ class SearchParams:
     """When a query asks about its asker (I, my; not you, your) and names no one,
     hits said by the assistant of an imported chat (actor ``assistant``) are
     scaled by this: the asker's facts are in what the asker said."""
+    period_focus: float = 0.5
+    """When a query speaks of a period ("last month", "两周前"; see
+    :mod:`storage.periods`), hits from outside it are scaled by this (1.0 turns it
+    off). Not a filter: people are loose with time. Only kinds whose time is when
+    the thing happened or was said (episodes, messages, screenshots) are scaled."""
     chat_turn_weight: float = 0.25
     """Chat turns (questions asked of the assistant, and its answers) are ranked
     among themselves and their fused score scaled by this, so they never push the
@@ -143,6 +149,15 @@ class Query:
     """Only rows whose ``app`` (screenshots) holds this, any case."""
     image_vector: npt.NDArray[np.float32] | None = None
     """The query's CLIP text embedding: screenshots are also ranked by image."""
+    period: Period | None = None
+    """The period the query speaks of (:func:`storage.periods.spoken_period`):
+    hits from it are preferred (``SearchParams.period_focus``), others still
+    found, and the words that only count time ("last month") are not searched."""
+
+    @property
+    def keywords(self) -> str:
+        """What keyword search looks for."""
+        return self.period.keywords if self.period is not None else self.text
 
     @property
     def where(self) -> Where:
@@ -182,6 +197,8 @@ class HybridSearch:
             )
             for k in query.kinds
         }
+        if query.period is not None and not any(_dated(k) for k in query.kinds):
+            query = replace(query, period=None)  # nothing searched has a time to prefer
         with self._backend.searching() as prims:
             requests = {
                 k.name: request
@@ -190,25 +207,47 @@ class HybridSearch:
             }
             # The engine may rank the vectors alongside the keyword lists.
             vectors = prims.vector_rankings(requests)
-            terms = query_terms(query.text)
-            keywords = {
-                k.name: strategies[k.name].keywords(prims, k, terms, query) for k in query.kinds
-            }
-            fused: list[Candidate] = []
-            parts: dict[tuple[str, int], int] = {}
-            for kind in query.kinds:
-                ranked = strategies[kind.name].fuse(
-                    prims, kind, query, keywords[kind.name], _Later(vectors, kind.name)
-                )
-                for r in ranked:
-                    fused.append((r.score, kind, r.rowid, r.via))
-                    if r.part is not None:
-                        parts[(kind.name, r.rowid)] = r.part
+            fused, parts = self._fuse(prims, query, strategies, vectors)
+            if query.period is not None:
+                focused = self._focus_on_period(prims, query, fused)
+                if focused is None:
+                    # No candidate is from the period: it was misread, or the memory
+                    # holds nothing from then ("last weekend" asked of an old import).
+                    # Search as if it named none, its words searched again.
+                    query = replace(query, period=None)
+                    fused, parts = self._fuse(prims, query, strategies, vectors)
+                else:
+                    fused = focused
             fused = self._focus_on_actor(prims, query, fused)
             fused.sort(key=lambda item: (-item[0], item[1].name, item[2]))
             # Fetch spare candidates: collapsing duplicates may drop some.
             hits = _collapse_same_sources(_hits(prims, fused[: 2 * query.limit], parts))
             return hits[: query.limit]
+
+    def _fuse(
+        self,
+        prims: SearchPrimitives,
+        query: Query,
+        strategies: Mapping[str, RankFusion | ScoreFusion],
+        vectors: Pending[dict[str, Scored]],
+    ) -> tuple[list[Candidate], dict[tuple[str, int], int]]:
+        """Every kind's candidates, fused by its strategy, and the part (closest
+        chunk) of those found by one."""
+        terms = query_terms(query.keywords)
+        keywords = {
+            k.name: strategies[k.name].keywords(prims, k, terms, query) for k in query.kinds
+        }
+        fused: list[Candidate] = []
+        parts: dict[tuple[str, int], int] = {}
+        for kind in query.kinds:
+            ranked = strategies[kind.name].fuse(
+                prims, kind, query, keywords[kind.name], _Later(vectors, kind.name)
+            )
+            for r in ranked:
+                fused.append((r.score, kind, r.rowid, r.via))
+                if r.part is not None:
+                    parts[(kind.name, r.rowid)] = r.part
+        return fused, parts
 
     def _focus_on_actor(
         self, prims: SearchPrimitives, query: Query, fused: list[Candidate]
@@ -245,6 +284,40 @@ class HybridSearch:
                 score *= factor
             out.append((score, kind, rowid, via))
         return out
+
+    def _focus_on_period(
+        self, prims: SearchPrimitives, query: Query, fused: list[Candidate]
+    ) -> list[Candidate] | None:
+        """Candidates from outside the query's period scaled by ``period_focus``;
+        None when no candidate is from the period."""
+        assert query.period is not None
+        since, until = query.period.bounds()
+        dated = {c[1] for c in fused if _dated(c[1])}
+        inside: set[tuple[str, int]] = set()
+        for kind in dated:
+            rowids = [c[2] for c in fused if c[1] is kind]
+            for rowid, at in prims.values(kind, rowids, kind.time_column).items():
+                if isinstance(at, str) and since <= at <= until:
+                    inside.add((kind.name, rowid))
+        if not inside:
+            return None
+        factor = self.params.period_focus
+        return [
+            (
+                score * factor if kind in dated and (kind.name, rowid) not in inside else score,
+                kind,
+                rowid,
+                via,
+            )
+            for score, kind, rowid, via in fused
+        ]
+
+
+def _dated(kind: Kind) -> bool:
+    """Whether a kind's time is when the thing happened or was said (an episode, a
+    message, a screenshot), part of what it holds; a fact's ``created_at`` is
+    when it was written down, and a period asked about does not apply to it."""
+    return kind.time_column in kind.field_names
 
 
 class _Later:
@@ -384,7 +457,7 @@ class ScoreFusion:
     ) -> list[Ranked]:
         p = self.p
         depth = self.depth(query)
-        coverage = term_coverage(prims, kind, query.text, [r for r, _ in keywords])
+        coverage = term_coverage(prims, kind, query.keywords, [r for r, _ in keywords])
         best = max((score for _, score in keywords), default=0.0)
         closest: dict[int, int] = {}
         meaning: Scored = []

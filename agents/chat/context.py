@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ from storage import MEMORY_TYPE_NAMES, Hit, NotFoundError, Query, Storage, kind_
 from storage.core import BLOCK_LABELS
 from storage.interface import Where
 from storage.kinds import CORE
+from storage.periods import Period, asked_period
 
 SEARCHED_TYPES: tuple[str, ...] = (
     *(t for t in MEMORY_TYPE_NAMES if not kind_named(t).pinned),  # pinned: always in, whole
@@ -91,20 +93,39 @@ def retrieve(
     message with the turn before it, for a follow-up; see :func:`relevant`)."""
     hits = core_hits(storage)
     vector = embed(vector_text)
+    period = topic_period(topic, question)
     for type_name in SEARCHED_TYPES:
-        query = Query(text=topic, vector=vector, kinds=(kind_named(type_name),), limit=per_type + 4)
+        query = Query(
+            text=topic,
+            vector=vector,
+            kinds=(kind_named(type_name),),
+            limit=per_type + 4,
+            period=period,
+        )
         found = [
             h
             for h in _shareable(storage, storage.search.run(query))
             if h.id not in exclude and not _same_question(h, question)
         ]
         hits.extend(found[:per_type])
-    hits.extend(screen_hits(storage, topic, vector, per_type, redacted=redact_screens))
+    hits.extend(
+        screen_hits(storage, topic, vector, per_type, redacted=redact_screens, period=period)
+    )
     if embed_many is None:
         return hits
     references = [vector] if context_text is None else [vector, embed(context_text)]
     close = relevant(embed_many, references, hits, floor)
     return [h for h in hits if h.type == "core" or h.id in close]
+
+
+def topic_period(topic: str, question: str) -> Period | None:
+    """The period the topic speaks of, else the one the question does ("what did I
+    buy last week" may have the topic "purchases"), searching the topic's words."""
+    own = asked_period(topic)
+    if own is not None:
+        return own
+    asked = asked_period(question)
+    return None if asked is None else replace(asked, keywords=topic)
 
 
 def relevant(
@@ -136,14 +157,20 @@ apart often show the same passage, and it goes into the prompt once."""
 
 
 def screen_hits(
-    storage: Storage, topic: str, vector: Any, limit: int, *, redacted: bool
+    storage: Storage,
+    topic: str,
+    vector: Any,
+    limit: int,
+    *,
+    redacted: bool,
+    period: Period | None = None,
 ) -> list[Hit]:
     """The best ``limit`` screenshots for the topic, each showing a passage no
     better-ranked one already shows."""
     if not topic.strip() or limit < 1:
         return []
     found = search_screens_with(
-        storage, topic, vector, where=Where(), limit=limit * SCREEN_CANDIDATES
+        storage, topic, vector, where=Where(), limit=limit * SCREEN_CANDIDATES, period=period
     )
     out: list[Hit] = []
     shown: list[set[str]] = []

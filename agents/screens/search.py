@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from storage.cjk import has_cjk
 from storage.fts import query_terms
 from storage.interface import Where
 from storage.kinds import SCREENSHOT
+from storage.periods import Period, asked_period
 from storage.when import parse_bound
 
 SNIPPET_CHARS = 160
@@ -85,7 +87,10 @@ def search_screens(
     limit: int = 20,
     clip: ClipEmbedder | None = None,
     params: ScreenSearchParams | None = None,
+    asked_at: datetime | None = None,
 ) -> list[ScreenHit]:
+    """Screens for ``query``; a period it speaks of ("yesterday") is read against
+    ``asked_at`` (default now) and preferred."""
     if not query.strip():
         raise InvalidInputError("The search query is empty.")
     if limit < 1:
@@ -98,6 +103,7 @@ def search_screens(
         limit=limit,
         clip=clip,
         params=params,
+        period=asked_period(query, asked_at),
     )
 
 
@@ -110,9 +116,11 @@ def search_screens_with(
     limit: int = 20,
     clip: ClipEmbedder | None = None,
     params: ScreenSearchParams | None = None,
+    period: Period | None = None,
 ) -> list[ScreenHit]:
     """:func:`search_screens` with the query's text embedding already made (the
-    chat embeds a message once for every kind of memory it searches)."""
+    chat embeds a message once for every kind of memory it searches); ``period``
+    as in ``Query.period``."""
     if not query.strip():
         raise InvalidInputError("The search query is empty.")
     if limit < 1:
@@ -127,6 +135,7 @@ def search_screens_with(
             app=where.app,
             limit=limit,
             image_vector=clip.embed_texts([query])[0] if clip is not None else None,
+            period=period,
         ),
         screen_params=params,
     )

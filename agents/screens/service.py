@@ -4,6 +4,7 @@ from the settings on first use, plus import, search, activity and disk use."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,7 @@ class ScreenService:
         until: str | None = None,
         app: str | None = None,
         limit: int = 20,
+        asked_at: datetime | None = None,
     ) -> list[ScreenHit]:
         return search_screens(
             self.storage,
@@ -120,6 +122,7 @@ class ScreenService:
             limit=limit,
             clip=self.clip,
             params=self.params,
+            asked_at=asked_at,
         )
 
     def reindex(self, progress: Progress | None = None) -> int:

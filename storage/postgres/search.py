@@ -243,7 +243,7 @@ class PostgresSearchSession:
         return [(int(rows[i]["rowid"]), float(scores[i])) for i in order]
 
     def values(self, kind: Kind, rowids: Sequence[int], column: str) -> dict[int, Any]:
-        if column not in kind.field_names and column not in ("id", "device"):
+        if column not in kind.field_names and column not in ("id", "device", kind.time_column):
             raise KeyError(column)
         return {
             int(r["rowid"]): r["value"]

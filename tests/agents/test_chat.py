@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ import pytest
 
 from agents import Assistant, open_assistant
 from agents.chat import NO_LLM, ChatAgent, keyword_topic, keywords
-from agents.chat.context import retrieve
+from agents.chat.context import retrieve, topic_period
 from agents.embeddings import text_embedder
 from agents.errors import LLMAuthError, LLMUnavailableError
 from agents.llm import LocalModelSettings
-from storage import InvalidInputError
+from storage import InvalidInputError, SearchParams
+from storage.kinds import format_time
 from tests.fakes import BODIES
 from tests.llm_server import MODEL, Reply, ScriptedLLMServer
 from tests.screens_data import keep_text_frame
@@ -557,3 +559,31 @@ def test_a_chinese_question_keeps_its_answer_on_its_models_scale(
         assert dentist not in answer.relevant and wedding not in answer.relevant
     finally:
         app.close()
+
+
+def test_a_period_in_the_question_is_preferred_even_when_the_topic_drops_it(
+    assistant: Assistant,
+) -> None:
+    now = datetime.now(UTC)
+
+    def cooked(days_ago: int, summary: str) -> str:
+        when = format_time(now - timedelta(days=days_ago))
+        body = {"occurred_at": when, "actor": "user", "summary": summary}
+        return assistant.add("episodic", body).id
+
+    older = cooked(60, "Which curry did I cook? I cook a curry, a good curry")
+    recent = cooked(1, "Cooked a curry")
+
+    def order(question: str) -> list[str]:
+        found = [h.id for h in assistant.ask(question).memories]
+        return [i for i in found if i in (older, recent)]
+
+    assert order("What curry did I cook yesterday?") == [recent, older]
+    assert order("What curry did I cook?") == [older, recent]  # the words alone
+    assistant.storage.search.params = SearchParams(period_focus=1.0)  # the rule decides
+    assert order("What curry did I cook yesterday?") == [older, recent]
+    # The topic ("curry") names no time: the question's "yesterday" still counts.
+    period = topic_period("curry", "What curry did I cook yesterday?")
+    assert period is not None and period.keywords == "curry"
+    assert period.words == ("yesterday",)
+    assert topic_period("curry", "What curry did I cook?") is None

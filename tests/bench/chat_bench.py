@@ -68,15 +68,24 @@ def import_messages(messages: Sequence[dict], data_dir: Path, **env: str) -> Imp
     )
 
 
-def search(queries: Sequence[str], data_dir: Path, limit: int, **env: str) -> list[list[dict]]:
-    """The hits of each query, in order (``mirix-app search --queries``)."""
+def search(
+    queries: Sequence[str],
+    data_dir: Path,
+    limit: int,
+    at: Sequence[str | None] | None = None,
+    **env: str,
+) -> list[list[dict]]:
+    """The hits of each query, in order (``mirix-app search --queries``); ``at``:
+    when each is asked (ISO-8601; None or absent: now)."""
     path = data_dir.parent / f"{data_dir.name}-queries.jsonl"
-    path.write_text(
-        "".join(
-            json.dumps({"id": str(i), "query": q, "limit": limit}, ensure_ascii=False) + "\n"
-            for i, q in enumerate(queries)
-        )
-    )
+    asked = list(at) if at is not None else [None] * len(queries)
+    lines = []
+    for i, (q, when) in enumerate(zip(queries, asked, strict=True)):
+        job = {"id": str(i), "query": q, "limit": limit}
+        if when is not None:
+            job["at"] = when
+        lines.append(json.dumps(job, ensure_ascii=False) + "\n")
+    path.write_text("".join(lines))
     out = run_cli(["search", "--queries", str(path)], data_dir, **env)
     results = {r["id"]: r["hits"] for r in map(json.loads, out.splitlines())}
     return [results[str(i)] for i in range(len(queries))]

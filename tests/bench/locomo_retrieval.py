@@ -107,6 +107,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--keep", type=Path, help="Keep the data dirs under this folder.")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="search the data dirs a run with --keep left, without importing again",
+    )
     args = parser.parse_args()
     samples = json.loads(args.data.read_text())
     recalls: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -128,16 +133,17 @@ def main() -> None:
         (work / "messages.jsonl").write_text(
             "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in messages)
         )
-        started = time.perf_counter()
-        cpu_before = _children_cpu()
-        report = json.loads(
-            run_cli(["import", "messages", str(work / "messages.jsonl")], data_dir).stdout
-        )
-        import_wall_s += time.perf_counter() - started
-        import_cpu_s += _children_cpu() - cpu_before
-        import_work_s += report["seconds"]
-        model_s += report["model_seconds"]
-        imported += report["imported"]
+        if not (args.reuse and (data_dir / "mirix.db").exists()):
+            started = time.perf_counter()
+            cpu_before = _children_cpu()
+            report = json.loads(
+                run_cli(["import", "messages", str(work / "messages.jsonl")], data_dir).stdout
+            )
+            import_wall_s += time.perf_counter() - started
+            import_cpu_s += _children_cpu() - cpu_before
+            import_work_s += report["seconds"]
+            model_s += report["model_seconds"]
+            imported += report["imported"]
         qa = [q for q in sample["qa"] if q.get("category") in CATEGORIES]
         (work / "queries.jsonl").write_text(
             "".join(
@@ -183,6 +189,12 @@ def main() -> None:
         + ", ".join(f"{t} {100 * c / total:.0f}%" for t, c in sources_used.most_common())
     )
     print(
+        f"Search: {questions} questions, {1000 * query_wall_s / questions:.0f} ms per question "
+        "wall (incl. process start and model load per conversation)"
+    )
+    if not imported:
+        return
+    print(
         f"\nImport: {imported} messages, {imported / import_work_s:.0f} messages/s "
         f"(parse, embed, index, commit: {import_work_s:.1f} s; embedding model load "
         f"{model_s:.1f} s); {import_wall_s:.1f} s wall incl. process start and model load"
@@ -191,10 +203,6 @@ def main() -> None:
         f"Import CPU: {import_cpu_s:.1f} s user+sys in the import processes, start and model "
         f"load included ({imported / import_cpu_s:.0f} messages per CPU second; the load "
         f"average was {os.getloadavg()[0]:.1f} at the end on {os.cpu_count()} cores)"
-    )
-    print(
-        f"Search: {questions} questions, {1000 * query_wall_s / questions:.0f} ms per question "
-        "wall (incl. process start and model load per conversation)"
     )
 
 

@@ -1,7 +1,9 @@
 """LongMemEval-S retrieval through the command line: each question's haystack
 (about 50 user-assistant sessions, ~500 turns) is imported into its own data
 folder with ``mirix-app import messages`` (external id = session id and turn
-number), the question searched with ``mirix-app search --queries --json``.
+number), the question searched with ``mirix-app search --queries --json`` as asked on its
+``question_date`` (a period it speaks of, "the past three months", counts back
+from then).
 k counts turns, as in the LoCoMo bench.
 
     python tests/bench/longmemeval_retrieval.py \
@@ -56,6 +58,13 @@ def haystack(item: dict) -> list[dict]:
     return out
 
 
+def asked_at(item: dict) -> str:
+    """When the question is asked (its ``question_date``), as the turns' times are
+    read: "the past three months" counts back from it."""
+    date = item["question_date"]
+    return datetime.strptime(date[:10] + date[-6:], "%Y/%m/%d %H:%M").isoformat()
+
+
 def score(found: list[str], evidence: set[str], sessions: set[str]) -> dict[str, float]:
     top10 = set(found[:10])
     return {
@@ -104,7 +113,7 @@ def main() -> None:
             work_s += report.work_s
             text_bytes += sum(len(t["text"].encode()) for t in turns)
         started = time.perf_counter()
-        (hits,) = search([item["question"]], data_dir, limit=30)
+        (hits,) = search([item["question"]], data_dir, limit=30, at=[asked_at(item)])
         search_s += time.perf_counter() - started
         kind = item["question_type"]
         ours[kind].append(score(source_ids(hits, 10), evidence, sessions))

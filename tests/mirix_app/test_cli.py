@@ -104,7 +104,8 @@ def test_import_messages_reports_and_stores(tmp_path: Path) -> None:
 
 def test_search_json_shape(loaded: Path) -> None:
     out = ok_json(loaded, "search", "guitar lessons at the music school")
-    assert set(out) == {"query", "hits"}
+    assert set(out) == {"query", "period", "hits"}
+    assert out["period"] is None
     assert out["query"] == "guitar lessons at the music school"
     assert out["hits"]
     for hit in out["hits"]:
@@ -192,7 +193,8 @@ def test_batch_search_prints_one_json_line_per_query(loaded: Path, tmp_path: Pat
     result = ok(loaded, "search", "--queries", str(queries), "--json", "--limit", "4")
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert [x["id"] for x in lines] == ["q1", "q2", "q3"]
-    assert all(set(x) == {"id", "hits"} for x in lines)
+    assert all(set(x) == {"id", "period", "hits"} for x in lines)
+    assert [x["period"] for x in lines] == [None, None, None]
     assert [len(x["hits"]) for x in lines] == [2, 4, 1]
     assert lines[0]["hits"][0]["sources"][0]["external_id"] == "D2:1"
     assert lines[1]["hits"][0]["sources"][0]["external_id"] == "D1:2"
@@ -201,6 +203,45 @@ def test_batch_search_prints_one_json_line_per_query(loaded: Path, tmp_path: Pat
         assert {"type", "id", "score", "text", "sources"} <= set(hit)
     human = ok(loaded, "search", "--queries", str(queries)).stdout
     assert "== q1: guitar lessons" in human
+
+
+def test_a_period_in_the_query_is_read_against_when_it_is_asked(
+    loaded: Path, tmp_path: Path
+) -> None:
+    # Asked on 2023-06-25, "this week" is the week of the pottery class (June 20);
+    # asked on 2023-05-10, the week of the sunrise (May 8).
+    queries = write_jsonl(
+        tmp_path / "q.jsonl",
+        [
+            {"id": "week", "query": "what fun did we have this week", "at": "2023-06-25T12:00"},
+            {"id": "may", "query": "what fun did we have this week", "at": "2023-05-10T12:00"},
+        ],
+    )
+    lines = [
+        json.loads(x)
+        for x in ok(loaded, "search", "--queries", str(queries), "--json").stdout.splitlines()
+    ]
+    week, may = lines
+    assert week["period"]["words"] == ["this week"]
+    # As named: Monday June 19 (the question's zone, UTC here) until it is asked.
+    assert (week["period"]["since"], week["period"]["until"]) == (
+        "2023-06-19T00:00:00.000000Z",
+        "2023-06-25T12:00:00.000000Z",
+    )
+    assert week["hits"][0]["sources"][0]["external_id"] == "D2:2"
+    assert may["period"]["since"] < "2023-05-08T13:57" < may["period"]["until"]
+
+    def rank(hits: list[dict], turn: str) -> int:
+        return [h["sources"][0]["external_id"] for h in hits].index(turn)
+
+    # Asked in May, the May turns rise and the pottery class scores less (still found).
+    assert rank(may["hits"], "D1:2") < rank(week["hits"], "D1:2")
+    pottery = [w["hits"][rank(w["hits"], "D2:2")]["score"] for w in (may, week)]
+    assert pottery[0] < pottery[1]
+    human = ok(loaded, "search", "--queries", str(queries)).stdout
+    assert 'Period asked about ("this week"): 2023-06-' in human
+    single = ok_json(loaded, "search", "pottery yesterday")
+    assert single["period"]["words"] == ["yesterday"]
 
 
 def test_cjk_and_emoji_are_imported_found_and_shown(loaded: Path) -> None:

@@ -253,6 +253,8 @@ def test_usage_errors_exit_2_without_traceback(loaded: Path) -> None:
         (['{"id": "q1", "query": "x", "limit": ' + "9" * 40 + "}"], "at most 1000"),
         (['{"id": "q1", "query": "x"}', '{"id": "q2", "query": " "}'], ":2: the query is empty"),
         (['["q1", "x"]'], ":1: expected"),
+        (['{"id": "q1", "query": "x", "at": "last tuesday"}'], ":1: \"at\" 'last tuesday' is not"),
+        (['{"id": "q1", "query": "x", "at": 5}'], ':1: "at" must be'),
     ],
 )
 def test_bad_queries_files(loaded: Path, tmp_path: Path, lines: list[str], error: str) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from storage import Query, SearchParams, SourceRef, Storage
 from storage.kinds import ALL_KINDS, BY_NAME, MEMORY_KINDS, parse_time
+from storage.periods import spoken_period
 from storage.search import asks_about_self
 from tests.fakes import BODIES, FakeEmbedder
 from tests.storage.conftest import rowids, searching
@@ -400,3 +403,88 @@ def test_the_vector_list_weighs_by_the_query_s_script(
     assert [h.id for h in storage.search.run(ask)] == ([second, first] if cjk else [first, second])
     storage.search.params = SearchParams(vector_weight=2.0, cjk_vector_weight=0.5)
     assert [h.id for h in storage.search.run(ask)] == ([first, second] if cjk else [second, first])
+
+
+# -- a period asked about ----------------------------------------------------------------
+
+ASKED = datetime(2023, 6, 1, 3, 56, tzinfo=UTC)
+
+
+def _asked(text: str, kinds: tuple[str, ...], now: datetime = ASKED) -> Query:
+    return _query(text, kinds, period=spoken_period(text, now))
+
+
+def test_a_period_asked_about_prefers_what_happened_then(storage: Storage) -> None:
+    then = _said(storage, "Sam", "I got a lamp", "2023-04-10T10:00:00Z")
+    # Matches more of the words, but a year before the months asked about.
+    before = _said(storage, "Sam", "Which lamp to buy? I buy a lamp", "2022-04-10T10:00:00Z")
+    query = _asked("Which lamp did I buy in the past three months?", ("message",))
+    assert [h.id for h in storage.search.run(query)] == [then, before]  # preferred, not filtered
+    storage.search.params = SearchParams(period_focus=1.0)  # the rule is what decides
+    assert [h.id for h in storage.search.run(query)][:1] == [before]
+
+
+def test_words_that_only_count_time_are_not_searched(storage: Storage) -> None:
+    trip = _said(storage, "Sam", "Back from the Yosemite trip", "2023-05-15T10:00:00Z")
+    stamps = _said(
+        storage, "Sam", "Collecting stamps for the past three months", "2023-05-16T10:00:00Z"
+    )
+    hits = storage.search.run(
+        _asked("Which trip did I take in the past three months?", ("message",))
+    )
+    assert hits[0].id == trip
+    assert all("text" not in h.matched_by for h in hits if h.id == stamps)
+    # Without the period, the same words match the stamps by keyword.
+    plain = storage.search.run(
+        _query("Which trip did I take in the past three months?", ("message",))
+    )
+    assert any("text" in h.matched_by for h in plain if h.id == stamps)
+
+
+def test_a_period_the_memory_holds_nothing_from_changes_nothing(storage: Storage) -> None:
+    # An old import asked about "last weekend" years later: the words still count.
+    _said(storage, "Sam", "Last weekend I volunteered at the food bank", "2023-05-27T10:00:00Z")
+    _said(storage, "Sam", "I volunteered at the shelter", "2023-03-01T10:00:00Z")
+    text = "Where did I volunteer last weekend?"
+    later = datetime(2026, 12, 7, tzinfo=UTC)
+    asked = storage.search.run(_asked(text, ("message",), later))
+    plain = storage.search.run(_query(text, ("message",)))
+    assert [(h.id, h.score, h.matched_by) for h in asked] == [
+        (h.id, h.score, h.matched_by) for h in plain
+    ]
+
+
+def test_a_period_leaves_facts_as_they_are(storage: Storage) -> None:
+    # A fact's time is when it was written down, not when it happened.
+    fact = _add(storage, "semantic", {"name": "Lamp", "summary": "Sam owns a green lamp"})
+    _said(storage, "Sam", "The green lamp arrived", "2023-05-20T10:00:00Z")
+    _said(storage, "Sam", "A green lamp is on sale", "2020-01-20T10:00:00Z")
+    text = "Which green lamp did I get last month?"
+    asked = {h.id: h.score for h in storage.search.run(_asked(text, ("semantic", "message")))}
+    storage.search.params = SearchParams(period_focus=1.0)
+    plain = {h.id: h.score for h in storage.search.run(_asked(text, ("semantic", "message")))}
+    assert asked[fact] == pytest.approx(plain[fact])
+
+
+def test_a_period_prefers_screens_kept_then(storage: Storage) -> None:
+    def keep(text: str, at: str) -> str:
+        values = {"at": at, "app": "mail", "window_title": "Inbox", "ocr_text": text}
+        return storage.screenshots.add(values, embedding=EMB.vector(text)).id
+
+    older = keep("Invoice from Acme: invoice 7, Acme invoice total", "2023-04-02T09:00:00Z")
+    recent = keep("Invoice from Acme", "2023-05-31T09:00:00Z")
+    text = "the Acme invoice I saw yesterday"
+    assert [h.id for h in storage.search.run(_query(text, ("screenshot",)))] == [older, recent]
+    assert [h.id for h in storage.search.run(_asked(text, ("screenshot",)))] == [recent, older]
+
+
+def test_a_period_asked_about_in_chinese(storage: Storage) -> None:
+    then = _said(storage, "Sam", "新灯到了", "2023-05-10T10:00:00Z")
+    before = _said(storage, "Sam", "买灯：我买了一盏新灯，一盏好灯", "2022-05-10T10:00:00Z")
+    query = _asked("我上个月买了什么灯？", ("message",))
+    assert query.period is not None and query.period.words == ("上个月",)
+    focused = {h.id: h.score for h in storage.search.run(query)}
+    storage.search.params = SearchParams(period_focus=1.0)
+    plain = {h.id: h.score for h in storage.search.run(query)}
+    assert focused[then] == pytest.approx(plain[then])  # from last month
+    assert focused[before] == pytest.approx(plain[before] / 2)  # from a year before
