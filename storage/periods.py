@@ -20,11 +20,12 @@ Read in English, Chinese, and the commonest Japanese and Korean words:
   3 months"); 上周, 上个月, 去年, 最近三个月, 过去两周, 近半年; 先週, 先月, 昨年;
   지난주, 지난달, 작년;
 - an age: "two weeks ago", "a few days ago"; 三天前, 两个月以前; 3日前, 2か月前;
-- last Monday, last weekend; 上周三, 上星期天;
+- last Monday, last weekend; 上周三, 上星期天, 上周末;
 - a month: "in March", "since May 2023", "on March 5th", "March 2023"; 三月,
   2023年3月, 3月5日; a year: "in 2022"; 2022年;
 - a holiday on a fixed date: New Year's Day and Eve, Valentine's Day, Halloween,
-  Christmas (Eve), the Fourth of July.
+  Christmas (Eve), the Fourth of July; 元旦, 情人节, 万圣节, 平安夜, 圣诞节 (not
+  the lunar ones, whose date moves).
 
 A month, weekday or holiday named without a year is the last one at or before
 ``now``. Several periods in one question ("between last Monday and yesterday")
@@ -448,6 +449,12 @@ _RULES: tuple[Rule, ...] = (
     ),
     # Chinese, Japanese
     (re.compile(r"大前天"), _days_back(3), True),
+    (re.compile(r"上个?(?:周末|礼拜六日|星期六日)|先週末"), _weekend, True),
+    (re.compile(r"平安夜"), _holiday(12, 24), False),
+    (re.compile(r"圣诞节?|聖誕節?|クリスマス"), _holiday(12, 25), False),
+    (re.compile(r"情人节|バレンタイン"), _holiday(2, 14), False),
+    (re.compile(r"元旦"), _holiday(1, 1), False),
+    (re.compile(r"万圣节|ハロウィン"), _holiday(10, 31), False),
     (re.compile(r"一昨日|前天"), _days_back(2), True),
     (re.compile(r"昨(?:天|日|晚|夜)"), _days_back(1), True),
     (re.compile(r"今(?:天|日|晚|早|夜)"), lambda _m, now: _this("day", now), True),
