@@ -19,8 +19,9 @@ vector. It times the first search, waits for what opening left to do (SQLite's
 graphs built in the background) and reads the engine's files into the OS cache
 (this machine pages out file data unread for a minute), runs ``--warmup``
 other queries, then times ``--queries`` (half of them with a time filter;
-query embedding excluded: the embedder adds about 12 ms) and prints p50/p95
-and the size on disk. Then ``--clients`` threads search while ``--writers``
+query embedding excluded: the embedder adds about 12 ms), then half as many
+that name a period ("... last month", asked in mid-July 2025: June's episodes
+preferred, see storage/periods.py), and prints p50/p95 and the size on disk. Then ``--clients`` threads search while ``--writers``
 threads import rows (100 a transaction, through the storage API; at most
 ``--import-rate`` rows/s each, as an import that embeds its rows would) for
 ``--seconds``: searches per second and their p95, rows imported per second.
@@ -56,7 +57,8 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -75,6 +77,7 @@ from latency_engines import (
 
 from storage import MEMORY_TYPE_NAMES, Query, Storage, kind_named
 from storage.kinds import validate_fields
+from storage.periods import spoken_period
 
 SHARES = {  # a plausible mix after months of use
     "episodic": 0.35,
@@ -84,6 +87,8 @@ SHARES = {  # a plausible mix after months of use
     "knowledge_vault": 0.12,
 }
 DIM = 1280
+ASKED_AT = datetime(2025, 7, 15, 12, tzinfo=UTC)
+"""When the queries naming a period are asked."""
 VOCAB = 30_000
 
 
@@ -187,6 +192,8 @@ class Figures:
     ready_s: float = 0.0
     plain: list[float] = field(default_factory=list)
     filtered: list[float] = field(default_factory=list)
+    period: list[float] = field(default_factory=list)
+    """Queries naming a period ("... last month"): preferred, not filtered."""
     sizes: dict[str, int] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
     """1-minute load average before and after the timed searches."""
@@ -226,9 +233,16 @@ class Workload:
                 limit=10,
             )
 
+        def asked(plain: Query) -> Query:
+            # Episodes are spread over 2025: asked in mid-July, "last month" is June
+            # (and the weeks the search widens it by), a sixth of them.
+            text = f"{plain.text} last month"
+            return replace(plain, text=text, period=spoken_period(text, ASKED_AT))
+
         self.first = query(False)
         self.warmup = [query(i % 2 == 1) for i in range(args.warmup)]
         self.timed = [query(i % 2 == 1) for i in range(args.queries)]
+        self.periods = [asked(query(False)) for _ in range(args.queries // 2)]
         self.imports = [
             list(synthetic_batches(2_000, args.seed + 100 + i, args.dim, chunk=100))
             for i in range(args.writers)
@@ -258,6 +272,10 @@ def measure(side: Side, args: argparse.Namespace, work: Workload) -> Figures:
         side.search.run(query)
         ms = 1000 * (time.perf_counter() - t0)
         (figures.filtered if query.since else figures.plain).append(ms)
+    for query in work.periods:
+        t0 = time.perf_counter()
+        side.search.run(query)
+        figures.period.append(1000 * (time.perf_counter() - t0))
     figures.load = (before, os.getloadavg()[0])
     figures.sizes = side.sizes()
     if args.seconds > 0:
@@ -400,7 +418,13 @@ def print_engine(f: Figures) -> None:
     print(
         f"{f.engine}: {f.rows:,} memories, first search {f.first_s:.2f} s (ready {f.ready_s:.1f} s)"
     )
-    for label, values in (("no filter", f.plain), ("time filter", f.filtered)):
+    for label, values in (
+        ("no filter", f.plain),
+        ("time filter", f.filtered),
+        ("a period", f.period),
+    ):
+        if not values:
+            continue
         print(
             f"  hybrid search, {label:<11}: p50 {percentile(values, 50):6.1f} ms, "
             f"p95 {percentile(values, 95):6.1f} ms, mean {statistics.mean(values):6.1f} ms "
@@ -448,7 +472,11 @@ def print_table(results: list[Figures], args: argparse.Namespace) -> None:
     row("size on disk", each(lambda f: size(f.sizes.get("total", 0))))
     row("first search", each(lambda f: f"{f.first_s:.2f} s"))
     row("ready (graphs built / indexes read)", each(lambda f: f"{f.ready_s:.1f} s"))
-    for label, pick in (("no filter", "plain"), ("time filter", "filtered")):
+    for label, pick in (
+        ("no filter", "plain"),
+        ("time filter", "filtered"),
+        ("a period", "period"),
+    ):
         row(
             f"{label}: p50 / p95 ms",
             each(
