@@ -42,14 +42,17 @@ def without_naming_frame(text: str) -> str:
     return text
 
 
-def query_terms(query: str) -> list[str]:
-    """The words of ``query`` worth matching, lower-cased, in order, unique."""
+def query_terms(query: str, *, fallback: bool = True) -> list[str]:
+    """The words of ``query`` worth matching, lower-cased, in order, unique; with
+    ``fallback``, a query of function words alone ("what did I do") keeps them."""
     words = [
         part.lower()
         for w in _WORD.findall(_POSSESSIVE.sub("", without_naming_frame(query)))
         for part in split_cjk(w)
     ]
-    kept = [w for w in words if w not in STOPWORDS and not is_function_token(w)] or words
+    kept = [w for w in words if w not in STOPWORDS and not is_function_token(w)]
+    if not kept and fallback:
+        kept = words
     seen: set[str] = set()
     out: list[str] = []
     for w in kept:

@@ -13,8 +13,9 @@ March was talked about); and every period is widened a little on both sides
 
 Read in English, Chinese, and the commonest Japanese and Korean words:
 
-- today, tonight, this morning; yesterday, last night; the day before yesterday;
-  今天, 昨天, 前天, 今晚; 今日, 昨日, 一昨日; 오늘, 어제;
+- today, this morning; yesterday, last night; the day before yesterday; 今天,
+  昨天, 前天, 昨晚; 今日, 昨日, 一昨日; 오늘, 어제 (not "tonight", "this evening",
+  今晚: those mostly plan what is to come);
 - this week / month / year; 本周, 这个月, 今年; 今週, 今月; 이번 주, 이번 달, 올해;
 - last / past / previous week, month, year (also "the past few weeks", "the last
   3 months"); 上周, 上个月, 去年, 最近三个月, 过去两周, 近半年; 先週, 先月, 昨年;
@@ -443,7 +444,8 @@ _RULES: tuple[Rule, ...] = (
     (_en(r"(in|during|since|of) ((?:19|20)\d{2})"), _en_year, False),
     (_en(r"yesterday"), _days_back(1), True),
     (
-        _en(r"today|tonight|this (?:morning|afternoon|evening)"),
+        # Not "tonight" or "this evening": those mostly plan ("any film for tonight?").
+        _en(r"(?:earlier )?today|this morning"),
         lambda _m, now: _this("day", now),
         True,
     ),
@@ -457,7 +459,7 @@ _RULES: tuple[Rule, ...] = (
     (re.compile(r"万圣节|ハロウィン"), _holiday(10, 31), False),
     (re.compile(r"一昨日|前天"), _days_back(2), True),
     (re.compile(r"昨(?:天|日|晚|夜)"), _days_back(1), True),
-    (re.compile(r"今(?:天|日|晚|早|夜)"), lambda _m, now: _this("day", now), True),
+    (re.compile(r"今(?:天|日|早)"), lambda _m, now: _this("day", now), True),
     (
         re.compile(r"上个?(?:周|星期|礼拜)([一二三四五六日天])"),
         lambda m, now: _day(

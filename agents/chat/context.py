@@ -32,9 +32,11 @@ from agents.privacy import redact
 from agents.screens.search import passage, search_screens_with, similar_words, words_of
 from storage import MEMORY_TYPE_NAMES, Hit, NotFoundError, Query, Storage, kind_named
 from storage.core import BLOCK_LABELS
+from storage.fts import query_terms
 from storage.interface import Where
 from storage.kinds import CORE
 from storage.periods import Period, asked_period
+from storage.search import from_period
 
 SEARCHED_TYPES: tuple[str, ...] = (
     *(t for t in MEMORY_TYPE_NAMES if not kind_named(t).pinned),  # pinned: always in, whole
@@ -114,7 +116,7 @@ def retrieve(
     if embed_many is None:
         return hits
     references = [vector] if context_text is None else [vector, embed(context_text)]
-    close = relevant(embed_many, references, hits, floor)
+    close = relevant(embed_many, references, hits, floor, period)
     return [h for h in hits if h.type == "core" or h.id in close]
 
 
@@ -133,22 +135,30 @@ def relevant(
     references: Sequence[Any],
     hits: Sequence[Hit],
     floor: float = MIN_RELEVANCE,
+    period: Period | None = None,
 ) -> set[str]:
     """The ids of the hits close to one of the ``references`` (vectors): a cosine of
     ``floor`` or more, or half that for a hit that also holds one of the query's
     words (a question about two things is only half as close to each: "When is
     Miso's vaccination, and what is left before the launch?" scores 0.23 against
-    the launch memory). A follow-up ("And after make push?") is close to its
-    answer only with the turn before it, hence several references."""
+    the launch memory) or is from the ``period`` asked about. A follow-up ("And
+    after make push?") is close to its answer only with the turn before it, hence
+    several references. A question about the period alone ("what did I do
+    yesterday?": no word left once the period took its own) is close to whatever
+    happened then."""
     if not hits:
         return set()
     matrix = embed_many([" ".join(h.text.split())[:TEXT_CHARS] for h in hits])
     scores = (matrix @ np.stack(references).T).max(axis=1)
-    return {
-        h.id
-        for h, score in zip(hits, scores, strict=True)
-        if float(score) >= (floor / 2 if "text" in h.matched_by else floor)
-    }
+    about_period_alone = period is not None and not query_terms(period.keywords, fallback=False)
+
+    def needed(hit: Hit) -> float:
+        then = period is not None and from_period(hit, period)
+        if then and about_period_alone:
+            return -1.0
+        return floor / 2 if then or "text" in hit.matched_by else floor
+
+    return {h.id for h, score in zip(hits, scores, strict=True) if float(score) >= needed(h)}
 
 
 SCREEN_CANDIDATES = 4

@@ -587,3 +587,21 @@ def test_a_period_in_the_question_is_preferred_even_when_the_topic_drops_it(
     assert period is not None and period.keywords == "curry"
     assert period.words == ("yesterday",)
     assert topic_period("curry", "What curry did I cook?") is None
+
+
+def test_a_question_about_a_period_alone_gets_what_happened_then(
+    assistant: Assistant,
+) -> None:
+    now = datetime.now(UTC)
+
+    def happened(days_ago: int, summary: str) -> str:
+        when = format_time(now - timedelta(days=days_ago))
+        return assistant.add("episodic", {"occurred_at": when, "summary": summary}).id
+
+    bike = happened(1, "Fixed the bike")
+    car = happened(60, "Fixed the car")
+    # No word of the question is in either memory: only the period says which.
+    found = [h.id for h in assistant.ask("What did I do yesterday?").memories]
+    assert found == [bike]
+    later = {h.id for h in assistant.ask("What did I do?").memories}
+    assert not later & {bike, car}  # asked without a period: neither is close enough

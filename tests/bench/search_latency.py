@@ -21,10 +21,11 @@ graphs built in the background) and reads the engine's files into the OS cache
 other queries, then times ``--queries`` (half of them with a time filter;
 query embedding excluded: the embedder adds about 12 ms), then half as many
 that name a period ("... last month", asked in mid-July 2025: June's episodes
-preferred, see storage/periods.py), and prints p50/p95 and the size on disk. Then ``--clients`` threads search while ``--writers``
-threads import rows (100 a transaction, through the storage API; at most
-``--import-rate`` rows/s each, as an import that embeds its rows would) for
-``--seconds``: searches per second and their p95, rows imported per second.
+preferred, see storage/periods.py), and prints p50/p95 and the size on disk.
+Then ``--clients`` threads search while ``--writers`` threads import rows
+(100 a transaction, through the storage API; at most ``--import-rate`` rows/s
+each, as an import that embeds its rows would) for ``--seconds``: searches per
+second and their p95, rows imported per second.
 The figures are printed side by side at the end, with the load average they
 were measured under.
 

@@ -94,6 +94,8 @@ def test_a_spoken_period_takes_in_its_days(
         "the last day of the trip",  # a day of something, not the day before
         "How many weeks ago did I start yoga?",  # asks for the age, names none
         "What am I doing next week?",  # the future: a plan was made before it
+        "Any documentary for tonight?",  # a plan too
+        "今晚吃什么好",
         "I may 3 times a week go running",  # "may" the verb
         "Where did Rachel move after her recent relocation?",
         "潘均顺哪一年前往俄国？",  # 前往: went to; not "a year ago"

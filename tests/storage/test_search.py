@@ -483,8 +483,35 @@ def test_a_period_asked_about_in_chinese(storage: Storage) -> None:
     before = _said(storage, "Sam", "买灯：我买了一盏新灯，一盏好灯", "2022-05-10T10:00:00Z")
     query = _asked("我上个月买了什么灯？", ("message",))
     assert query.period is not None and query.period.words == ("上个月",)
-    focused = {h.id: h.score for h in storage.search.run(query)}
+    hits = storage.search.run(query)
+    focused = {h.id: h.score for h in hits}
     storage.search.params = SearchParams(period_focus=1.0)
     plain = {h.id: h.score for h in storage.search.run(query)}
-    assert focused[then] == pytest.approx(plain[then])  # from last month
-    assert focused[before] == pytest.approx(plain[before] / 2)  # from a year before
+    assert hits[0].id == then
+    assert focused[then] >= plain[then]  # from last month: ranked among its rows
+    scale = SearchParams().period_focus
+    assert focused[before] == pytest.approx(plain[before] * scale)  # from a year before
+
+
+def test_a_row_of_the_period_is_found_below_many_better_matches(storage: Storage) -> None:
+    # "What did I do yesterday?" in a memory of many days: yesterday's one row is
+    # far below the depth of the rankings over all rows, and still comes first.
+    for day in range(1, 29):
+        for n in range(3):
+            _said(
+                storage,
+                "Sam",
+                f"I did the laundry, day {day} {n}",
+                f"2023-04-{day:02d}T1{n}:00:00Z",
+            )
+    yesterday = _said(storage, "Sam", "Fixed the bike", "2023-05-31T18:00:00Z")
+    storage.search.params = SearchParams(depth=20)
+    hits = storage.search.run(_asked("What did I do yesterday?", ("message",)))
+    assert hits[0].id == yesterday
+    storage.search.params = SearchParams(depth=20, period_focus=1.0)
+    assert (
+        yesterday
+        not in [h.id for h in storage.search.run(_asked("What did I do yesterday?", ("message",)))][
+            :5
+        ]
+    )
