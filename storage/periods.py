@@ -441,7 +441,8 @@ _RULES: tuple[Rule, ...] = (
         False,
     ),
     (_en(r"()" + _EN_MONTH + r",? ((?:19|20)\d{2})"), _en_month, False),
-    (_en(r"(in|during|since|of) ((?:19|20)\d{2})"), _en_year, False),
+    # not "of": "a list of 2000 items"
+    (_en(r"(in|during|since) ((?:19|20)\d{2})"), _en_year, False),
     (_en(r"yesterday"), _days_back(1), True),
     (
         # Not "tonight" or "this evening": those mostly plan ("any film for tonight?").
@@ -488,12 +489,13 @@ _RULES: tuple[Rule, ...] = (
     (re.compile(r"今年"), _fixed("year", previous=False), True),
     (
         re.compile(
-            r"(?:(\d{4})年)?(?<![个\d一二两三四五六七八九十几])(\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:份)?(?:(\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号])?"
+            r"(?:((?:19|20)\d{2})年)?(?<![个\d一二两三四五六七八九十几])(\d{1,2}|十[一二]?|[一二三四五六七八九])月(?!天)(?:份)?(?:(\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号])?"
         ),
         _zh_month,
         False,
     ),
-    (re.compile(r"(\d{4})年(?!\d)"), lambda m, now: _year(int(m[1]), now), False),
+    # a year of this era: not "持续了1000年" (it lasted 1000 years)
+    (re.compile(r"(?<!\d)((?:19|20)\d{2})年(?!\d)"), lambda m, now: _year(int(m[1]), now), False),
     # Korean
     (re.compile(r"그저께|그제"), _days_back(2), True),
     (re.compile(r"어제"), _days_back(1), True),

@@ -100,6 +100,10 @@ def test_a_spoken_period_takes_in_its_days(
         "Where did Rachel move after her recent relocation?",
         "潘均顺哪一年前往俄国？",  # 前往: went to; not "a year ago"
         "我喜欢吃什么",
+        "Which of 2000 photos did I keep?",
+        "这座城堡持续了1000年",
+        "我喜欢五月天的哪首歌",  # a band
+        "What did I plan for my last year of college?",
     ],
 )
 def test_text_without_a_period_names_none(text: str) -> None:
