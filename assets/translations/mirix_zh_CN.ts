@@ -902,6 +902,10 @@
         <source>Try other words, or fewer of them.</source>
         <translation>换个说法，或者少用几个词试试。</translation>
     </message>
+    <message>
+        <source>What happened “{words}” ({since} – {until}) comes first.</source>
+        <translation>“{words}”（{since} 至 {until}）发生的排在前面。</translation>
+    </message>
 </context>
 <context>
     <name>RecordView</name>

@@ -5,6 +5,7 @@ screenshot's image)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -25,6 +26,8 @@ from mirix_app.gui.labels import kind_label
 from mirix_app.gui.theme import SPACE
 from mirix_app.gui.widgets import EmptyState, label
 from mirix_app.gui.worker import Jobs
+from storage.cjk import has_cjk
+from storage.periods import spoken_period
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 RESULTS = 30
@@ -136,11 +139,12 @@ class QuickSearch(QWidget):
         if hits:
             self.results.setCurrentRow(0)
             self.pages.setCurrentWidget(self.results)
-            self.status.setText(
+            count = (
                 self.tr("%n result; Enter opens it.", "", len(hits))
                 if len(hits) == 1
                 else self.tr("%n results, best first; Enter opens the selected one.", "", len(hits))
             )
+            self.status.setText(" ".join(p for p in (self._period_read(text), count) if p))
         else:
             self.empty.set_icon("search")
             self.empty.show_text(
@@ -150,6 +154,18 @@ class QuickSearch(QWidget):
             self.pages.setCurrentWidget(self.empty)
             self.status.clear()
         self.searched.emit(len(hits))
+
+    def _period_read(self, text: str) -> str:
+        """How a period the query speaks of was read ("last week": from the Monday
+        before until now), which search prefers; empty when it names none."""
+        period = spoken_period(text, datetime.now().astimezone())
+        if period is None:
+            return ""
+        since, until = (t.astimezone().strftime("%Y-%m-%d") for t in (period.since, period.until))
+        words = "、".join(period.words) if has_cjk(text) else ", ".join(period.words)
+        return self.tr("What happened “{words}” ({since} – {until}) comes first.").format(
+            words=words, since=since, until=until
+        )
 
     def _move(self, step: int) -> None:
         count = self.results.count()

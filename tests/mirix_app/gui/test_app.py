@@ -402,6 +402,25 @@ def test_ctrl_k_searches_from_any_window_and_esc_closes(
         close(desktop)
 
 
+def test_search_everywhere_says_how_it_read_a_period(
+    qtbot: Any, opener: Any, tmp_path: Path
+) -> None:
+    desktop = start(qtbot, opener, use_tray=False)
+    try:
+        desktop.assistant.import_messages(write_jsonl(tmp_path / "m.jsonl", SAMPLE_MESSAGES))
+        search = desktop.open_search()
+        assert isinstance(search, QuickSearch)
+        with qtbot.waitSignal(search.searched, timeout=WAIT):
+            qtbot.keyClicks(search.query, "guitar lessons last week")
+        assert search.status.text().startswith("What happened “last week” (")
+        assert "results, best first" in search.status.text()
+        with qtbot.waitSignal(search.searched, timeout=WAIT):
+            search.query.setText("guitar lessons")
+        assert "What happened" not in search.status.text()  # no period named
+    finally:
+        close(desktop)
+
+
 def test_the_theme_follows_the_setting(qtbot: Any, opener: Any) -> None:
     desktop = start(qtbot, opener, use_tray=False)
     app = QApplication.instance()
