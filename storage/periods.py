@@ -47,8 +47,8 @@ from storage.kinds import format_time
 SLACK_SHARE = 0.1
 """Each period is widened on both sides by this share of its length ..."""
 SLACK_MIN = timedelta(hours=12)
-_YEAR = re.compile(r"\d{4}")
 """... and at least by this (time zones; a day told the next morning)."""
+_YEAR = re.compile(r"\d{4}")
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,13 @@ class Period:
 
 def spoken_period(text: str, now: datetime) -> Period | None:
     """The period ``text`` speaks of (as named; :meth:`Period.window` is what search
-    prefers), or None.
-    ``now`` is when the question is asked; a naive ``now`` is taken as UTC, and
-    days begin at midnight in its zone."""
+    prefers), or None. ``now`` is when the question is asked; a naive ``now`` is
+    taken as UTC, and days begin at midnight in its zone."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    lowered = text.casefold().replace("\u2019", "'")
+    # Lower case letter by letter, keeping each position: the spans found name
+    # the words of ``text`` ("İ".lower() and "ß".casefold() are two letters).
+    lowered = "".join(low if len(low := c.lower()) == 1 else c for c in text.replace("\u2019", "'"))
     found: list[tuple[int, int, Span, bool, bool]] = []  # span, year named, counted
     for pattern, resolve, counted in _RULES:
         for match in pattern.finditer(lowered):

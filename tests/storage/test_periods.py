@@ -133,6 +133,12 @@ def test_words_that_count_time_are_left_out_of_the_keywords() -> None:
     assert _period("What did I do in March?").keywords == "What did I do in March?"
 
 
+def test_letters_that_lower_to_two_keep_the_words_in_place() -> None:
+    period = _period("İstanbul trip, Straße 5, LAST WEEK: what did I buy?")
+    assert period.words == ("LAST WEEK",)
+    assert period.keywords == "İstanbul trip, Straße 5, : what did I buy?"
+
+
 def test_several_periods_are_joined() -> None:
     period = _period("Between last Monday and yesterday, what did I cook?")
     assert period.words == ("last Monday", "yesterday")
